@@ -1,0 +1,1 @@
+"""Qualtran bloqs for quantum attention algorithms (one concept per module)."""

@@ -1,0 +1,5 @@
+import sys
+
+from qattn_cirq.cli import main
+
+sys.exit(main())

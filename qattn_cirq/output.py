@@ -1,0 +1,123 @@
+"""Render command results as json, table, csv or latex.
+
+Every CLI command builds a plain ``dict`` (JSON-serialisable: ints, floats, strings, lists, dicts,
+None) and hands it to :func:`render`. Tables and CSV flatten nested dicts into dotted keys so that a
+``logical.t_count`` column means the same thing in every format.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+from typing import Any, Iterable, Mapping
+
+FORMATS = ("json", "table", "csv", "latex")
+
+
+def to_jsonable(obj: Any) -> Any:
+    """Turn numpy / sympy scalars and tuples into plain Python values for ``json.dumps``."""
+    try:
+        import numpy as np
+    except ImportError:  # pragma: no cover - numpy is a hard dependency
+        np = None
+    if isinstance(obj, Mapping):
+        return {str(k): to_jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple, set, frozenset)):
+        return [to_jsonable(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str):
+        return obj
+    if isinstance(obj, int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if np is not None:
+        if isinstance(obj, np.bool_):
+            return bool(obj)
+        if isinstance(obj, np.integer):
+            return int(obj)
+        if isinstance(obj, np.floating):
+            return to_jsonable(float(obj))
+        if isinstance(obj, np.ndarray):
+            return to_jsonable(obj.tolist())
+    try:
+        import sympy
+
+        if isinstance(obj, sympy.Basic):
+            if obj.is_Integer:
+                return int(obj)
+            if obj.is_number:
+                return to_jsonable(float(obj))
+            return str(obj)
+    except ImportError:  # pragma: no cover
+        pass
+    return str(obj)
+
+
+def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Flatten nested dicts into ``{"a.b": value}``; lists are kept as JSON text."""
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            out.update(flatten(value, prefix=name + "."))
+        elif isinstance(value, (list, tuple)):
+            out[name] = json.dumps(to_jsonable(value))
+        else:
+            out[name] = value
+    return out
+
+
+def _rows(data: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    if isinstance(data, Mapping):
+        return [flatten(to_jsonable(data))]
+    return [flatten(to_jsonable(row)) for row in data]
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    return "" if value is None else str(value)
+
+
+def render(data: Any, fmt: str) -> str:
+    """Render ``data`` (a dict, or a list of dicts for multi-row tables) in ``fmt``."""
+    if fmt == "json":
+        return json.dumps(to_jsonable(data), indent=2)
+    rows = _rows(data)
+    keys: list[str] = []
+    for row in rows:
+        keys.extend(k for k in row if k not in keys)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: _fmt(row.get(k)) for k in keys})
+        return buf.getvalue().rstrip("\n")
+    if fmt == "table":
+        if len(rows) == 1:
+            width = max(len(k) for k in keys) if keys else 0
+            return "\n".join(f"{k:<{width}}  {_fmt(rows[0][k])}" for k in keys)
+        widths = [max(len(k), *(len(_fmt(r.get(k))) for r in rows)) for k in keys]
+        lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths))]
+        lines.append("  ".join("-" * w for w in widths))
+        for r in rows:
+            lines.append("  ".join(_fmt(r.get(k)).ljust(w) for k, w in zip(keys, widths)))
+        return "\n".join(lines)
+    if fmt == "latex":
+        def esc(s: str) -> str:
+            return s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+
+        if len(rows) == 1:
+            body = [f"{esc(k)} & {esc(_fmt(rows[0][k]))} \\\\" for k in keys]
+            head = r"\begin{tabular}{ll}" + "\n" + r"\hline quantity & value \\ \hline"
+        else:
+            body = [" & ".join(esc(_fmt(r.get(k))) for k in keys) + r" \\" for r in rows]
+            head = (
+                r"\begin{tabular}{" + "l" * len(keys) + "}\n\\hline "
+                + " & ".join(esc(k) for k in keys) + r" \\ \hline"
+            )
+        return "\n".join([head, *body, r"\hline", r"\end{tabular}"])
+    raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
