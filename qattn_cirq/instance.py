@@ -509,10 +509,42 @@ def planted_instance(
             float(np.max(np.abs(V))), bits
         )
 
-    inst = AttentionInstance(Q, K, V, scale=scale)
+    if not np.isfinite(K).all():
+        raise QattnInputError(
+            f"tau / scale = {tau / scale:.3g} is too large: planted keys overflow float64"
+        )
     sets = [group_sets[g] for g in group]
+    K = _repair(Q, K, scale, group, group_sets, tau, eta)
+    inst = AttentionInstance(Q, K, V, scale=scale)
     _verify_planted(inst, sets, tau, eta)
     return PlantedInstance(instance=inst, sets=sets, group=group, k=k, tau=tau, eta=eta)
+
+
+def _repair(Q, K, scale, group, group_sets, tau, eta, rounds: int = 64) -> np.ndarray:
+    """Fix the rare entries the relative margins miss (subnormal tau or eta, extreme scale).
+
+    An outside entry below ``-eta`` is set to 0 (score 0 is always allowed); an inside entry
+    below ``tau`` is doubled. Columns are shared by a group, so fixes apply to all its rows.
+    """
+    K = K.copy()
+    for _ in range(rounds):
+        s = scale * (Q @ K.T)
+        changed = False
+        for g, T in enumerate(group_sets):
+            rows = np.flatnonzero(group == g)
+            inside = np.zeros(K.shape[0], dtype=bool)
+            inside[T] = True
+            low_in = inside & (s[rows].min(axis=0) < tau)
+            low_out = ~inside & (s[rows].min(axis=0) < -eta)
+            if low_in.any():
+                K[low_in, g] = np.maximum(2.0 * K[low_in, g], np.finfo(float).tiny)
+                changed = True
+            if low_out.any():
+                K[low_out, g] = 0.0
+                changed = True
+        if not changed:
+            break
+    return K
 
 
 def _verify_planted(inst: AttentionInstance, sets, tau: float, eta: float) -> None:
