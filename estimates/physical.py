@@ -1,0 +1,1129 @@
+"""Physical (surface-code) costs from logical counts: two models, numeric and symbolic.
+
+Inputs are logical counts: algorithm qubits ``Q``, T gates ``T``, Toffoli-class gates ``C``
+(Toffoli / And / CSWAP, i.e. CCZ states), arbitrary-angle rotations ``R`` (with a rotation depth
+``R_d``, by default ``R``: every rotation in its own layer, the conservative choice that Qualtran's
+``AlgorithmSummary`` also makes) and single-qubit measurements ``M``.
+
+Models
+------
+``"ms"`` -- a re-implementation of Microsoft's Azure Quantum Resource Estimator (Beverland et al.,
+    "Assessing requirements to scale to practical quantum advantage", arXiv:2211.07629, App. C-E;
+    the estimator's open-source Rust code in ``microsoft/qsharp`` ``resource_estimator``). It follows
+    the estimator step by step, so it reproduces ``qsharp.estimator.LogicalCounts(...).estimate()``
+    exactly (tests pin physical qubits, runtime, code distance and factory count at several points):
+
+    * error budget ``eps`` split in thirds (logical / T states / rotation synthesis) when there are
+      rotations, in halves (logical / T states) when there are magic states but no rotations, all
+      logical otherwise;
+    * layout (PSSPC, App. C): ``Q_L = 2 Q + ceil(sqrt(8 Q)) + 1`` logical qubits;
+    * rotation synthesis: ``n_R = ceil(0.53 log2(R / eps_syn) + 4.86)`` T states per rotation
+      (Kliuchnikov et al. arXiv:2203.10064; the paper printed 5.3, the estimator now uses 4.86);
+    * logical depth ``D = M + R + T + 3 C + n_R R_d`` cycles; T states ``N_T = T + 4 C + n_R R``;
+    * logical error rate ``P_L(d) = a (p / p_th)^((d+1)/2)``, ``p = max(Clifford, readout)`` error;
+      code distance ``d = odd(ceil(2 ln(a / P*) / ln(p_th / p) - 1))`` with ``P* = eps_log / (Q_L D)``
+      (Eq. E2);
+    * T factories: the estimator's search over 1-3 (4) rounds of 15-to-1 distillation units
+      ("RM prep", "space efficient"; Litinski 2019 / App. D) at every odd distance up to ``d``,
+      keeping the Pareto frontier in (qubits per output T state, duration), then the factory with the
+      least normalized volume that finishes within the algorithm's runtime, and
+      ``ceil(N_T / (n_out floor(runtime / tau_F)))`` copies to deliver ``N_T`` states in time. If even one factory run is longer than the
+      algorithm, the runtime is stretched to one factory run (the estimator does the same);
+    * physical qubits ``Q_L * q(d) + (#factories) * (factory qubits)``; runtime ``D * t_cycle(d)``.
+
+``"gidney-fowler"`` -- Qualtran's ``qualtran.surface_code`` model of Gidney & Fowler, "Efficient
+    magic state factories with a catalyzed |CCZ> -> 2|T> transformation" (arXiv:1812.01238):
+    ``PhysicalCostModel`` with a ``CCZ2TFactory`` (two-level 15-to-1 + CCZ distillation), a
+    ``SimpleDataBlock`` (``ceil(1.5 Q)`` tiles of ``2 d^2`` qubits), ``QECScheme.make_gidney_fowler()``
+    (``P_L = 0.1 (p / 0.01)^((d+1)/2)``), 1 us surface-code cycles, and
+    ``get_ccz2t_costs_from_grid_search`` choosing the factory distances and the data code distance that
+    minimise qubit-hours under the error budget. Runtime is the factories' time to distil every
+    magic state (``(5.5 N_CCZ + N_T/2) * d_distill`` cycles, a reaction-limited sequential model);
+    rotations count as 11 T each (Qualtran's default synthesis cost).
+
+Symbolic estimates
+------------------
+:func:`symbolic_physical_estimate` returns sympy expressions (in the problem's symbols) for the MS
+model's code distance, layout qubits, depth, algorithm physical qubits, runtime and, for a fixed
+factory design, the factory count and total physical qubits; :func:`gidney_fowler_symbolic` does
+the same for the Gidney-Fowler model with fixed factory distances. Tests check that the expressions,
+evaluated at points, equal the numeric models.
+
+Bad input (error budget <= 0 or >= 1, a physical error rate at or above threshold, no code distance
+up to the maximum that meets the budget) raises :class:`qattn_cirq.errors.QattnInputError` with a
+one-line message.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+
+import attrs
+import sympy
+
+from qattn_cirq.errors import QattnInputError
+
+Number = Union[int, float]
+
+MODELS = ("ms", "gidney-fowler")
+
+# ----------------------------------------------------------------------------------------------
+# Inputs
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class PhysicalInput:
+    """Logical counts handed to a physical model (plain integers)."""
+
+    qubits: int
+    t: int = 0
+    toffoli: int = 0
+    rotations: int = 0
+    rotation_depth: Optional[int] = None
+    measurements: int = 0
+
+    def __attrs_post_init__(self):
+        for name in ("qubits", "t", "toffoli", "rotations", "measurements"):
+            v = getattr(self, name)
+            if not isinstance(v, (int,)) or isinstance(v, bool) or v < 0:
+                raise QattnInputError(f"{name} must be a non-negative integer, got {v!r}")
+        if self.qubits < 1:
+            raise QattnInputError(f"qubits must be >= 1, got {self.qubits}")
+        if self.rotation_depth is not None and (
+            not isinstance(self.rotation_depth, int) or not 0 <= self.rotation_depth <= max(self.rotations, 0)
+        ):
+            raise QattnInputError(
+                f"rotation_depth must be an integer in [0, rotations={self.rotations}], got {self.rotation_depth!r}"
+            )
+
+    @property
+    def r_depth(self) -> int:
+        return self.rotations if self.rotation_depth is None else self.rotation_depth
+
+    def as_ms_dict(self) -> Dict[str, int]:
+        """The dict ``qsharp.estimator.LogicalCounts`` takes."""
+        return {
+            "numQubits": self.qubits,
+            "tCount": self.t,
+            "rotationCount": self.rotations,
+            "rotationDepth": self.r_depth,
+            "cczCount": self.toffoli,
+            "ccixCount": 0,
+            "measurementCount": self.measurements,
+        }
+
+
+def physical_input_from_counts(counts: Any, rotation_depth: Optional[int] = None) -> PhysicalInput:
+    """Build a :class:`PhysicalInput` from an ``estimates.counts.LogicalCounts`` (concrete)."""
+
+    def as_int(name: str, v: Any) -> int:
+        if isinstance(v, sympy.Basic):
+            if v.free_symbols:
+                raise QattnInputError(f"{name} is symbolic ({v}); substitute values or use symbolic_physical_estimate")
+            v = int(v)
+        return int(v)
+
+    return PhysicalInput(
+        qubits=as_int("qubits", counts.qubits),
+        t=as_int("t", counts.t),
+        toffoli=as_int("toffoli", counts.toffoli),
+        rotations=as_int("rotations", counts.rotations),
+        rotation_depth=rotation_depth,
+        measurements=as_int("measurements", counts.measurements),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Microsoft-estimator-compatible model: hardware and QEC parameters
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class QubitParams:
+    """Physical qubit parameters (times in ns), as in the MS estimator's ``qubitParams``."""
+
+    name: str
+    instruction_set: str  # "gate_based" or "majorana"
+    one_qubit_measurement_time: int
+    t_gate_error_rate: float
+    clifford_error_rate: float  # gate-based: max(1q gate, 2q gate, idle); Majorana: max(idle, meas. process)
+    readout_error_rate: float
+    one_qubit_gate_time: Optional[int] = None
+    two_qubit_gate_time: Optional[int] = None
+    two_qubit_joint_measurement_time: Optional[int] = None
+
+    @property
+    def physical_error_rate(self) -> float:
+        """The rate that enters the logical error formula: max(Clifford, readout)."""
+        return max(self.clifford_error_rate, self.readout_error_rate)
+
+
+def _gate_based(name, t_1q_ns, t_2q_ns, t_meas_ns, p, p_t) -> QubitParams:
+    return QubitParams(
+        name=name,
+        instruction_set="gate_based",
+        one_qubit_measurement_time=t_meas_ns,
+        one_qubit_gate_time=t_1q_ns,
+        two_qubit_gate_time=t_2q_ns,
+        t_gate_error_rate=p_t,
+        clifford_error_rate=p,
+        readout_error_rate=p,
+    )
+
+
+def _majorana(name, t_meas_ns, p, p_t) -> QubitParams:
+    return QubitParams(
+        name=name,
+        instruction_set="majorana",
+        one_qubit_measurement_time=t_meas_ns,
+        two_qubit_joint_measurement_time=t_meas_ns,
+        t_gate_error_rate=p_t,
+        clifford_error_rate=p,
+        readout_error_rate=p,
+    )
+
+
+# The estimator's predefined qubits (Beverland et al. Table II; resource_estimator physical_qubit.rs).
+MS_QUBIT_PRESETS: Dict[str, QubitParams] = {
+    "qubit_gate_ns_e3": _gate_based("qubit_gate_ns_e3", 50, 50, 100, 1e-3, 1e-3),
+    "qubit_gate_ns_e4": _gate_based("qubit_gate_ns_e4", 50, 50, 100, 1e-4, 1e-4),
+    "qubit_gate_us_e3": _gate_based("qubit_gate_us_e3", 100_000, 100_000, 100_000, 1e-3, 1e-6),
+    "qubit_gate_us_e4": _gate_based("qubit_gate_us_e4", 100_000, 100_000, 100_000, 1e-4, 1e-6),
+    "qubit_maj_ns_e4": _majorana("qubit_maj_ns_e4", 100, 1e-4, 0.05),
+    "qubit_maj_ns_e6": _majorana("qubit_maj_ns_e6", 100, 1e-6, 0.01),
+}
+
+
+@attrs.frozen
+class QECScheme:
+    """A QEC scheme: ``P_L(d) = prefactor (p/threshold)^((d+1)/2)``; cycle time and footprint per d."""
+
+    name: str
+    error_correction_threshold: float
+    crossing_prefactor: float
+    max_code_distance: int = 50
+
+    def logical_cycle_time(self, qubit: QubitParams, d: int) -> int:
+        """Logical cycle time in ns (``d`` rounds of syndrome extraction)."""
+        if self.name == "surface_code" and qubit.instruction_set == "gate_based":
+            # arXiv:2211.07629 Table V: (4 t_2q + 2 t_meas) d
+            return int(round((4 * qubit.two_qubit_gate_time + 2 * qubit.one_qubit_measurement_time) * d))
+        if self.name == "surface_code":  # measurement-based surface code, arXiv:2007.00307
+            return int(round(20 * qubit.one_qubit_measurement_time * d))
+        if self.name == "floquet_code":  # arXiv:2202.11829
+            return int(round(3 * qubit.one_qubit_measurement_time * d))
+        raise QattnInputError(f"qec scheme must be surface_code or floquet_code, got {self.name!r}")
+
+    def physical_qubits_per_logical(self, d: int) -> int:
+        if self.name == "floquet_code":
+            return 4 * d * d + 8 * (d - 1)  # arXiv:2202.11829 Table 2
+        return 2 * d * d
+
+    def logical_error_rate(self, qubit: QubitParams, d: int) -> float:
+        p = qubit.physical_error_rate
+        # Integer exponent (d+1)//2 as in the estimator (powi).
+        return self.crossing_prefactor * (p / self.error_correction_threshold) ** ((d + 1) // 2)
+
+    def code_distance(self, qubit: QubitParams, required_logical_error_rate: float) -> int:
+        """Smallest odd d with P_L(d) <= required (closed form, arXiv:2211.07629 Eq. E2)."""
+        p = qubit.physical_error_rate
+        ratio = self.crossing_prefactor / required_logical_error_rate
+        num = 2.0 * math.log(ratio) if math.isfinite(ratio) and required_logical_error_rate > 0 else math.inf
+        den = math.log(self.error_correction_threshold / p)
+        x = num / den - 1.0
+        d = (max(0, math.ceil(x)) | 1) if math.isfinite(x) else math.inf
+        if d > self.max_code_distance:
+            raise QattnInputError(
+                f"error budget too small: needs code distance {d} > maximum {self.max_code_distance}; "
+                "increase --error-budget"
+            )
+        return d
+
+
+def ms_qec_scheme(name: Optional[str], qubit: QubitParams) -> QECScheme:
+    """The estimator's default QEC schemes (fault_tolerance.rs)."""
+    name = name or "surface_code"
+    if name == "surface_code":
+        if qubit.instruction_set == "gate_based":
+            return QECScheme("surface_code", 0.01, 0.03)  # arXiv:1208.0928 Eqs. (11), (13)
+        return QECScheme("surface_code", 0.0015, 0.08)  # arXiv:2007.00307 Eq. (1)
+    if name == "floquet_code":
+        if qubit.instruction_set != "majorana":
+            raise QattnInputError("qec scheme floquet_code needs a Majorana qubit preset (qubit_maj_ns_*)")
+        return QECScheme("floquet_code", 0.01, 0.07)
+    raise QattnInputError(f"qec scheme must be surface_code or floquet_code, got {name!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Distillation units, rounds and factories (arXiv:2211.07629 App. D; resource_estimator tfactory)
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _UnitTemplate:
+    name: str
+    physical_spec: Tuple[int, int]  # (qubits, duration in qubit cycles)
+    logical_spec: Tuple[int, int]
+    n_in: int = 15
+    n_out: int = 1
+
+
+# 15-to-1 units: failure prob 15 z + 356 c, output error 35 z^3 + 7.1 c (App. D, Table VI).
+_TEMPLATES = (
+    _UnitTemplate("15-to-1 RM prep", (31, 24), (31, 11)),
+    _UnitTemplate("15-to-1 space efficient", (12, 45), (20, 13)),
+)
+
+
+@attrs.frozen
+class _Unit:
+    name: str
+    n_in: int
+    n_out: int
+    qubits_first: int
+    qubits_next: int
+    duration_first: int
+    duration_next: int
+    code_distance: int
+    clifford_error_rate: float
+    t_error_rate: float
+
+    def failure_probability(self, z: float) -> float:
+        return 15.0 * z + 356.0 * self.clifford_error_rate
+
+    def output_error_rate(self, z: float) -> float:
+        return 35.0 * z**3 + 7.1 * self.clifford_error_rate
+
+    @property
+    def is_valid(self) -> bool:
+        return self.clifford_error_rate <= 0.1 * self.t_error_rate
+
+
+def _unit(template: _UnitTemplate, qubit: QubitParams, scheme: QECScheme, d: Optional[int]) -> _Unit:
+    """A unit on physical qubits (``d is None``) or on distance-``d`` logical patches."""
+    if d is None:
+        n_phys, cycle, code_d, cliff = 1, qubit.one_qubit_measurement_time, 1, qubit.clifford_error_rate
+    else:
+        n_phys = scheme.physical_qubits_per_logical(d)
+        cycle = scheme.logical_cycle_time(qubit, d)
+        code_d = d
+        cliff = scheme.logical_error_rate(qubit, d)
+    first = template.physical_spec if code_d == 1 else template.logical_spec
+    nxt = template.logical_spec
+    return _Unit(
+        name=template.name,
+        n_in=template.n_in,
+        n_out=template.n_out,
+        qubits_first=first[0] * n_phys,
+        qubits_next=nxt[0] * n_phys,
+        duration_first=first[1] * cycle,
+        duration_next=nxt[1] * cycle,
+        code_distance=code_d,
+        clifford_error_rate=cliff,
+        t_error_rate=qubit.t_gate_error_rate,
+    )
+
+
+def _binomial_inverse(n: int, fail: float, u: float) -> int:
+    """Quantile of Bin(n, 1 - fail) at u, computed as the estimator's ``probability`` crate does.
+
+    n < 1000: exact summation (smallest k with CDF(k) >= u); larger n: the crate's normal
+    expansion or Newton iteration (these can differ from the exact quantile by a few units, and the
+    estimator's factory sizes inherit that, so we inherit it too).
+    """
+    p, q = 1.0 - fail, fail
+    if u == 1.0:
+        return n
+    if u == 0.0:
+        return 0
+    if n < 1000:
+        from scipy.stats import binom
+
+        if u <= binom.cdf(n // 2, n, p):
+            k, a = 1, q**n
+            s = a - u
+            while s < 0.0:
+                a *= p / q * ((n - k + 1) / k)
+                s += a
+                k += 1
+            return k - 1
+        k, a = 1, p**n
+        s = (1.0 - u) - a
+        while s >= 0.0:
+            a *= q / p * ((n - k + 1) / k)
+            s -= a
+            k += 1
+        return n - k + 1
+    from scipy.stats import binom, norm
+
+    if n * p * q > 80.0:
+        # The crate's normal asymptotic expansion (Moorhead 2013, p. 7), floored; reproduced term by
+        # term (including its grouping of the 1/sigma^2 term) so that factory sizes match exactly.
+        w = float(norm.ppf(u))
+        v = n * p * q
+        sd = math.sqrt(v)
+        e1, e2 = 1.0 / sd, 1.0 / v
+        e3, e4 = e1 * e2, e2 * e2
+        p2, p3, p4 = p * p, p**3, p**4
+        x = (
+            n * p + sd * w + (p + 1.0) / 3.0 - (2.0 * p - 1.0) * w**2 / 6.0
+            + e1 * w**3 * (2.0 * p2 - 2.0 * p - 1.0) / 72.0
+            - w * (7.0 * p2 - 7.0 * p + 1.0) / 36.0
+            + e2 * (2.0 * p - 1.0) * (p + 1.0) * (p - 2.0) * (3.0 * w**4 + 7.0 * w**2 - 16.0 / 1620.0)
+            + e3 * (
+                w**5 * (4.0 * p4 - 8.0 * p3 - 48.0 * p2 + 52.0 * p - 23.0) / 17280.0
+                + w**3 * (256.0 * p4 - 512.0 * p3 - 147.0 * p2 + 403.0 * p - 137.0) / 38880.0
+                - w * (433.0 * p4 - 866.0 * p3 - 921.0 * p2 + 1354.0 * p - 671.0) / 38880.0
+            )
+            + e4 * (
+                w**6 * (2.0 * p - 1.0) * (p2 - p + 1.0) * (p2 - p + 19.0) / 34020.0
+                + w**4 * (2.0 * p - 1.0) * (9.0 * p4 - 18.0 * p3 - 35.0 * p2 + 44.0 * p - 25.0) / 15120.0
+                + w**2 * (2.0 * p - 1.0) * (923.0 * p4 - 1846.0 * p3 + 5271.0 * p2 - 4348.0 * p + 5189.0) / 408240.0
+                - 4.0 * (2.0 * p - 1.0) * (p + 1.0) * (p - 2.0) * (23.0 * p2 - 23.0 * p + 2.0) / 25515.0
+            )
+        )
+        return max(0, math.floor(x))
+    # Newton's method from the mode, as the crate does.
+    r = p * (n + 1)
+    m = 0 if r == 0.0 else (n if p == 1.0 else (math.floor(r) if r != int(r) else int(r) - 1))
+    while True:
+        step = (u - binom.cdf(m, n, p)) / binom.pmf(m, n, p)
+        if -0.5 < step < 0.5:
+            return m
+        m = m + int(math.copysign(math.floor(abs(step) + 0.5), step))
+
+
+class _Round:
+    __slots__ = ("num_units", "req", "n_out", "n_in", "duration", "qubits", "name", "code_distance")
+
+    def __init__(self, unit: _Unit, req: float, position: int):
+        self.num_units = 1
+        self.req = req
+        self.n_out = unit.n_out
+        self.n_in = unit.n_in
+        self.duration = unit.duration_first if position == 0 else unit.duration_next
+        self.qubits = unit.qubits_first if position == 0 else unit.qubits_next
+        self.name = unit.name
+        self.code_distance = unit.code_distance
+
+    def outputs(self, fail: float) -> int:
+        if fail == 0.0 and self.req == 0.0:
+            return self.num_units * self.n_out
+        return _binomial_inverse(self.num_units, fail, self.req) * self.n_out
+
+    def adjust(self, needed: int, fail: float) -> bool:
+        self.num_units = math.ceil(needed / (self.num_units * self.n_out))
+        while self.outputs(fail) < needed:
+            self.num_units *= 2
+            if self.num_units >= 10**18:
+                return False
+        upper, lower = self.num_units, self.num_units // 2
+        while lower < upper:
+            self.num_units = (lower + upper) // 2
+            if self.outputs(fail) >= needed:
+                upper = self.num_units
+            else:
+                lower = self.num_units + 1
+        self.num_units = upper
+        return True
+
+
+@attrs.frozen
+class Factory:
+    """A T-state factory: rounds of distillation units (physical qubits are shared across rounds)."""
+
+    rounds: Tuple[Tuple[str, int, int, int, int], ...]  # (unit name, units, code distance, qubits, duration ns)
+    physical_qubits: int
+    duration_ns: int
+    num_output_states: int
+    output_error_rate: float
+
+    @property
+    def normalized_qubits(self) -> float:
+        return self.physical_qubits / self.num_output_states
+
+    @property
+    def normalized_volume(self) -> float:
+        return (self.physical_qubits * self.duration_ns) / self.num_output_states
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {
+            "physical_qubits": self.physical_qubits,
+            "duration_ns": self.duration_ns,
+            "output_states_per_run": self.num_output_states,
+            "output_error_rate": self.output_error_rate,
+            "rounds": [
+                {"unit": r[0], "units": r[1], "code_distance": r[2], "physical_qubits": r[3], "duration_ns": r[4]}
+                for r in self.rounds
+            ],
+        }
+
+
+_OK, _LOW, _HIGH, _WORSE, _TOO_MANY = range(5)
+
+
+def _build_factory(units: Sequence[_Unit], failure_requirement: float = 0.01) -> Tuple[int, Optional[Factory]]:
+    """Size each round so the whole factory succeeds with prob >= 1 - requirement (App. C)."""
+    length = len(units)
+    rates = [units[0].t_error_rate]
+    rounds: List[_Round] = []
+    for pos, unit in enumerate(units):
+        out = unit.output_error_rate(rates[-1])
+        if out > rates[-1]:
+            return _WORSE, None
+        rounds.append(_Round(unit, failure_requirement / length, pos))
+        rates.append(out)
+    fails = [1.0] * (length + 1)
+    needed = rounds[-1].n_out
+    for idx in range(length - 1, -1, -1):
+        q = units[idx].failure_probability(rates[idx])
+        if q <= 0.0:
+            return _LOW, None
+        if q >= 1.0:
+            return _HIGH, None
+        fails[idx] = q
+        if not rounds[idx].adjust(needed, q):
+            return _TOO_MANY, None
+        needed = rounds[idx].n_in * rounds[idx].num_units
+    last = rounds[-1]
+    return _OK, Factory(
+        rounds=tuple((r.name, r.num_units, r.code_distance, r.num_units * r.qubits, r.duration) for r in rounds),
+        physical_qubits=max(r.num_units * r.qubits for r in rounds),
+        duration_ns=sum(r.duration for r in rounds),
+        num_output_states=last.outputs(fails[length - 1]),
+        output_error_rate=rates[length],
+    )
+
+
+class _Frontier:
+    """Pareto frontier in (qubits per output state, duration), as the estimator's ``Population``."""
+
+    def __init__(self):
+        self.items: List[Tuple[float, int, Factory]] = []
+        self.attempts = 0
+
+    @staticmethod
+    def _dominates(a, b) -> bool:
+        return (a[0] < b[0] and a[1] <= b[1]) or (a[0] <= b[0] and a[1] < b[1])
+
+    def dominates(self, p) -> bool:
+        return any(self._dominates(t, p) for t in self.items)
+
+    def filter(self):
+        idx, n = 0, len(self.items)
+        while idx < n:
+            if self.dominates(self.items[idx]):
+                self.items[idx], self.items[n - 1] = self.items[n - 1], self.items[idx]
+                n -= 1
+            else:
+                idx += 1
+        self.attempts = 0
+        del self.items[n:]
+
+    def attempt_filter(self):
+        if self.attempts <= 1000:
+            self.attempts += 1
+        else:
+            self.filter()
+
+
+def _search_code_distances(n_rounds, left, right, check) -> Optional[List[int]]:
+    right = list(right)
+    if check(right):
+        return None  # not good enough even at the largest distances: more rounds needed
+    if not check(list(left)):
+        return None  # already good enough at the smallest distances
+    mid = list(right)
+    for cur in range(n_rounds):
+        lo = left[cur] if cur == 0 else mid[cur - 1]
+        while lo + 1 < right[cur]:
+            mid[cur] = (lo + right[cur]) // 2
+            if check(mid):
+                lo = mid[cur] + 1
+            else:
+                right[cur] = mid[cur]
+        if lo + 1 == right[cur]:
+            mid[cur] = lo
+            if check(mid):
+                mid[cur] = right[cur]
+        else:
+            mid[cur] = right[cur]
+    return mid
+
+
+def _increment(cur, left, right, n_rounds) -> bool:
+    i = n_rounds - 1
+    cur[i] += 1
+    while cur[i] > right[i]:
+        if i == 0:
+            return False
+        i -= 1
+        cur[i] += 1
+    while i < n_rounds - 1:
+        cur[i + 1] = max(cur[i], left[i + 1])
+        i += 1
+    return True
+
+
+def _switch(cur, left, right, n_rounds) -> bool:
+    j = len(cur) - 1
+    while j > 0 and (cur[j] <= cur[j - 1] + 1 or cur[j - 1] == right[j - 1]):
+        j -= 1
+    if j == 0:
+        return False
+    cur[j - 1] += 1
+    while j < n_rounds:
+        cur[j] = max(cur[j - 1], left[j])
+        j += 1
+    return True
+
+
+def _iterate_code_distances(n_rounds, left, right, initial, check) -> None:
+    cur = [max(c, l) for c, l in zip(initial, left)]
+    if not _switch(cur, left, right, n_rounds):
+        return
+    while True:
+        if check(cur):
+            if not _increment(cur, left, right, n_rounds):
+                return
+        elif not _switch(cur, left, right, n_rounds):
+            return
+
+
+MAX_DISTILLATION_ROUNDS = 3
+MAX_EXTRA_DISTILLATION_ROUNDS = 4
+
+
+def find_t_factories(
+    qubit: QubitParams, scheme: QECScheme, output_error_rate: float, max_code_distance: int
+) -> List[Factory]:
+    """Non-dominated T factories reaching ``output_error_rate`` with rounds at distances <= max."""
+    if output_error_rate > qubit.t_gate_error_rate:
+        # Physical T gates are already good enough: a trivial 1-to-1 "factory" on one patch.
+        d = max_code_distance
+        return [
+            Factory(
+                rounds=(("trivial 1-to-1", 1, d, scheme.physical_qubits_per_logical(d), scheme.logical_cycle_time(qubit, d)),),
+                physical_qubits=scheme.physical_qubits_per_logical(d),
+                duration_ns=scheme.logical_cycle_time(qubit, d),
+                num_output_states=1,
+                output_error_rate=scheme.logical_error_rate(qubit, d),
+            )
+        ]
+    distances = list(range(1, max_code_distance + 1, 2))
+    n_units = len(_TEMPLATES)
+    physical = [_unit(t, qubit, scheme, None) for t in _TEMPLATES]
+    physical_valid = [u.is_valid for u in physical]
+    logical = {d: [_unit(t, qubit, scheme, d) for t in _TEMPLATES] for d in distances}
+    min_valid = []
+    for idx in range(n_units):
+        ok = [i for i, d in enumerate(distances) if logical[d][idx].is_valid]
+        min_valid.append(min(ok) if ok else max_code_distance + 1)
+
+    def min_index(pos, idx):
+        if pos == 0:
+            return 0 if physical_valid[idx] else max(1, min_valid[idx])
+        return min_valid[idx]
+
+    frontier = _Frontier()
+
+    def units_for(dist_idx, unit_idx):
+        out = []
+        for pos, (di, ui) in enumerate(zip(dist_idx, unit_idx)):
+            d = distances[di]
+            out.append(physical[ui] if (d == 1 and pos == 0) else logical[d][ui])
+        return out
+
+    def check(dist_idx, unit_idx) -> bool:
+        status, fac = _build_factory(units_for(dist_idx, unit_idx))
+        if status == _OK:
+            below = fac.output_error_rate <= output_error_rate
+            point = (fac.normalized_qubits, fac.duration_ns, fac)
+            not_dominated = not frontier.dominates(point)
+            if not_dominated and below:
+                frontier.items.append(point)
+                frontier.attempt_filter()
+            return not_dominated and not below
+        return status != _LOW
+
+    def process(n_rounds):
+        # odometer over unit types per round (first round: all units; later rounds: logical units)
+        unit_idx = [0] * n_rounds
+        while True:
+            left, acc = [], 0
+            for pos, ui in enumerate(unit_idx):
+                acc = max(acc, min_index(pos, ui))
+                left.append(acc)
+            right = [len(distances) - 1] * n_rounds
+            if all(l <= r for l, r in zip(left, right)):
+                chk = lambda di, ui=tuple(unit_idx): check(di, ui)  # noqa: E731
+                result = _search_code_distances(n_rounds, left, right, chk)
+                if result is not None:
+                    _iterate_code_distances(n_rounds, left, right, result, chk)
+            j = n_rounds - 1
+            while j >= 0 and unit_idx[j] == n_units - 1:
+                unit_idx[j] = 0
+                j -= 1
+            if j < 0:
+                return
+            unit_idx[j] += 1
+
+    for n_rounds in range(1, MAX_DISTILLATION_ROUNDS + 1):
+        process(n_rounds)
+    if not frontier.items:
+        for n_rounds in range(MAX_DISTILLATION_ROUNDS + 1, MAX_EXTRA_DISTILLATION_ROUNDS + 1):
+            process(n_rounds)
+    frontier.filter()
+    frontier.items.sort(key=lambda p: (p[0], p[1]), reverse=True)
+    return [p[2] for p in frontier.items]
+
+
+# ----------------------------------------------------------------------------------------------
+# MS-compatible estimate
+# ----------------------------------------------------------------------------------------------
+
+
+def _check_budget(error_budget: float) -> float:
+    try:
+        eb = float(error_budget)
+    except (TypeError, ValueError):
+        raise QattnInputError(f"error budget must be a number in (0, 1), got {error_budget!r}") from None
+    if not (0.0 < eb < 1.0) or math.isnan(eb):
+        raise QattnInputError(f"error budget must be in (0, 1), got {error_budget!r}")
+    return eb
+
+
+def ms_error_budget(inp: PhysicalInput, error_budget: float) -> Dict[str, float]:
+    """Split of the total budget into logical / T-state / rotation-synthesis parts (estimator rule)."""
+    if inp.rotations > 0:
+        return {"logical": error_budget / 3, "tstates": error_budget / 3, "rotations": error_budget / 3}
+    if inp.t + inp.toffoli > 0:
+        return {"logical": error_budget / 2, "tstates": error_budget / 2, "rotations": 0.0}
+    return {"logical": error_budget, "tstates": 0.0, "rotations": 0.0}
+
+
+TS_PER_ROTATION_A = 0.53
+TS_PER_ROTATION_B = 4.86
+
+
+def ms_ts_per_rotation(rotations: int, eps_rotations: float) -> int:
+    """T states per rotation, ``ceil(0.53 log2(R / eps_syn) + 4.86)``.
+
+    The "mixed fallback" synthesis cost of Kliuchnikov et al., "Shorter quantum circuits via single-qubit
+    gate approximation" (arXiv:2203.10064); Beverland et al. App. E printed 5.3 as the constant, the
+    installed estimator uses 4.86 (measured: 400 random (R, budget) points pin it to [4.8579, 4.8608]).
+    """
+    if rotations == 0:
+        return 0
+    return math.ceil(TS_PER_ROTATION_A * math.log2(rotations / eps_rotations) + TS_PER_ROTATION_B)
+
+
+def ms_layout_qubits(q: int) -> int:
+    """PSSPC layout: ``2Q + ceil(sqrt(8Q)) + 1`` logical qubits (arXiv:2211.07629 App. C)."""
+    return 2 * q + math.ceil(math.sqrt(8 * q)) + 1
+
+
+def ms_physical_estimate(
+    inp: PhysicalInput,
+    error_budget: float = 1e-3,
+    qubit: Union[str, QubitParams] = "qubit_gate_ns_e3",
+    qec_scheme: Optional[str] = None,
+) -> Dict[str, Any]:
+    """Physical costs with the Microsoft resource estimator's model (see module docstring)."""
+    eb = _check_budget(error_budget)
+    if isinstance(qubit, str):
+        if qubit not in MS_QUBIT_PRESETS:
+            raise QattnInputError(f"preset must be one of {', '.join(MS_QUBIT_PRESETS)}, got {qubit!r}")
+        qubit = MS_QUBIT_PRESETS[qubit]
+    scheme = ms_qec_scheme(qec_scheme, qubit)
+    if qubit.clifford_error_rate >= scheme.error_correction_threshold:
+        raise QattnInputError(
+            f"physical error rate {qubit.clifford_error_rate} must be below the {scheme.name} threshold "
+            f"{scheme.error_correction_threshold}"
+        )
+    budget = ms_error_budget(inp, eb)
+    n_rot = ms_ts_per_rotation(inp.rotations, budget["rotations"]) if inp.rotations else 0
+    q_layout = ms_layout_qubits(inp.qubits)
+    depth = inp.measurements + inp.rotations + inp.t + 3 * inp.toffoli + n_rot * inp.r_depth
+    n_magic = inp.t + 4 * inp.toffoli + n_rot * inp.rotations
+    if n_magic == 0 and depth == 0:
+        raise QattnInputError("the algorithm has no operations (T, Toffoli, rotations, measurements all 0)")
+
+    num_cycles = depth
+    while True:
+        required = budget["logical"] / (q_layout * num_cycles)
+        d = scheme.code_distance(qubit, required)
+        cycle = scheme.logical_cycle_time(qubit, d)
+        max_cycles = math.floor(budget["logical"] / (q_layout * scheme.logical_error_rate(qubit, d)))
+        if n_magic == 0:
+            factory, n_factories, required_t = None, 0, None
+            break
+        required_t = budget["tstates"] / n_magic
+        factories = find_t_factories(qubit, scheme, required_t, d)
+        chosen = None
+        if factories:
+            fits = [f for f in factories if f.duration_ns <= num_cycles * cycle]
+            if fits:
+                chosen = (min(fits, key=lambda f: f.normalized_volume), num_cycles)
+            else:
+                longer = [(f, -(-f.duration_ns // cycle)) for f in factories]
+                longer = [(f, c) for f, c in longer if c <= max_cycles]
+                if longer:
+                    chosen = min(longer, key=lambda fc: fc[0].normalized_volume)
+        if chosen is not None:
+            factory, num_cycles = chosen
+            # Each factory runs back to back floor(runtime / duration) times within the algorithm.
+            states_per_factory = (num_cycles * cycle // factory.duration_ns) * factory.num_output_states
+            n_factories = -(-n_magic // states_per_factory)
+            break
+        # No factory fits at this distance: allow more cycles, which forces a larger distance.
+        num_cycles = max_cycles + 1
+
+    per_logical = scheme.physical_qubits_per_logical(d)
+    q_alg = q_layout * per_logical
+    q_fac = n_factories * (factory.physical_qubits if factory else 0)
+    runtime_ns = cycle * num_cycles
+    return {
+        "model": "ms",
+        "physical_qubits": q_alg + q_fac,
+        "runtime_s": runtime_ns * 1e-9,
+        "runtime_ns": runtime_ns,
+        "code_distance": d,
+        "factories": n_factories,
+        "physical_qubits_algorithm": q_alg,
+        "physical_qubits_factories": q_fac,
+        "logical_qubits_after_layout": q_layout,
+        "logical_depth": depth,
+        "num_cycles": num_cycles,
+        "logical_cycle_time_ns": cycle,
+        "num_t_states": n_magic,
+        "ts_per_rotation": n_rot,
+        "required_logical_error_rate": required,
+        "required_t_state_error_rate": required_t,
+        "factory": factory.as_dict() if factory else None,
+        "parameters": {
+            "preset": qubit.name,
+            "qec_scheme": scheme.name,
+            "physical_error_rate": qubit.physical_error_rate,
+            "t_gate_error_rate": qubit.t_gate_error_rate,
+            "one_qubit_measurement_time_ns": qubit.one_qubit_measurement_time,
+            "two_qubit_gate_time_ns": qubit.two_qubit_gate_time,
+            "error_budget": eb,
+            "error_budget_split": budget,
+            "source": "Beverland et al. arXiv:2211.07629 / Azure Quantum Resource Estimator",
+        },
+    }
+
+
+def run_microsoft_estimator(
+    inp: PhysicalInput, error_budget: float = 1e-3, preset: str = "qubit_gate_ns_e3", qec_scheme: Optional[str] = None
+) -> Dict[str, Any]:
+    """Run Microsoft's own estimator (``qsharp.estimator``) on the same counts, for cross-checks."""
+    import os
+    import warnings
+
+    os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import qsharp.estimator as qe
+
+    params: Dict[str, Any] = {"qubitParams": {"name": preset}, "errorBudget": float(error_budget)}
+    if qec_scheme:
+        params["qecScheme"] = {"name": qec_scheme}
+    r = qe.LogicalCounts(inp.as_ms_dict()).estimate(params=params)
+    pc = r["physicalCounts"]
+    return {
+        "model": "microsoft-estimator",
+        "physical_qubits": pc["physicalQubits"],
+        "runtime_ns": pc["runtime"],
+        "runtime_s": pc["runtime"] * 1e-9,
+        "code_distance": r["logicalQubit"]["codeDistance"],
+        "factories": pc["breakdown"]["numTfactories"],
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# Gidney-Fowler model (Qualtran's qualtran.surface_code)
+# ----------------------------------------------------------------------------------------------
+
+GF_PRESETS: Dict[str, Dict[str, float]] = {
+    # Gidney & Fowler arXiv:1812.01238: p = 1e-3, 1 us surface-code cycle.
+    "gidney_fowler_e3": {"physical_error": 1e-3, "cycle_time_us": 1.0},
+    "gidney_fowler_e4": {"physical_error": 1e-4, "cycle_time_us": 1.0},
+}
+
+
+def _gf_gate_counts(inp: PhysicalInput):
+    from qualtran.resource_counting import GateCounts
+
+    return GateCounts(t=inp.t, toffoli=inp.toffoli, rotation=inp.rotations, measurement=inp.measurements)
+
+
+def gidney_fowler_estimate(
+    inp: PhysicalInput,
+    error_budget: float = 1e-2,
+    physical_error: float = 1e-3,
+    cycle_time_us: float = 1.0,
+    n_factories: int = 1,
+    max_data_distance: int = 75,
+) -> Dict[str, Any]:
+    """Qualtran's Gidney-Fowler CCZ-factory model with a grid search under ``error_budget``."""
+    from qualtran.surface_code import (
+        AlgorithmSummary,
+        CCZ2TFactory,
+        MultiFactory,
+        PhysicalCostModel,
+        PhysicalParameters,
+        QECScheme as QQECScheme,
+        SimpleDataBlock,
+    )
+    from qualtran.surface_code.gidney_fowler_model import (
+        get_ccz2t_costs_from_grid_search,
+        iter_ccz2t_factories,
+        iter_simple_data_blocks,
+    )
+
+    eb = _check_budget(error_budget)
+    if not 0.0 < physical_error < 0.01:
+        raise QattnInputError(f"physical error rate must be in (0, 0.01) (below threshold), got {physical_error}")
+    if not cycle_time_us > 0:
+        raise QattnInputError(f"cycle time must be > 0 us, got {cycle_time_us}")
+    if not (isinstance(n_factories, int) and n_factories >= 1):
+        raise QattnInputError(f"n_factories must be an integer >= 1, got {n_factories!r}")
+    gates = _gf_gate_counts(inp)
+    if inp.t + inp.toffoli + inp.rotations == 0:
+        raise QattnInputError("the Gidney-Fowler model needs at least one T, Toffoli or rotation")
+    try:
+        cost, factory, block = get_ccz2t_costs_from_grid_search(
+            n_logical_gates=gates,
+            n_algo_qubits=inp.qubits,
+            phys_err=physical_error,
+            error_budget=eb,
+            cycle_time_us=cycle_time_us,
+            factory_iter=tuple(iter_ccz2t_factories(n_factories=n_factories)),
+            data_block_iter=tuple(iter_simple_data_blocks(d_start=3, d_stop=max_data_distance + 2)),
+        )
+    except ValueError:
+        raise QattnInputError(
+            f"error budget {eb:g} cannot be met by the Gidney-Fowler model (factory distances <= 39, data "
+            f"distance <= {max_data_distance}); increase --error-budget"
+        ) from None
+    base = factory.base_factory if isinstance(factory, MultiFactory) else factory
+    model = PhysicalCostModel(
+        physical_params=PhysicalParameters(physical_error=physical_error, cycle_time_us=cycle_time_us),
+        data_block=block,
+        factory=factory,
+        qec_scheme=QQECScheme.make_gidney_fowler(),
+    )
+    algo = AlgorithmSummary(n_algo_qubits=inp.qubits, n_logical_gates=gates)
+    n_cycles = model.n_cycles(algo)
+    return {
+        "model": "gidney-fowler",
+        "physical_qubits": int(cost.footprint),
+        "runtime_s": n_cycles * cycle_time_us * 1e-6,
+        "code_distance": block.data_d,
+        "factories": n_factories,
+        "physical_qubits_algorithm": block.n_physical_qubits(inp.qubits),
+        "physical_qubits_factories": factory.n_physical_qubits(),
+        "num_cycles": n_cycles,
+        "failure_probability": cost.failure_prob,
+        "factory": {
+            "kind": "CCZ2TFactory (Gidney-Fowler)",
+            "distillation_l1_d": base.distillation_l1_d,
+            "distillation_l2_d": base.distillation_l2_d,
+            "physical_qubits_each": base.n_physical_qubits(),
+        },
+        "parameters": {
+            "physical_error_rate": physical_error,
+            "cycle_time_us": cycle_time_us,
+            "error_budget": eb,
+            "routing_overhead": block.routing_overhead,
+            "ts_per_rotation": 11,
+            "source": "Gidney & Fowler arXiv:1812.01238 via qualtran.surface_code",
+        },
+    }
+
+
+# ----------------------------------------------------------------------------------------------
+# One entry point
+# ----------------------------------------------------------------------------------------------
+
+PRESETS = tuple(MS_QUBIT_PRESETS) + tuple(GF_PRESETS)
+
+
+def physical_estimate(
+    inp: Union[PhysicalInput, Any],
+    model: str = "ms",
+    error_budget: Optional[float] = None,
+    preset: Optional[str] = None,
+    qec_scheme: Optional[str] = None,
+    **kwargs,
+) -> Dict[str, Any]:
+    """Physical costs of logical counts under ``model`` ("ms" or "gidney-fowler").
+
+    ``inp`` is a :class:`PhysicalInput` or a concrete ``estimates.counts.LogicalCounts``. Defaults:
+    MS model: ``qubit_gate_ns_e3``, budget 1e-3 (the estimator's defaults); Gidney-Fowler:
+    p = 1e-3, 1 us cycles, budget 1e-2 (Qualtran's defaults).
+    """
+    if not isinstance(inp, PhysicalInput):
+        inp = physical_input_from_counts(inp)
+    if model == "ms":
+        preset = preset or "qubit_gate_ns_e3"
+        if preset not in MS_QUBIT_PRESETS:
+            raise QattnInputError(f"preset for model ms must be one of {', '.join(MS_QUBIT_PRESETS)}, got {preset!r}")
+        return ms_physical_estimate(inp, 1e-3 if error_budget is None else error_budget, preset, qec_scheme)
+    if model == "gidney-fowler":
+        params = dict(GF_PRESETS[preset or "gidney_fowler_e3"]) if (preset or "gidney_fowler_e3") in GF_PRESETS else None
+        if params is None:
+            raise QattnInputError(f"preset for model gidney-fowler must be one of {', '.join(GF_PRESETS)}, got {preset!r}")
+        params.update(kwargs)
+        return gidney_fowler_estimate(inp, 1e-2 if error_budget is None else error_budget, **params)
+    raise QattnInputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
+
+
+# ----------------------------------------------------------------------------------------------
+# Symbolic estimates
+# ----------------------------------------------------------------------------------------------
+
+
+def _odd_ceiling(x: sympy.Expr) -> sympy.Expr:
+    """``ceil(x) | 1`` for ceil(x) >= 0: the next odd integer at or above ceil(x)."""
+    k = sympy.ceiling(x)
+    return 2 * sympy.floor(k / 2) + 1
+
+
+def symbolic_physical_estimate(
+    counts: Any,
+    error_budget: float = 1e-3,
+    preset: str = "qubit_gate_ns_e3",
+    qec_scheme: Optional[str] = None,
+    factory: Optional[Factory] = None,
+    rotation_depth: Any = None,
+) -> Dict[str, sympy.Expr]:
+    """The MS model's costs as sympy expressions in the symbols of ``counts`` (a LogicalCounts).
+
+    Exact (equal to :func:`ms_physical_estimate` wherever that model keeps its first code distance,
+    i.e. a factory fits the algorithm's runtime; tests check this at points):
+
+    * ``logical_qubits_after_layout = 2Q + ceil(sqrt(8Q)) + 1``
+    * ``ts_per_rotation = ceil(0.53 log2(R / eps_rot) + 4.86)``
+    * ``logical_depth = M + R + T + 3C + n_R R_d``; ``num_t_states = T + 4C + n_R R``
+    * ``code_distance = odd(ceil(2 ln(a Q_L D / eps_log) / ln(p_th / p) - 1))``
+    * ``physical_qubits_algorithm = Q_L q(d)``; ``runtime_s = D t_cycle(d)``
+
+    With ``factory`` (a :class:`Factory`, e.g. the one the numeric model picks at the largest size),
+    also ``factories = ceil(N_T / (n_F floor(D t_cycle(d) / tau_F)))`` and
+    ``physical_qubits = physical_qubits_algorithm + factories * q_F``.
+    The budget split (thirds / halves) is decided from whether ``counts`` has rotations / magic states.
+    """
+    eb = _check_budget(error_budget)
+    qubit = MS_QUBIT_PRESETS[preset]
+    scheme = ms_qec_scheme(qec_scheme, qubit)
+    Q, T, C, R, M = (sympy.sympify(getattr(counts, f)) for f in ("qubits", "t", "toffoli", "rotations", "measurements"))
+    Rd = R if rotation_depth is None else sympy.sympify(rotation_depth)
+    has_rot = not (R.is_zero is True)
+    has_magic = has_rot or not ((T + C).is_zero is True)
+    if has_rot:
+        eps_log = eps_t = eps_r = sympy.Float(eb) / 3
+    elif has_magic:
+        eps_log = eps_t = sympy.Float(eb) / 2
+        eps_r = sympy.Integer(0)
+    else:
+        eps_log, eps_t, eps_r = sympy.Float(eb), sympy.Integer(0), sympy.Integer(0)
+    n_rot = sympy.ceiling(sympy.Rational(53, 100) * sympy.log(R / eps_r, 2) + sympy.Rational(486, 100)) if has_rot else 0
+    q_layout = 2 * Q + sympy.ceiling(sympy.sqrt(8 * Q)) + 1
+    depth = M + R + T + 3 * C + n_rot * Rd
+    n_magic = T + 4 * C + n_rot * R
+    p = qubit.physical_error_rate
+    a, pth = scheme.crossing_prefactor, scheme.error_correction_threshold
+    d = _odd_ceiling(2 * sympy.log(a * q_layout * depth / eps_log) / sympy.log(sympy.Float(pth / p)) - 1)
+    if scheme.name == "floquet_code":
+        per_logical = 4 * d**2 + 8 * (d - 1)
+        cycle_ns = 3 * qubit.one_qubit_measurement_time * d
+    elif qubit.instruction_set == "gate_based":
+        per_logical = 2 * d**2
+        cycle_ns = (4 * qubit.two_qubit_gate_time + 2 * qubit.one_qubit_measurement_time) * d
+    else:
+        per_logical = 2 * d**2
+        cycle_ns = 20 * qubit.one_qubit_measurement_time * d
+    out: Dict[str, sympy.Expr] = {
+        "logical_qubits_after_layout": q_layout,
+        "ts_per_rotation": n_rot,
+        "logical_depth": depth,
+        "num_t_states": n_magic,
+        "code_distance": d,
+        "logical_cycle_time_ns": cycle_ns,
+        "physical_qubits_algorithm": q_layout * per_logical,
+        "runtime_s": depth * cycle_ns * sympy.Float(1e-9),
+    }
+    if factory is not None:
+        n_fac = sympy.ceiling(
+            n_magic / (factory.num_output_states * sympy.floor(depth * cycle_ns / factory.duration_ns))
+        )
+        out["factories"] = n_fac
+        out["physical_qubits"] = q_layout * per_logical + n_fac * factory.physical_qubits
+    return out
+
+
+def gidney_fowler_symbolic(
+    counts: Any,
+    data_d: Any = None,
+    error_budget: float = 1e-2,
+    physical_error: float = 1e-3,
+    cycle_time_us: float = 1.0,
+    l1_d: int = 15,
+    l2_d: int = 31,
+    routing_overhead: float = 0.5,
+) -> Dict[str, sympy.Expr]:
+    """Gidney-Fowler model (Qualtran's ``CCZ2TFactory`` + ``SimpleDataBlock``) as sympy expressions.
+
+    For fixed factory distances (l1, l2) and routing overhead:
+
+    * ``N_CCZ = C``, ``N_T = T + 11 R``, ``n_states = N_CCZ + ceil(N_T / 2)``
+    * ``cycles = ceil((5.5 n_states + ceil(N_T/2)) max(2 l1 + 1, l2))``
+    * the data distance closing the budget left after distillation:
+      ``d = max(3, 2 ceil(ln(eps_data / (0.1 tiles cycles)) / ln(p / 0.01)) - 1)`` with
+      ``eps_data = eps - n_states e_L2`` (``QECScheme.code_distance_from_budget``);
+    * ``physical_qubits = 2 d^2 ceil(1.5 Q) + factory qubits``; ``runtime_s = cycles * t_cycle``.
+
+    ``data_d`` may be given (e.g. the grid search's choice) to get the footprint at that distance.
+    """
+    from qualtran.surface_code import CCZ2TFactory, LogicalErrorModel
+    from qualtran.surface_code import QECScheme as QQECScheme
+
+    Q, T, C, R = (sympy.sympify(getattr(counts, f)) for f in ("qubits", "t", "toffoli", "rotations"))
+    fac = CCZ2TFactory(distillation_l1_d=l1_d, distillation_l2_d=l2_d)
+    qec = QQECScheme.make_gidney_fowler()
+    l2_err = fac.l2_error(LogicalErrorModel(qec_scheme=qec, physical_error=physical_error))
+    n_t = T + 11 * R
+    n_states = C + sympy.ceiling(n_t / 2)
+    dist_d = max(2 * l1_d + 1, l2_d)
+    cycles = sympy.ceiling((sympy.Rational(11, 2) * n_states + sympy.ceiling(n_t / 2)) * dist_d)
+    tiles = sympy.ceiling(sympy.Rational(3, 2) * Q) if routing_overhead == 0.5 else sympy.ceiling((1 + routing_overhead) * Q)
+    if data_d is None:
+        eps_data = error_budget - n_states * l2_err
+        r = sympy.log(eps_data / (sympy.Float(0.1) * tiles * cycles)) / sympy.log(sympy.Float(physical_error / 0.01))
+        data_d = sympy.Max(3, 2 * sympy.ceiling(r) - 1)
+    return {
+        "num_cycles": cycles,
+        "code_distance": data_d,
+        "physical_qubits": 2 * data_d**2 * tiles + fac.n_physical_qubits(),
+        "runtime_s": cycles * sympy.Float(cycle_time_us * 1e-6),
+        "factory_failure_probability": n_states * l2_err,
+    }
+
+
+def evaluate_symbolic(exprs: Mapping[str, Any], values: Mapping[Any, Any]) -> Dict[str, Any]:
+    """Substitute ``values`` into each expression and return numbers (ints where integral)."""
+    out = {}
+    for k, e in exprs.items():
+        v = sympy.sympify(e).subs(values)
+        v = sympy.N(v, 30) if not v.is_Integer else v
+        if v.is_Integer:
+            out[k] = int(v)
+        else:
+            f = float(v)
+            out[k] = int(f) if f.is_integer() and k not in ("runtime_s", "factory_failure_probability") else f
+    return out

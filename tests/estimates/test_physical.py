@@ -1,0 +1,152 @@
+"""Physical-cost models: pinned to Microsoft's estimator, to Qualtran, and symbolic == numeric."""
+
+import math
+import os
+
+import pytest
+import sympy
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from estimates.counts import LogicalCounts
+from estimates.physical import (
+    PhysicalInput,
+    evaluate_symbolic,
+    gidney_fowler_estimate,
+    gidney_fowler_symbolic,
+    ms_physical_estimate,
+    physical_estimate,
+    run_microsoft_estimator,
+    symbolic_physical_estimate,
+)
+from qattn_cirq.errors import QattnInputError
+
+# (counts, preset, qec scheme, error budget): presets, schemes, rotations / no rotations, T-only,
+# Toffoli-only, measurement-only, a runtime stretched by a slow factory, and factories with >= 1000
+# units in a round (the estimator's normal-approximation binomial quantile).
+MS_POINTS = [
+    (PhysicalInput(qubits=100, t=10**6, rotations=1000, rotation_depth=500, measurements=1000), "qubit_gate_ns_e3", None, 1e-3),
+    (PhysicalInput(qubits=10, t=1000), "qubit_gate_ns_e3", None, 1e-3),
+    (PhysicalInput(qubits=10, measurements=1000), "qubit_gate_ns_e3", None, 1e-3),
+    (PhysicalInput(qubits=10, toffoli=100, rotations=10), "qubit_gate_ns_e3", None, 1e-3),
+    (PhysicalInput(qubits=10, t=1000), "qubit_maj_ns_e4", "floquet_code", 0.01),
+    (PhysicalInput(qubits=1000, t=10**9, toffoli=10**8), "qubit_gate_ns_e4", None, 1e-3),
+    (PhysicalInput(qubits=3000, t=10**12, toffoli=10**11, rotations=10**6), "qubit_gate_ns_e3", None, 1e-2),
+    (PhysicalInput(qubits=50, t=50), "qubit_gate_us_e3", None, 1e-3),
+    (PhysicalInput(qubits=7, t=3, rotations=2), "qubit_maj_ns_e4", None, 0.1),
+    (PhysicalInput(qubits=920, t=76540099720), "qubit_maj_ns_e4", None, 0.0016518331337073927),
+]
+
+
+@pytest.mark.parametrize("inp,preset,qec,budget", MS_POINTS)
+def test_ms_model_matches_microsoft_estimator_exactly(inp, preset, qec, budget):
+    """Tolerance: none. Physical qubits, runtime (ns), code distance and factory count are equal."""
+    ours = ms_physical_estimate(inp, budget, preset, qec)
+    theirs = run_microsoft_estimator(inp, budget, preset, qec)
+    for key in ("physical_qubits", "runtime_ns", "code_distance", "factories"):
+        assert ours[key] == theirs[key], (key, ours[key], theirs[key])
+
+
+def test_ms_model_layout_and_rotation_formulas():
+    r = ms_physical_estimate(PhysicalInput(qubits=100, t=10**6, rotations=1000, rotation_depth=500, measurements=1000))
+    assert r["logical_qubits_after_layout"] == 2 * 100 + math.ceil(math.sqrt(800)) + 1 == 230
+    assert r["ts_per_rotation"] == math.ceil(0.53 * math.log2(1000 / (1e-3 / 3)) + 4.86)
+    assert r["logical_depth"] == 1000 + 1000 + 10**6 + r["ts_per_rotation"] * 500
+    assert r["physical_qubits"] == r["physical_qubits_algorithm"] + r["physical_qubits_factories"]
+    assert r["physical_qubits_algorithm"] == 230 * 2 * r["code_distance"] ** 2
+
+
+def test_gidney_fowler_model_is_qualtran_grid_search():
+    from qualtran.resource_counting import GateCounts
+    from qualtran.surface_code.gidney_fowler_model import get_ccz2t_costs_from_grid_search
+
+    inp = PhysicalInput(qubits=200, t=10**5, toffoli=10**7)
+    ours = gidney_fowler_estimate(inp, error_budget=1e-2)
+    cost, factory, block = get_ccz2t_costs_from_grid_search(
+        n_logical_gates=GateCounts(t=10**5, toffoli=10**7), n_algo_qubits=200, error_budget=1e-2
+    )
+    assert ours["physical_qubits"] == cost.footprint
+    assert ours["runtime_s"] == pytest.approx(cost.duration_hr * 3600, rel=1e-12)
+    assert ours["code_distance"] == block.data_d
+    assert ours["failure_probability"] <= 1e-2
+    # More work needs at least as much protection.
+    bigger = gidney_fowler_estimate(PhysicalInput(qubits=200, t=10**5, toffoli=10**10), error_budget=1e-2)
+    assert bigger["code_distance"] >= ours["code_distance"]
+    assert bigger["runtime_s"] > ours["runtime_s"]
+
+
+@pytest.mark.parametrize("model", ["ms", "gidney-fowler"])
+@pytest.mark.parametrize("budget", [0.0, -1e-3, 1.0, float("nan")])
+def test_impossible_budget_is_a_one_line_input_error(model, budget):
+    with pytest.raises(QattnInputError) as e:
+        physical_estimate(PhysicalInput(qubits=10, t=100), model=model, error_budget=budget)
+    assert "budget" in str(e.value) and "\n" not in str(e.value)
+
+
+def test_unreachable_budget_is_an_input_error():
+    with pytest.raises(QattnInputError, match="budget"):
+        physical_estimate(PhysicalInput(qubits=10**4, t=10**15), model="ms", error_budget=1e-300)
+    with pytest.raises(QattnInputError, match="budget"):
+        physical_estimate(PhysicalInput(qubits=10**4, toffoli=10**15), model="gidney-fowler", error_budget=1e-200)
+
+
+def test_bad_counts_and_presets():
+    with pytest.raises(QattnInputError, match="qubits"):
+        PhysicalInput(qubits=0, t=1)
+    with pytest.raises(QattnInputError, match="t must"):
+        PhysicalInput(qubits=3, t=-1)
+    with pytest.raises(QattnInputError, match="preset"):
+        physical_estimate(PhysicalInput(qubits=3, t=5), model="ms", preset="nope")
+    with pytest.raises(QattnInputError, match="model"):
+        physical_estimate(PhysicalInput(qubits=3, t=5), model="nope")
+
+
+n = sympy.Symbol("n", positive=True, integer=True)
+SYM = LogicalCounts(t=40 * n**2, toffoli=8 * n * sympy.log(n, 2), clifford=0, rotations=n, measurements=n,
+                    qubits=3 * n + 20)
+
+
+@pytest.mark.parametrize("budget,preset,qec", [(1e-3, "qubit_gate_ns_e3", None), (1e-2, "qubit_maj_ns_e4", "floquet_code")])
+def test_symbolic_ms_model_equals_numeric_at_points(budget, preset, qec):
+    exprs = symbolic_physical_estimate(SYM, budget, preset, qec)
+    assert exprs["code_distance"].free_symbols == {n}
+    checked = 0
+    for nv in (2**4, 2**7, 2**10, 2**13):
+        num = ms_physical_estimate(PhysicalInput(**{
+            k: int(v) for k, v in SYM.subs({n: nv}).as_dict().items() if k in ("qubits", "t", "toffoli", "rotations", "measurements")
+        }), budget, preset, qec)
+        fac = None
+        from estimates.physical import Factory
+        f = num["factory"]
+        fac = Factory(rounds=(), physical_qubits=f["physical_qubits"], duration_ns=f["duration_ns"],
+                      num_output_states=f["output_states_per_run"], output_error_rate=f["output_error_rate"])
+        vals = evaluate_symbolic(symbolic_physical_estimate(SYM, budget, preset, qec, factory=fac), {n: nv})
+        assert num["num_cycles"] == num["logical_depth"]  # no runtime stretch at these points
+        for key in ("code_distance", "logical_depth", "num_t_states", "ts_per_rotation", "physical_qubits_algorithm",
+                    "factories", "physical_qubits", "logical_qubits_after_layout"):
+            assert vals[key] == num[key], (nv, key, vals[key], num[key])
+        assert vals["runtime_s"] == pytest.approx(num["runtime_s"], rel=1e-12)
+        checked += 1
+    assert checked == 4
+
+
+def test_symbolic_gidney_fowler_equals_numeric_at_points():
+    from qualtran.surface_code import QECScheme
+
+    for nv in (2**5, 2**8, 2**11):
+        c = SYM.subs({n: nv})
+        inp = PhysicalInput(qubits=int(c.qubits), t=int(c.t), toffoli=int(c.toffoli), rotations=int(c.rotations),
+                            measurements=int(c.measurements))
+        num = gidney_fowler_estimate(inp, error_budget=1e-2)
+        f = num["factory"]
+        exprs = gidney_fowler_symbolic(SYM, data_d=num["code_distance"], l1_d=f["distillation_l1_d"], l2_d=f["distillation_l2_d"])
+        vals = evaluate_symbolic(exprs, {n: nv})
+        assert vals["num_cycles"] == num["num_cycles"]
+        assert vals["physical_qubits"] == num["physical_qubits"]
+        assert vals["runtime_s"] == pytest.approx(num["runtime_s"], rel=1e-12)
+        # the budget-closing distance formula is Qualtran's code_distance_from_budget
+        sym_d = evaluate_symbolic(gidney_fowler_symbolic(SYM, l1_d=f["distillation_l1_d"], l2_d=f["distillation_l2_d"]), {n: nv})
+        eps_data = 1e-2 - vals["factory_failure_probability"]
+        tiles = math.ceil(1.5 * inp.qubits)
+        want = QECScheme.make_gidney_fowler().code_distance_from_budget(1e-3, eps_data / (tiles * vals["num_cycles"]))
+        assert sym_d["code_distance"] == want
