@@ -36,6 +36,7 @@ from qattn_cirq.errors import QattnInputError
 
 __all__ = [
     "AttentionInstance",
+    "score_block",
     "FixedPoint",
     "PlantedInstance",
     "QuantizedInstance",
@@ -106,6 +107,24 @@ def _check_real(name: str, value, *, positive: bool = False, nonneg: bool = Fals
     if nonneg and x < 0:
         raise QattnInputError(f"{name} must be >= 0; got {x!r}")
     return x
+
+
+def score_block(Q_rows: np.ndarray, K_rows: np.ndarray, scale: float) -> np.ndarray:
+    """``scale * Q_rows K_rows^T`` with a fixed, data-independent order of floating-point operations.
+
+    Entry ``(i, j)`` is ``scale * (((q_i0 k_j0 + q_i1 k_j1) + q_i2 k_j2) + ...)``, each product and
+    sum rounded once, left to right over the ``d`` coordinates. BLAS matrix products may block the
+    sum differently for different shapes, so the same score could differ in its last bit between a
+    full ``Q K^T`` and a query against a subset of keys; with this order every caller (brute
+    force, the half-space tree, planted-instance checks) gets bit-identical scores, and ties at
+    ``score == tau`` are decided the same way everywhere. Cost ``O(|Q_rows| |K_rows| d)``.
+    """
+    Q_rows = np.asarray(Q_rows, dtype=np.float64)
+    K_rows = np.asarray(K_rows, dtype=np.float64)
+    acc = np.multiply.outer(Q_rows[:, 0], K_rows[:, 0])
+    for col in range(1, Q_rows.shape[1]):
+        acc += np.multiply.outer(Q_rows[:, col], K_rows[:, col])
+    return scale * acc
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,8 +307,12 @@ class AttentionInstance:
         return int(self.Q.shape[1])
 
     def scores(self) -> np.ndarray:
-        """``scale * Q K^T`` (``n x n``). Every threshold test in the project uses these values."""
-        return self.scale * (self.Q @ self.K.T)
+        """``scale * Q K^T`` (``n x n``), computed by :func:`score_block` (fixed summation order).
+
+        Every threshold test in the project (large sets, the half-space tree, planted checks) uses
+        these exact floating-point values, so ``score >= tau`` means the same thing everywhere.
+        """
+        return score_block(self.Q, self.K, self.scale)
 
     def quantized(
         self, bits: int, *, mode: str = "pow2", strict: bool = False, tol: float = 0.0
@@ -528,7 +551,7 @@ def _repair(Q, K, scale, group, group_sets, tau, eta, rounds: int = 64) -> np.nd
     """
     K = K.copy()
     for _ in range(rounds):
-        s = scale * (Q @ K.T)
+        s = score_block(Q, K, scale)
         changed = False
         for g, T in enumerate(group_sets):
             rows = np.flatnonzero(group == g)

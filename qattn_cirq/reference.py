@@ -28,7 +28,7 @@ import attrs
 import numpy as np
 
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.instance import AttentionInstance
+from qattn_cirq.instance import AttentionInstance, score_block
 
 __all__ = [
     "GoodnessReport",
@@ -211,7 +211,7 @@ def sparse_rank_one_attention(
     out = np.empty((n, d))
     for i, S in enumerate(sets):
         if S.size:
-            s = inst.scale * (inst.K[S] @ inst.Q[i])  # O(|S_i| d)
+            s = score_block(inst.Q[i : i + 1], inst.K[S], inst.scale)[0]  # O(|S_i| d)
             m = max(0.0, float(s.max()))
             w = np.exp(s - m)
             tail = math.exp(-m)  # the weight of each all-ones entry after the shift

@@ -28,7 +28,14 @@ def test_instance_basic_properties_and_scores():
     Q, K, V = _rand(5, 3)
     inst = AttentionInstance(Q, K, V, scale=0.5)
     assert (inst.n, inst.d, inst.scale) == (5, 3, 0.5)
-    np.testing.assert_array_equal(inst.scores(), 0.5 * Q @ K.T)
+    np.testing.assert_allclose(inst.scores(), 0.5 * Q @ K.T, rtol=1e-12, atol=1e-12)
+    # bit-exact against a plain left-to-right sum in Python floats (the documented order)
+    for i in range(5):
+        for j in range(5):
+            acc = float(Q[i, 0]) * float(K[j, 0])
+            for c in range(1, 3):
+                acc = acc + float(Q[i, c]) * float(K[j, c])
+            assert inst.scores()[i, j] == 0.5 * acc
     # stored arrays are read-only copies: mutating the input does not change the instance
     Q[0, 0] = 99.0
     assert inst.Q[0, 0] != 99.0
