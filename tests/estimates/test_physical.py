@@ -150,3 +150,24 @@ def test_symbolic_gidney_fowler_equals_numeric_at_points():
         tiles = math.ceil(1.5 * inp.qubits)
         want = QECScheme.make_gidney_fowler().code_distance_from_budget(1e-3, eps_data / (tiles * vals["num_cycles"]))
         assert sym_d["code_distance"] == want
+
+
+def test_cli_physical_json_and_bad_budget(capsys):
+    import json
+
+    from qattn_cirq.cli import main
+
+    assert main(["physical", "--qubits", "10", "--t-count", "1000", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    theirs = run_microsoft_estimator(PhysicalInput(qubits=10, t=1000))
+    assert out["physical_qubits"] == theirs["physical_qubits"]
+    assert out["runtime_s"] == pytest.approx(theirs["runtime_s"])
+    assert {"code_distance", "factories"} <= set(out)
+    assert main(["physical", "--qubits", "10", "--t-count", "1000", "--toffoli", "50", "--model", "gidney-fowler",
+                 "--format", "table"]) == 0
+    assert "physical_qubits" in capsys.readouterr().out
+    assert main(["physical", "--qubits", "10", "--t-count", "1000", "--error-budget", "0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "budget" in err[0]
+    assert main(["physical", "--qubits", "10", "--t-count", "1000", "--error-budget", "1e-300"]) == 2
+    assert "budget" in capsys.readouterr().err

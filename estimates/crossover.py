@@ -1,0 +1,86 @@
+"""Crossover search: the smallest problem size ``n`` where a fault-tolerant runtime beats a GPU.
+
+:func:`find_crossover` takes two functions ``n -> seconds`` (quantum and classical), scans powers of
+two from ``n_min`` to ``n_max`` for the first ``n`` with ``quantum(n) < classical(n)``, then bisects
+between that power of two and the previous one for the smallest such integer ``n`` (assuming one
+crossing inside that octave, which holds for the polynomial / polylog cost models here). If no power
+of two up to ``n_max`` has the quantum machine faster, the answer is the plain statement
+``no crossover below n = n_max``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, List, Optional
+
+from qattn_cirq.errors import QattnInputError
+
+
+def find_crossover(
+    quantum_time: Callable[[int], float],
+    classical_time: Callable[[int], float],
+    n_min: int = 2,
+    n_max: int = 2**40,
+    progress: Optional[Callable[[str], None]] = None,
+) -> Dict[str, Any]:
+    """Smallest ``n`` in ``[n_min, n_max]`` with ``quantum_time(n) < classical_time(n)``.
+
+    Returns ``{"crossover_n", "quantum_time_s", "classical_time_s", "statement", "scanned"}``;
+    ``crossover_n`` is None when there is none up to ``n_max``. ``scanned`` lists the powers of two
+    examined with both times (useful for plots).
+    """
+    if not (isinstance(n_min, int) and isinstance(n_max, int) and 1 <= n_min <= n_max):
+        raise QattnInputError(f"need integers 1 <= n_min <= n_max, got n_min={n_min!r}, n_max={n_max!r}")
+    cache: Dict[int, tuple] = {}
+
+    def times(n: int) -> tuple:
+        if n not in cache:
+            cache[n] = (float(quantum_time(n)), float(classical_time(n)))
+            if progress:
+                progress(f"crossover: n = {n}: quantum {cache[n][0]:.3g} s, classical {cache[n][1]:.3g} s")
+        return cache[n]
+
+    points: List[int] = []
+    p = 1
+    while p < n_min:
+        p *= 2
+    if p != n_min:
+        points.append(n_min)
+    while p <= n_max:
+        points.append(p)
+        p *= 2
+    if not points or points[-1] != n_max:
+        points.append(n_max)
+    scanned = []
+    hit = None
+    prev = None
+    for n in points:
+        q, c = times(n)
+        scanned.append({"n": n, "quantum_time_s": q, "classical_time_s": c})
+        if q < c:
+            hit = n
+            break
+        prev = n
+    if hit is None:
+        return {
+            "crossover_n": None,
+            "quantum_time_s": None,
+            "classical_time_s": None,
+            "statement": f"no crossover below n = {n_max}",
+            "scanned": scanned,
+        }
+    lo, hi = (prev, hit) if prev is not None else (None, hit)
+    if lo is not None:
+        while hi - lo > 1:  # invariant: quantum >= classical at lo, quantum < classical at hi
+            mid = (lo + hi) // 2
+            q, c = times(mid)
+            if q < c:
+                hi = mid
+            else:
+                lo = mid
+    q, c = times(hi)
+    statement = (
+        f"fault-tolerant runtime beats the GPU from n = {hi}"
+        if lo is not None
+        else f"fault-tolerant runtime already beats the GPU at the smallest n = {hi}"
+    )
+    return {"crossover_n": hi, "quantum_time_s": q, "classical_time_s": c, "statement": statement, "scanned": scanned}

@@ -1,0 +1,78 @@
+"""``qattn physical``: physical surface-code costs of given logical counts.
+
+Example: ``qattn physical --qubits 100 --t-count 1000000 --rotations 1000 --format table``.
+Models: ``ms`` (reproduces Microsoft's resource estimator, presets ``qubit_gate_ns_e3`` ...) and
+``gidney-fowler`` (Qualtran's CCZ-factory model, presets ``gidney_fowler_e3`` / ``_e4``).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from qattn_cirq.commands._common import add_format_flag, emit
+from qattn_cirq.errors import QattnInputError
+
+ORDER = 40
+
+
+def _count(text: str) -> int:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+    if v < 0 or v != int(v):
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return int(v)
+
+
+def register(subparsers) -> None:
+    from estimates.physical import MODELS, PRESETS
+
+    p = subparsers.add_parser(
+        "physical",
+        help="physical qubits and runtime of logical counts on a surface-code machine",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--qubits", type=_count, required=True, help="logical algorithm qubits Q (>= 1)")
+    p.add_argument("--t-count", type=_count, required=True, help="T gates (Toffolis and rotations go separately)")
+    p.add_argument("--toffoli", type=_count, default=0, help="Toffoli-class gates (CCZ / And / CSWAP)")
+    p.add_argument("--rotations", type=_count, default=0, help="arbitrary-angle rotations")
+    p.add_argument("--rotation-depth", type=_count, default=None, help="rotation layers (default: = rotations)")
+    p.add_argument("--measurements", type=_count, default=0, help="single-qubit measurements")
+    p.add_argument("--model", choices=MODELS, default="ms", help="physical model (default: ms)")
+    p.add_argument("--error-budget", type=float, default=None,
+                   help="total failure probability in (0, 1) (default: 1e-3 for ms, 1e-2 for gidney-fowler)")
+    p.add_argument("--preset", choices=PRESETS, default=None,
+                   help="hardware preset (ms: qubit_gate_ns_e3 default; gidney-fowler: gidney_fowler_e3 default)")
+    p.add_argument("--qec-scheme", choices=("surface_code", "floquet_code"), default=None,
+                   help="ms model only: QEC scheme (floquet_code needs a qubit_maj_* preset)")
+    p.add_argument("--compare-microsoft", action="store_true",
+                   help="ms model only: also run Microsoft's estimator on the same counts")
+    add_format_flag(p, default="json")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from estimates.physical import PhysicalInput, physical_estimate, run_microsoft_estimator
+
+    inp = PhysicalInput(
+        qubits=args.qubits, t=args.t_count, toffoli=args.toffoli, rotations=args.rotations,
+        rotation_depth=args.rotation_depth, measurements=args.measurements,
+    )
+    if args.model != "ms" and args.qec_scheme:
+        raise QattnInputError("--qec-scheme applies to --model ms only")
+    result = physical_estimate(inp, model=args.model, error_budget=args.error_budget, preset=args.preset,
+                               qec_scheme=args.qec_scheme)
+    out = {k: result[k] for k in ("model", "physical_qubits", "runtime_s", "code_distance", "factories")}
+    out.update({k: v for k, v in result.items() if k not in out})
+    if args.compare_microsoft:
+        if args.model != "ms":
+            raise QattnInputError("--compare-microsoft applies to --model ms only")
+        p = result["parameters"]
+        out["microsoft_estimator"] = run_microsoft_estimator(inp, p["error_budget"], p["preset"], args.qec_scheme)
+    if args.format != "json":
+        # keep tables readable: drop the nested factory round list
+        out = {k: v for k, v in out.items() if k != "factory"}
+    emit(out, args.format)
+    return 0

@@ -1,0 +1,40 @@
+import math
+
+import pytest
+
+from estimates.crossover import find_crossover
+from qattn_cirq.errors import QattnInputError
+
+
+def test_crossover_of_linear_vs_quadratic_is_exact():
+    # quantum 1000 n, classical n^2: classical slower once n > 1000 -> smallest n with q < c is 1001
+    r = find_crossover(lambda n: 1000.0 * n, lambda n: float(n) ** 2, n_min=2, n_max=2**20)
+    assert r["crossover_n"] == 1001
+    assert r["quantum_time_s"] < r["classical_time_s"]
+    assert [s["n"] for s in r["scanned"]][:3] == [2, 4, 8]
+
+
+@pytest.mark.parametrize("c0", [3.0, 17.5, 12345.0])
+def test_crossover_matches_closed_form(c0):
+    # quantum c0 * n * log2(n) vs classical n^1.5: crossing where sqrt(n) = c0 log2 n
+    q = lambda n: c0 * n * math.log2(n)
+    c = lambda n: n**1.5
+    r = find_crossover(q, c, n_min=2, n_max=2**60)
+    n = r["crossover_n"]
+    assert q(n) < c(n) and not q(n - 1) < c(n - 1)
+
+
+def test_no_crossover_is_a_plain_statement():
+    r = find_crossover(lambda n: 10.0 * n**2, lambda n: float(n) ** 2, n_min=1024, n_max=2**20)
+    assert r["crossover_n"] is None
+    assert r["statement"] == f"no crossover below n = {2**20}"
+
+
+def test_quantum_faster_at_start():
+    r = find_crossover(lambda n: 1.0, lambda n: 2.0, n_min=16, n_max=1024)
+    assert r["crossover_n"] == 16 and "smallest" in r["statement"]
+
+
+def test_bad_range():
+    with pytest.raises(QattnInputError):
+        find_crossover(lambda n: 1.0, lambda n: 2.0, n_min=100, n_max=10)
