@@ -420,6 +420,11 @@ class PlantedInstance:
     def __iter__(self) -> Iterator:
         return iter((self.instance, self.sets))
 
+    @property
+    def product_threshold(self) -> float:
+        """``tau / scale``: the threshold on the raw inner product ``<q_i, k_j>``."""
+        return self.tau / self.instance.scale
+
 
 def _pow2_grid(max_abs: float, bits: int) -> float:
     """Smallest power of two s with max_abs <= (2^(b-1) - 1) s (1.0 for max_abs == 0)."""
@@ -432,6 +437,71 @@ def _pow2_grid(max_abs: float, bits: int) -> float:
     return 2.0**e
 
 
+def _real_layout(rng, n, d, m, group, group_sets, tau, eta, scale, bits):
+    """Q, K, V of the real-valued construction (see :func:`planted_instance`)."""
+    c = rng.uniform(1.0, 2.0, size=n)
+    if bits is not None:
+        # c in [1, 2] and 1 is on every grid of step <= 1, so rounding keeps c in [1, 2]
+        c = np.rint(c / _pow2_grid(2.0, bits)) * _pow2_grid(2.0, bits)
+    Q = np.zeros((n, d))
+    Q[np.arange(n), group] = c
+    K = np.zeros((n, d))
+    t = np.empty(m)
+    for g in range(m):
+        rows = group == g
+        t[g] = tau / (scale * c[rows].min())
+        e_out = eta / (scale * c[rows].max())
+        inside = np.zeros(n, dtype=bool)
+        inside[group_sets[g]] = True
+        K[inside, g] = t[g] * rng.uniform(1.0 + 1e-6, 2.0, size=inside.sum())
+        K[~inside, g] = -rng.uniform(0.0, 1.0 - 1e-9, size=n - inside.sum()) * e_out
+    if d > m:
+        K[:, m:] = rng.uniform(-1.0, 1.0, size=(n, d - m)) * float(t.min())
+    V = rng.standard_normal((n, d))
+    if bits is not None:
+        s_k = _pow2_grid(float(np.max(np.abs(K))), bits)
+        # ceil keeps large entries >= their threshold; outside entries (<= 0) round towards 0
+        # (np.ceil as well), so they stay in [-eta, 0]; noise columns round to nearest. A value
+        # <= (2^(b-1) - 1) s_k never rounds past that grid point, so quantize stays exact.
+        snapped = np.ceil(K / s_k) * s_k
+        snapped[:, m:] = np.rint(K[:, m:] / s_k) * s_k
+        K = snapped
+        s_v = _pow2_grid(float(np.max(np.abs(V))), bits)
+        V = np.rint(V / s_v) * s_v
+    return Q, K, V
+
+
+def _fraction_layout(rng, n, d, m, group, group_sets, tau, eta, bits):
+    """Q, K, V as ``bits``-bit fractions in ``[-1, 1)`` (grid ``2^-(b-1)``), and the scale.
+
+    Queries ``c_i`` and large key entries are grid values in ``[1/2, 1)``, so every large product
+    ``c_i K[j, g] >= 1/4``; with ``scale = 4 tau`` (a power-of-two multiple of tau, exact in
+    floating point) every large score is ``>= tau`` exactly, and the product threshold is
+    ``tau / scale = 1/4 = 2^(2(b-1)-2)`` units of ``2^-2(b-1)``. Outside entries are grid values
+    in ``[-eta / (scale c_max), 0]``, rounded towards 0 (often 0 on coarse grids).
+    """
+    unit = 2.0 ** -(bits - 1)
+    top = 1.0 - unit
+    half_steps = np.arange(0.5, top + unit / 2, unit)  # grid values in [1/2, 1)
+    scale = 4.0 * tau
+    c = rng.choice(half_steps, size=n)
+    Q = np.zeros((n, d))
+    Q[np.arange(n), group] = c
+    K = np.zeros((n, d))
+    for g in range(m):
+        rows = group == g
+        e_out = eta / (scale * c[rows].max())
+        inside = np.zeros(n, dtype=bool)
+        inside[group_sets[g]] = True
+        K[inside, g] = rng.choice(half_steps, size=inside.sum())
+        raw = -rng.uniform(0.0, 1.0, size=n - inside.sum()) * min(e_out, 1.0)
+        K[~inside, g] = np.ceil(raw / unit) * unit
+    if d > m:
+        K[:, m:] = rng.integers(-(1 << (bits - 1)), 1 << (bits - 1), size=(n, d - m)) * unit
+    V = rng.integers(-(1 << (bits - 1)), 1 << (bits - 1), size=(n, d)) * unit
+    return Q, K + 0.0, V.astype(np.float64), scale
+
+
 def planted_instance(
     n: int,
     d: int,
@@ -439,10 +509,11 @@ def planted_instance(
     tau: float,
     eta: float,
     seed: int | None = 0,
-    scale: float = 1.0,
+    scale: float | None = None,
     *,
     groups: int | None = None,
     bits: int | None = None,
+    fraction: bool = False,
 ) -> PlantedInstance:
     """An instance that is exactly (tau, k)-good in the sense of arXiv 2307.08045 (Theorem 1.3).
 
@@ -473,21 +544,30 @@ def planted_instance(
         tau: threshold, finite and ``> 0`` (entries outside ``S_i`` are ``<= 0 < tau``).
         eta: outside entries lie in ``[-eta, 0]``; finite, ``>= 0``.
         seed: seed for ``numpy.random.default_rng``; same seed, same instance.
-        scale: the instance's score scale.
+        scale: the instance's score scale (default 1.0).
         groups: number of distinct sets ``m``, ``1 <= m <= min(d, n)``.
         bits: if given, Q, K and V are snapped to power-of-two grids so that
             ``quantize(M, bits)`` is exact for each of them (large key entries round up, outside
             entries round towards zero, so the guarantee survives).
+        fraction: with ``bits``, put Q, K and V on the ``bits``-bit fraction grid in ``[-1, 1)``
+            (``quantize(M, bits, scale=2**-(bits-1))`` is exact) and set ``scale = 4 tau`` so that
+            the product threshold ``tau / scale`` is exactly ``1/4``; see ``_fraction_layout``.
+            This is the input format of the fixed-point bloqs.
     """
     n = _check_int("n", n, 2)
     d = _check_int("d", d, 1)
     k = _check_int("k", k, 0, n)
     tau = _check_real("tau", tau, positive=True)
     eta = _check_real("eta", eta, nonneg=True)
-    scale = _check_scale(scale)
+    if fraction:
+        if bits is None:
+            raise QattnInputError("fraction=True needs bits (the fraction width, >= 2)")
+        if scale is not None:
+            raise QattnInputError("scale must be left unset with fraction=True (it is 4 * tau)")
+    scale = 1.0 if scale is None else _check_scale(scale)
     m = min(d, n) if groups is None else _check_int("groups", groups, 1, min(d, n))
     if bits is not None:
-        bits = _check_int("bits", bits, 2, 30)
+        bits = _check_int("bits", bits, 2, 26)
     rng = np.random.default_rng(seed)
 
     # group assignment: every group gets at least one row, the rest at random
@@ -497,40 +577,10 @@ def planted_instance(
     group[order[m:]] = rng.integers(0, m, size=n - m)
     group_sets = [np.sort(rng.choice(n, size=k, replace=False)).astype(np.int64) for _ in range(m)]
 
-    c = rng.uniform(1.0, 2.0, size=n)
-    if bits is not None:
-        # c in [1, 2] and 1 is on every grid of step <= 1, so rounding keeps c in [1, 2]
-        c = np.rint(c / _pow2_grid(2.0, bits)) * _pow2_grid(2.0, bits)
-    Q = np.zeros((n, d))
-    Q[np.arange(n), group] = c
-
-    K = np.zeros((n, d))
-    t = np.empty(m)
-    for g in range(m):
-        rows = group == g
-        t[g] = tau / (scale * c[rows].min())
-        e_out = eta / (scale * c[rows].max())
-        inside = np.zeros(n, dtype=bool)
-        inside[group_sets[g]] = True
-        K[inside, g] = t[g] * rng.uniform(1.0 + 1e-6, 2.0, size=k)
-        K[~inside, g] = -rng.uniform(0.0, 1.0 - 1e-9, size=n - k) * e_out
-    if d > m:
-        K[:, m:] = rng.uniform(-1.0, 1.0, size=(n, d - m)) * float(t.min())
-    V = rng.standard_normal((n, d))
-
-    if bits is not None:
-        s_k = _pow2_grid(float(np.max(np.abs(K))), bits)
-        inside_mask = np.zeros((n, d), dtype=bool)
-        for g in range(m):
-            inside_mask[group_sets[g], g] = True
-        # ceil keeps large entries >= their threshold; outside entries (<= 0) round towards 0
-        # (np.ceil as well), so they stay in [-eta, 0]; noise columns round to nearest.
-        snapped = np.ceil(K / s_k) * s_k
-        snapped[:, m:] = np.rint(K[:, m:] / s_k) * s_k
-        K = snapped
-        V = np.rint(V / _pow2_grid(float(np.max(np.abs(V))), bits)) * _pow2_grid(
-            float(np.max(np.abs(V))), bits
-        )
+    if fraction:
+        Q, K, V, scale = _fraction_layout(rng, n, d, m, group, group_sets, tau, eta, bits)
+    else:
+        Q, K, V = _real_layout(rng, n, d, m, group, group_sets, tau, eta, scale, bits)
 
     if not np.isfinite(K).all():
         raise QattnInputError(

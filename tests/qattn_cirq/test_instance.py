@@ -306,3 +306,38 @@ def test_instance_quantized_and_dequantized():
         assert err == q.max_abs_error[name] <= getattr(q, name).scale / 2
     with pytest.raises(QattnInputError, match="loses up to"):
         inst.quantized(8, strict=True)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    n=st.sampled_from([4, 8, 16]),
+    d=st.integers(1, 3),
+    k=st.integers(0, 2),
+    bits=st.integers(2, 8),
+    tau=st.floats(0.01, 50.0),
+    eta=st.floats(0.0, 10.0),
+    seed=st.integers(0, 1000),
+)
+def test_planted_fraction_format(n, d, k, bits, tau, eta, seed):
+    p = planted_instance(n, d, k, tau, eta, seed=seed, bits=bits, fraction=True)
+    inst = p.instance
+    _check_good(inst, p.sets, k, tau, eta)
+    assert inst.scale == 4 * tau and p.product_threshold == 0.25
+    unit = 2.0 ** -(bits - 1)
+    for M in (inst.Q, inst.K, inst.V):
+        assert M.min() >= -1 and M.max() <= 1 - unit
+        fp = quantize(M, bits, scale=unit, strict=True)  # exact on the fraction grid
+        np.testing.assert_array_equal(fp.values, M)
+    # the integer threshold test <q_int, k_int> >= 2^(2(b-1)-2) selects exactly S_i
+    qi = quantize(inst.Q, bits, scale=unit).ints
+    ki = quantize(inst.K, bits, scale=unit).ints
+    prod = qi @ ki.T
+    for i, S in enumerate(p.sets):
+        assert list(np.flatnonzero(prod[i] >= 2 ** (2 * (bits - 1) - 2))) == list(S)
+
+
+def test_planted_fraction_validation():
+    with pytest.raises(QattnInputError, match="fraction=True needs bits"):
+        planted_instance(8, 2, 1, 1.0, 0.1, fraction=True)
+    with pytest.raises(QattnInputError, match="scale must be left unset with fraction=True"):
+        planted_instance(8, 2, 1, 1.0, 0.1, scale=2.0, bits=4, fraction=True)
