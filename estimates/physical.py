@@ -36,8 +36,8 @@ Models
     ``PhysicalCostModel`` with a ``CCZ2TFactory`` (two-level 15-to-1 + CCZ distillation), a
     ``SimpleDataBlock`` (``ceil(1.5 Q)`` tiles of ``2 d^2`` qubits), ``QECScheme.make_gidney_fowler()``
     (``P_L = 0.1 (p / 0.01)^((d+1)/2)``), 1 us surface-code cycles, and
-    ``get_ccz2t_costs_from_grid_search`` choosing the factory distances and the data code distance that
-    minimise qubit-hours under the error budget. Runtime is the factories' time to distil every
+    the grid search of ``get_ccz2t_costs_from_grid_search`` (factory distances l1 <= 29, l2 <= 59 and
+    the data code distance) minimising qubit-hours under the error budget. Runtime is the factories' time to distil every
     magic state (``(5.5 N_CCZ + N_T/2) * d_distill`` cycles, a reaction-limited sequential model);
     rotations count as 11 T each (Qualtran's default synthesis cost).
 
@@ -879,11 +879,8 @@ def gidney_fowler_estimate(
         QECScheme as QQECScheme,
         SimpleDataBlock,
     )
-    from qualtran.surface_code.gidney_fowler_model import (
-        get_ccz2t_costs_from_grid_search,
-        iter_ccz2t_factories,
-        iter_simple_data_blocks,
-    )
+    from qualtran.surface_code import LogicalErrorModel
+    from qualtran.surface_code.gidney_fowler_model import get_ccz2t_costs, iter_ccz2t_factories
 
     eb = _check_budget(error_budget)
     if not 0.0 < physical_error < 0.01:
@@ -895,21 +892,37 @@ def gidney_fowler_estimate(
     gates = _gf_gate_counts(inp)
     if inp.t + inp.toffoli + inp.rotations == 0:
         raise QattnInputError("the Gidney-Fowler model needs at least one T, Toffoli or rotation")
-    try:
-        cost, factory, block = get_ccz2t_costs_from_grid_search(
-            n_logical_gates=gates,
-            n_algo_qubits=inp.qubits,
-            phys_err=physical_error,
-            error_budget=eb,
-            cycle_time_us=cycle_time_us,
-            factory_iter=tuple(iter_ccz2t_factories(n_factories=n_factories)),
-            data_block_iter=tuple(iter_simple_data_blocks(d_start=3, d_stop=max_data_distance + 2)),
-        )
-    except ValueError:
+    # The grid search of get_ccz2t_costs_from_grid_search, with its inner loop solved exactly: for a
+    # fixed factory the runtime does not depend on the data distance and the footprint grows with it,
+    # so the best data block is the smallest odd distance >= 3 that closes the budget. Same result
+    # (tests compare with Qualtran's grid search), ~15x faster, and a wider factory grid
+    # (l1 <= 29, l2 <= 59) so that 1e12+ Toffoli counts stay feasible.
+    qec = QQECScheme.make_gidney_fowler()
+    best = None
+    for fac in iter_ccz2t_factories(l1_start=5, l1_stop=31, l2_stop=61, n_factories=n_factories):
+        err_model = LogicalErrorModel(qec_scheme=qec, physical_error=physical_error)
+        f_err = fac.factory_error(n_logical_gates=gates, logical_error_model=err_model)
+        if f_err > eb:
+            continue
+        cycles = fac.n_cycles(n_logical_gates=gates, logical_error_model=err_model)
+        for data_d in range(3, max_data_distance + 1, 2):
+            blk = SimpleDataBlock(data_d=data_d)
+            if f_err + blk.data_error(inp.qubits, int(cycles), err_model) <= eb:
+                footprint = fac.n_physical_qubits() + blk.n_physical_qubits(inp.qubits)
+                qubit_hours = footprint * cycles * cycle_time_us / 3.6e9
+                if best is None or qubit_hours < best[0]:
+                    best = (qubit_hours, fac, blk)
+                break
+    if best is None:
         raise QattnInputError(
-            f"error budget {eb:g} cannot be met by the Gidney-Fowler model (factory distances <= 39, data "
+            f"error budget {eb:g} cannot be met by the Gidney-Fowler model (factory distances <= 59, data "
             f"distance <= {max_data_distance}); increase --error-budget"
-        ) from None
+        )
+    _, factory, block = best
+    cost = get_ccz2t_costs(
+        n_logical_gates=gates, n_algo_qubits=inp.qubits, phys_err=physical_error, cycle_time_us=cycle_time_us,
+        factory=factory, data_block=block,
+    )
     base = factory.base_factory if isinstance(factory, MultiFactory) else factory
     model = PhysicalCostModel(
         physical_params=PhysicalParameters(physical_error=physical_error, cycle_time_us=cycle_time_us),
