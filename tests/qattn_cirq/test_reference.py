@@ -241,6 +241,28 @@ def test_statistical_dimension_matches_trace_formula(inst, lam):
     assert 0 < got <= 2 * inst.n
 
 
+def _s_lambda_high_precision(inst, lam, dps=60):
+    import mpmath
+
+    with mpmath.workdps(dps):
+        X = np.vstack([inst.Q, inst.K])
+        m = X.shape[0]
+        E = mpmath.matrix(m, m)
+        for i in range(m):
+            for j in range(m):
+                dot = mpmath.fsum(mpmath.mpf(float(a)) * mpmath.mpf(float(b)) for a, b in zip(X[i], X[j]))
+                E[i, j] = mpmath.exp(mpmath.mpf(inst.scale) * dot)
+        ev = mpmath.eigsy(E, eigvals_only=True)
+        return float(mpmath.fsum(e / (e + lam) for e in ev if e > 0))
+
+
+@pytest.mark.parametrize("n, d, k, seed", [(8, 1, 1, 2), (8, 2, 2, 1)])
+def test_statistical_dimension_wide_dynamic_range_planted(n, d, k, seed):
+    # E spans ~1e50: a direct eigensolver returns ~d; the scaled Cholesky form stays exact
+    inst = planted_instance(n, d, k, default_tau(n), 0.3, seed=seed).instance
+    assert statistical_dimension(inst, 1.0) == pytest.approx(_s_lambda_high_precision(inst, 1.0), rel=1e-9)
+
+
 def test_statistical_dimension_large_scores_and_monotone():
     inst = _random_instance(10, 3, seed=1, mag=20.0)
     vals = [statistical_dimension(inst, lam) for lam in (1e-3, 1.0, 1e3, 1e6)]
