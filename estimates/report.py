@@ -1,0 +1,447 @@
+"""The fault-tolerant report: logical counts, physical costs, GPU baseline, crossover, model spread.
+
+:func:`build_report` sweeps ``n`` over powers of two for every available algorithm and loader,
+turns the logical counts into physical costs with each physical model (:mod:`estimates.physical`),
+compares with exact attention on a GPU (:mod:`estimates.classical`), finds the crossover
+(:mod:`estimates.crossover`) and runs the same logical counts through our models and Microsoft's
+estimator (the spread table). :func:`write_report` writes ``report.json``, ``report.md``, CSV tables
+and PNG plots. Algorithms whose estimators are not in the code base yet are listed as not available;
+no number is made up for them.
+
+Default problem (LLM scale, per attention head): ``d = 128`` (the head dimension of GPT-3 / Llama
+models), ``n = 2^10 ... 2^20``, ``k = 32`` large entries per row (a top-k sparse-attention budget:
+the (tau, k)-goodness of arXiv 2307.08045 needs k = o(n)), ``bits = 8`` fixed-point bits per entry
+(int8 inference), ``s_lambda = 64`` statistical dimension (for the sublinear algorithm of
+arXiv 2602.00874, when it is available).
+"""
+
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import os
+from typing import Any, Callable, Dict, List, Optional
+
+from qattn_cirq.errors import QattnInputError
+
+DEFAULT_CONFIG: Dict[str, Any] = {
+    "d": 128,
+    "n_min_exp": 10,
+    "n_max_exp": 20,
+    "k": 32,
+    "bits": 8,
+    "s_lambda": 64,
+    "loaders": ["qrom", "qroam", "assumed"],
+    "algorithms": ["grover-sparse", "sublinear-qattention"],
+    "models": {
+        "ms": {"preset": "qubit_gate_ns_e3", "error_budget": 1e-3},
+        "gidney-fowler": {"preset": "gidney_fowler_e3", "error_budget": 1e-2},
+    },
+    "gpu": "h100-sxm",
+    "crossover_n_max_exp": 40,
+    "spread_n_exps": [10, 15, 20],
+    "spread_loader": "qrom",
+}
+
+# The papers' claims, for the fitted-exponent table.
+PAPER_CLAIMS = {
+    "grover-sparse": {
+        "t_count": (1.5, "n * O(sqrt(n k)) Grover iterations (arXiv 2307.08045, Sec. 4): exponent 1.5 in n"),
+        "qubits": (0.0, "O(d b + log n) working qubits with QRAM: exponent ~0 (polylog) in n"),
+    },
+}
+
+
+def _merge_config(user: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    cfg = copy.deepcopy(DEFAULT_CONFIG)
+    if not user:
+        return cfg
+    unknown = set(user) - set(cfg)
+    if unknown:
+        raise QattnInputError(f"unknown config keys {sorted(unknown)}; allowed: {', '.join(sorted(cfg))}")
+    cfg.update(copy.deepcopy(user))
+    for key in ("d", "k", "bits", "n_min_exp", "n_max_exp", "crossover_n_max_exp"):
+        if not (isinstance(cfg[key], int) and cfg[key] >= 1):
+            raise QattnInputError(f"config {key} must be an integer >= 1, got {cfg[key]!r}")
+    if cfg["n_min_exp"] > cfg["n_max_exp"]:
+        raise QattnInputError(f"config n_min_exp ({cfg['n_min_exp']}) must be <= n_max_exp ({cfg['n_max_exp']})")
+    if cfg["crossover_n_max_exp"] < cfg["n_min_exp"]:
+        raise QattnInputError("config crossover_n_max_exp must be >= n_min_exp")
+    if not set(cfg["models"]) <= {"ms", "gidney-fowler"} or not cfg["models"]:
+        raise QattnInputError("config models must be a non-empty subset of {ms, gidney-fowler}")
+    return cfg
+
+
+def load_config(path: Optional[str]) -> Dict[str, Any]:
+    """Default config, overridden by the JSON file at ``path`` (if given)."""
+    if path is None:
+        return _merge_config(None)
+    try:
+        with open(path) as f:
+            user = json.load(f)
+    except OSError as e:
+        raise QattnInputError(f"cannot read config file {path!r}: {e.strerror}") from None
+    except json.JSONDecodeError as e:
+        raise QattnInputError(f"config file {path!r} is not valid JSON: {e.msg} (line {e.lineno})") from None
+    if not isinstance(user, dict):
+        raise QattnInputError(f"config file {path!r} must hold a JSON object")
+    return _merge_config(user)
+
+
+# ----------------------------------------------------------------------------------------------
+# Algorithms: look them up, never fake them
+# ----------------------------------------------------------------------------------------------
+
+
+def _algorithm_estimator(name: str) -> Optional[Callable[..., Dict[str, Any]]]:
+    """The logical-count estimator of an algorithm, or None when it is not in the code base yet."""
+    try:
+        import estimates.formulas as formulas
+    except ImportError:
+        return None
+    if name == "grover-sparse":
+        return getattr(formulas, "grover_sparse_estimate", None)
+    if name == "sublinear-qattention":
+        return getattr(formulas, "sublinear_qattention_estimate", None)
+    return None
+
+
+def _logical(name: str, est: Callable, n: int, cfg: Dict[str, Any], loader: str) -> Dict[str, int]:
+    if name == "grover-sparse":
+        r = est(n, cfg["d"], cfg["k"], cfg["bits"], loader)
+    else:
+        r = est(n, cfg["d"], cfg["s_lambda"], cfg["bits"], loader)
+    lg = r["logical"]
+    t = int(lg["t_count"]) - 4 * int(lg["toffoli"]) - 11 * int(lg["rotations"])
+    return {
+        "t_count": int(lg["t_count"]),
+        "t": t,
+        "toffoli": int(lg["toffoli"]),
+        "rotations": int(lg["rotations"]),
+        "measurements": int(lg["measurements"]),
+        "qubits": int(lg["qubits"]),
+    }
+
+
+def _physical(logical: Dict[str, int], model: str, mcfg: Dict[str, Any]) -> Dict[str, Any]:
+    from estimates.physical import PhysicalInput, physical_estimate
+
+    inp = PhysicalInput(
+        qubits=logical["qubits"], t=logical["t"], toffoli=logical["toffoli"], rotations=logical["rotations"],
+        measurements=logical["measurements"],
+    )
+    try:
+        r = physical_estimate(inp, model=model, error_budget=mcfg.get("error_budget"), preset=mcfg.get("preset"))
+    except QattnInputError as e:
+        return {"feasible": False, "reason": str(e)}
+    return {
+        "feasible": True,
+        "physical_qubits": r["physical_qubits"],
+        "runtime_s": r["runtime_s"],
+        "code_distance": r["code_distance"],
+        "factories": r["factories"],
+    }
+
+
+def _fit_exponent(ns: List[int], ys: List[float]) -> Optional[float]:
+    """Least-squares slope of log y against log n."""
+    pts = [(math.log(n), math.log(y)) for n, y in zip(ns, ys) if y and y > 0]
+    if len(pts) < 2:
+        return None
+    mx = sum(p[0] for p in pts) / len(pts)
+    my = sum(p[1] for p in pts) / len(pts)
+    sxx = sum((p[0] - mx) ** 2 for p in pts)
+    return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else None
+
+
+def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str], None] = lambda s: None) -> Dict[str, Any]:
+    """All report sections as one JSON-ready dict (see module docstring)."""
+    from estimates.classical import attention_gpu_time, classical_twin_costs, get_gpu
+    from estimates.crossover import find_crossover
+    from estimates.physical import PhysicalInput, ms_physical_estimate, run_microsoft_estimator
+
+    cfg = _merge_config(cfg) if cfg is None or set(cfg) != set(DEFAULT_CONFIG) else cfg
+    ns = [2**e for e in range(cfg["n_min_exp"], cfg["n_max_exp"] + 1)]
+    gpu = get_gpu(cfg["gpu"])
+    report: Dict[str, Any] = {"config": cfg, "algorithms": {}, "logical": [], "fits": [], "physical": [],
+                              "classical": [], "crossover": [], "spread": [], "symbolic": {}}
+
+    available = {}
+    for name in cfg["algorithms"]:
+        est = _algorithm_estimator(name)
+        report["algorithms"][name] = "available" if est else "not available (no estimator in the code base yet)"
+        if est:
+            available[name] = est
+
+    progress("report: classical GPU baseline")
+    for n in ns:
+        g = attention_gpu_time(n, cfg["d"], gpu)
+        tw = classical_twin_costs(n, cfg["d"], cfg["k"], gpu)
+        report["classical"].append({
+            "n": n, "gpu_flops": g["flops"], "gpu_bytes": g["bytes"], "gpu_time_s": g["time_s"], "bound": g["bound"],
+            "twin_flops": tw["flops"], "twin_time_s": tw["time_s"],
+        })
+
+    logical_cache: Dict[tuple, Dict[str, int]] = {}
+
+    def logical_at(name, loader, n):
+        key = (name, loader, n)
+        if key not in logical_cache:
+            logical_cache[key] = _logical(name, available[name], n, cfg, loader)
+        return logical_cache[key]
+
+    for name in available:
+        for loader in cfg["loaders"]:
+            progress(f"report: logical counts, {name} / {loader}")
+            rows = []
+            for n in ns:
+                lg = logical_at(name, loader, n)
+                rows.append({"algorithm": name, "loader": loader, "n": n, **lg})
+            report["logical"].extend(rows)
+            for metric in ("t_count", "qubits"):
+                claim = PAPER_CLAIMS.get(name, {}).get(metric)
+                report["fits"].append({
+                    "algorithm": name, "loader": loader, "metric": metric,
+                    "fitted_exponent": _fit_exponent([r["n"] for r in rows], [r[metric] for r in rows]),
+                    "paper_exponent": claim[0] if claim else None,
+                    "paper_claim": claim[1] if claim else None,
+                })
+            for model, mcfg in cfg["models"].items():
+                progress(f"report: physical costs, {name} / {loader} / {model}")
+                for n in ns:
+                    ph = _physical(logical_at(name, loader, n), model, mcfg)
+                    report["physical"].append({"algorithm": name, "loader": loader, "model": model, "n": n, **ph})
+                progress(f"report: crossover search, {name} / {loader} / {model}")
+
+                def q_time(n, name=name, loader=loader, model=model, mcfg=mcfg):
+                    ph = _physical(logical_at(name, loader, n), model, mcfg)
+                    return ph["runtime_s"] if ph["feasible"] else math.inf
+
+                def c_time(n):
+                    return attention_gpu_time(n, cfg["d"], gpu)["time_s"]
+
+                res = find_crossover(q_time, c_time, n_min=ns[0], n_max=2 ** cfg["crossover_n_max_exp"])
+                report["crossover"].append({"algorithm": name, "loader": loader, "model": model, **res})
+
+    spread_loader = cfg["spread_loader"] if cfg["spread_loader"] in cfg["loaders"] else cfg["loaders"][0]
+    for name in available:
+        for e in cfg["spread_n_exps"]:
+            n = 2**e
+            progress(f"report: model spread at n = 2^{e}")
+            lg = logical_at(name, spread_loader, n)
+            inp = PhysicalInput(qubits=lg["qubits"], t=lg["t"], toffoli=lg["toffoli"], rotations=lg["rotations"],
+                                measurements=lg["measurements"])
+            ms_cfg = cfg["models"].get("ms", DEFAULT_CONFIG["models"]["ms"])
+            row: Dict[str, Any] = {"algorithm": name, "loader": spread_loader, "n": n}
+            try:
+                ours = ms_physical_estimate(inp, ms_cfg["error_budget"], ms_cfg["preset"])
+                row.update(ms_physical_qubits=ours["physical_qubits"], ms_runtime_s=ours["runtime_s"])
+            except QattnInputError as ex:
+                row.update(ms_physical_qubits=None, ms_runtime_s=None, ms_note=str(ex))
+            try:
+                theirs = run_microsoft_estimator(inp, ms_cfg["error_budget"], ms_cfg["preset"])
+                row.update(microsoft_physical_qubits=theirs["physical_qubits"], microsoft_runtime_s=theirs["runtime_s"])
+            except Exception as ex:  # the estimator's own limits (e.g. code distance > 50)
+                row.update(microsoft_physical_qubits=None, microsoft_runtime_s=None, microsoft_note=str(ex).splitlines()[0][:200])
+            gf = _physical(lg, "gidney-fowler", cfg["models"].get("gidney-fowler", DEFAULT_CONFIG["models"]["gidney-fowler"]))
+            row.update(gf_physical_qubits=gf.get("physical_qubits"), gf_runtime_s=gf.get("runtime_s"))
+            if row.get("ms_runtime_s") and row.get("gf_runtime_s"):
+                row["runtime_ratio_gf_over_ms"] = row["gf_runtime_s"] / row["ms_runtime_s"]
+                row["qubit_ratio_gf_over_ms"] = row["gf_physical_qubits"] / row["ms_physical_qubits"]
+            report["spread"].append(row)
+
+    if "grover-sparse" in available:
+        progress("report: symbolic physical formulas")
+        try:
+            from estimates.formulas import grover_sparse_formula
+            from estimates.physical import symbolic_physical_estimate
+
+            ms_cfg = cfg["models"].get("ms", DEFAULT_CONFIG["models"]["ms"])
+            counts = grover_sparse_formula(spread_loader)
+            sym = symbolic_physical_estimate(counts, ms_cfg["error_budget"], ms_cfg["preset"])
+            report["symbolic"] = {
+                "algorithm": "grover-sparse", "loader": spread_loader, "model": "ms",
+                **{k: str(sym[k]) for k in ("code_distance", "logical_qubits_after_layout", "physical_qubits_algorithm", "runtime_s")},
+            }
+        except Exception as ex:  # a formula the symbolic layer cannot take is reported, not hidden
+            report["symbolic"] = {"error": f"{type(ex).__name__}: {ex}"}
+    return report
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing: JSON, CSV, PNG, Markdown
+# ----------------------------------------------------------------------------------------------
+
+
+def _write_csv(path: str, rows: List[Dict[str, Any]]) -> None:
+    keys: List[str] = []
+    for r in rows:
+        keys.extend(k for k in r if k not in keys and k != "scanned")
+    with open(path, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: r.get(k) for k in keys})
+
+
+def _plots(report: Dict[str, Any], out: str) -> List[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    series = {}
+    for r in report["logical"]:
+        series.setdefault((r["algorithm"], r["loader"]), []).append(r)
+    fits = {(f["algorithm"], f["loader"], f["metric"]): f for f in report["fits"]}
+    if series:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+        for (alg, loader), rows in series.items():
+            ns = [r["n"] for r in rows]
+            for ax, metric in zip(axes, ("t_count", "qubits")):
+                f = fits[(alg, loader, metric)]
+                lab = f"{alg} / {loader}: fitted n^{f['fitted_exponent']:.2f}" if f["fitted_exponent"] is not None else f"{alg} / {loader}"
+                ax.loglog(ns, [r[metric] for r in rows], "o-", label=lab)
+        for ax, metric in zip(axes, ("T-count", "logical qubits")):
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("sequence length n")
+            ax.set_ylabel(metric)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=8)
+        claims = [f"{a}: paper T exponent {c['t_count'][0]}" for a, c in PAPER_CLAIMS.items()]
+        fig.suptitle("Logical costs vs n (" + "; ".join(claims) + ")", fontsize=10)
+        fig.tight_layout()
+        p = os.path.join(out, "logical_vs_n.png")
+        fig.savefig(p, dpi=110)
+        plt.close(fig)
+        files.append(p)
+    phys = {}
+    for r in report["physical"]:
+        if r.get("feasible"):
+            phys.setdefault((r["algorithm"], r["loader"], r["model"]), []).append(r)
+    if phys:
+        fig, axes = plt.subplots(1, 2, figsize=(12, 4.8))
+        for (alg, loader, model), rows in phys.items():
+            ns = [r["n"] for r in rows]
+            style = "o-" if model == "ms" else "s--"
+            axes[0].loglog(ns, [r["physical_qubits"] for r in rows], style, label=f"{alg} / {loader} / {model}")
+            axes[1].loglog(ns, [r["runtime_s"] for r in rows], style, label=f"{alg} / {loader} / {model}")
+        for ax, lab in zip(axes, ("physical qubits", "fault-tolerant runtime (s)")):
+            ax.set_xscale("log", base=2)
+            ax.set_xlabel("sequence length n")
+            ax.set_ylabel(lab)
+            ax.grid(True, which="both", alpha=0.3)
+            ax.legend(fontsize=7)
+        fig.suptitle("Physical costs vs n (missing points: budget not reachable in that model)", fontsize=10)
+        fig.tight_layout()
+        p = os.path.join(out, "physical_vs_n.png")
+        fig.savefig(p, dpi=110)
+        plt.close(fig)
+        files.append(p)
+    if report["crossover"]:
+        fig, ax = plt.subplots(figsize=(8.5, 5.5))
+        gpu_pts = {}
+        for c in report["crossover"]:
+            pts = [s for s in c["scanned"] if math.isfinite(s["quantum_time_s"])]
+            lab = f"{c['algorithm']} / {c['loader']} / {c['model']}"
+            ax.loglog([s["n"] for s in pts], [s["quantum_time_s"] for s in pts], "o-", ms=3, label=lab)
+            for s in c["scanned"]:
+                gpu_pts[s["n"]] = s["classical_time_s"]
+            if c["crossover_n"] is not None:
+                ax.axvline(c["crossover_n"], ls=":", color="k")
+                ax.annotate(f"crossover n={c['crossover_n']}", (c["crossover_n"], c["classical_time_s"]), fontsize=8)
+        xs = sorted(gpu_pts)
+        ax.loglog(xs, [gpu_pts[x] for x in xs], "k-", lw=2.5, label=f"GPU: {report['config']['gpu']} (exact attention, 1 head)")
+        ax.set_xscale("log", base=2)
+        ax.set_xlabel("sequence length n")
+        ax.set_ylabel("time (s)")
+        none = all(c["crossover_n"] is None for c in report["crossover"])
+        ax.set_title("Quantum (fault-tolerant) vs GPU time" + (
+            f": no crossover below n = 2^{report['config']['crossover_n_max_exp']}" if none else ""), fontsize=10)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        p = os.path.join(out, "crossover.png")
+        fig.savefig(p, dpi=110)
+        plt.close(fig)
+        files.append(p)
+    return files
+
+
+def _fmt(v: Any) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    if isinstance(v, int) and abs(v) >= 10**6:
+        return f"{v:.3e}"
+    return str(v)
+
+
+def _md_table(rows: List[Dict[str, Any]], keys: List[str]) -> str:
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for r in rows:
+        lines.append("| " + " | ".join(_fmt(r.get(k)) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def _markdown(report: Dict[str, Any], pngs: List[str]) -> str:
+    cfg = report["config"]
+    out = ["# Fault-tolerant cost report: quantum attention vs a GPU", ""]
+    out.append(
+        f"Problem: one attention head, d = {cfg['d']}, n = 2^{cfg['n_min_exp']} ... 2^{cfg['n_max_exp']}, "
+        f"k = {cfg['k']} large entries per row, {cfg['bits']}-bit fixed point, s_lambda = {cfg['s_lambda']}. "
+        f"Physical models: {', '.join(f'{m} ({c})' for m, c in cfg['models'].items())}. GPU: {cfg['gpu']}. "
+        "See docs/physical_and_report.md for every model's assumptions and how to read this report."
+    )
+    out += ["", "## Algorithms", ""]
+    out += [f"- **{a}**: {s}" for a, s in report["algorithms"].items()]
+    out += ["", "## Logical costs and fitted exponents", ""]
+    out.append(_md_table(report["fits"], ["algorithm", "loader", "metric", "fitted_exponent", "paper_exponent", "paper_claim"]))
+    out += ["", _md_table(report["logical"], ["algorithm", "loader", "n", "t_count", "toffoli", "rotations", "measurements", "qubits"])]
+    out += ["", "## Physical costs", ""]
+    out.append(_md_table(report["physical"], ["algorithm", "loader", "model", "n", "physical_qubits", "runtime_s", "code_distance", "factories", "reason"]))
+    out += ["", "## GPU baseline (exact attention) and classical twin", ""]
+    out.append(_md_table(report["classical"], ["n", "gpu_flops", "gpu_time_s", "bound", "twin_flops", "twin_time_s"]))
+    out += ["", "## Crossover", ""]
+    out.append(_md_table(report["crossover"], ["algorithm", "loader", "model", "statement", "crossover_n", "quantum_time_s", "classical_time_s"]))
+    out += ["", "## Model spread (same logical counts)", ""]
+    out.append(_md_table(report["spread"], ["algorithm", "loader", "n", "ms_physical_qubits", "microsoft_physical_qubits",
+                                             "gf_physical_qubits", "ms_runtime_s", "microsoft_runtime_s", "gf_runtime_s",
+                                             "runtime_ratio_gf_over_ms"]))
+    if report["symbolic"]:
+        out += ["", "## Symbolic physical estimate (MS model)", ""]
+        out += [f"- `{k}` = `{v}`" for k, v in report["symbolic"].items()]
+    out += ["", "## Plots", ""]
+    out += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in pngs]
+    return "\n".join(out) + "\n"
+
+
+def write_report(report: Dict[str, Any], out_dir: str) -> Dict[str, Any]:
+    """Write report.json, report.md, CSV tables and PNG plots into ``out_dir``; return the paths."""
+    from qattn_cirq.output import to_jsonable
+
+    try:
+        os.makedirs(out_dir, exist_ok=True)
+    except OSError as e:
+        raise QattnInputError(f"cannot create output directory {out_dir!r}: {e.strerror}") from None
+    files = {}
+    p = os.path.join(out_dir, "report.json")
+    with open(p, "w") as f:
+        json.dump(to_jsonable(report), f, indent=2)
+    files["json"] = p
+    files["csv"] = []
+    for sec in ("logical", "fits", "physical", "classical", "crossover", "spread"):
+        if report[sec]:
+            cp = os.path.join(out_dir, f"{sec}.csv")
+            _write_csv(cp, to_jsonable(report[sec]))
+            files["csv"].append(cp)
+    files["png"] = _plots(report, out_dir)
+    mp = os.path.join(out_dir, "report.md")
+    with open(mp, "w") as f:
+        f.write(_markdown(report, files["png"]))
+    files["markdown"] = mp
+    return files

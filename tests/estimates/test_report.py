@@ -1,0 +1,55 @@
+"""The report command runs on a small config; its JSON has every section; bad configs fail cleanly."""
+
+import json
+import os
+
+import pytest
+
+os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
+
+from qattn_cirq.cli import main
+
+SMALL = {"d": 8, "n_min_exp": 4, "n_max_exp": 5, "k": 2, "bits": 4, "loaders": ["qrom"],
+         "crossover_n_max_exp": 10, "spread_n_exps": [4], "models": {"ms": {"preset": "qubit_gate_ns_e3", "error_budget": 1e-3}}}
+
+
+def test_report_small_config_writes_every_section(tmp_path, capsys):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps(SMALL))
+    out = tmp_path / "rep"
+    assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
+    captured = capsys.readouterr()
+    assert "report:" in captured.err  # progress on stderr
+    summary = json.loads(captured.out)
+    rep = json.loads((out / "report.json").read_text())
+    for section in ("config", "algorithms", "logical", "fits", "physical", "classical", "crossover", "spread", "symbolic"):
+        assert section in rep, section
+    assert rep["algorithms"]["grover-sparse"] == "available"
+    assert rep["algorithms"]["sublinear-qattention"].startswith("not available") or rep["algorithms"]["sublinear-qattention"] == "available"
+    assert [r["n"] for r in rep["logical"]] == [16, 32]
+    assert all(r["feasible"] for r in rep["physical"])
+    assert [r["n"] for r in rep["classical"]] == [16, 32]
+    c = rep["crossover"][0]
+    assert c["statement"] == "no crossover below n = 1024" or c["crossover_n"] is not None
+    s = rep["spread"][0]
+    assert s["ms_physical_qubits"] == s["microsoft_physical_qubits"]  # our MS model == the estimator
+    assert "code_distance" in rep["symbolic"]
+    for name in ("report.md", "logical.csv", "physical.csv", "classical.csv", "crossover.csv", "spread.csv",
+                 "logical_vs_n.png", "physical_vs_n.png", "crossover.png"):
+        assert (out / name).stat().st_size > 0, name
+    assert (out / "report.md").read_text().startswith("# Fault-tolerant cost report")
+    assert summary["out"] == str(out)
+
+
+@pytest.mark.parametrize("bad", ['{"nope": 1}', '{"d": 0}', '{"n_min_exp": 9, "n_max_exp": 3}', "[1, 2]", "{not json"])
+def test_report_bad_config_is_one_line_exit_2(tmp_path, capsys, bad):
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(bad)
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "r")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "config" in err[0]
+
+
+def test_report_missing_config_file(tmp_path, capsys):
+    assert main(["report", "--config", str(tmp_path / "missing.json")]) == 2
+    assert "cannot read config" in capsys.readouterr().err
