@@ -1,0 +1,913 @@
+r"""Grover search for the large entries of one attention row, as Qualtran bloqs.
+
+Gao, Song, Yang, Zhang, *Fast Quantum Algorithm for Attention Computation* (arXiv 2307.08045,
+Alg. 1 and Lemma 3.3): for each query row :math:`q_i`, Grover search over the n key rows finds the set
+:math:`S_i = \{j : \langle q_i, k_j\rangle \ge \tau\}` of the at most k large entries with
+:math:`\tilde O(\sqrt{nk}\,d)` gates. This module builds that search gate by gate:
+
+* :class:`ThresholdOracle`: the phase oracle :math:`(-1)^{[\langle q, k_j\rangle \ge \tau,\ j \notin E]}`
+  on the index register: load row j, inner product into an accumulator, compare into a flag, phase
+  flip, uncompute. Every ancilla returns to :math:`|0\rangle`. The excluded set E (items already
+  found by the search-and-remove loop) is checked at gate level with one ``IndexEquals`` per
+  excluded index.
+* :class:`UniformIndexPrepare`: :math:`|0\rangle \mapsto n^{-1/2}\sum_{j<n}|j\rangle` for any n (not only
+  powers of two), Qualtran's ``PrepareUniformSuperposition`` (Babbush et al. arXiv:1805.03662 Fig. 12)
+  wrapped as a ``PrepareOracle``.
+* :class:`GroverIterate`: :math:`G = (2|s\rangle\langle s| - I)\,O`. With
+  :math:`\sin^2\theta = |S|/n` and start state :math:`|s\rangle`, r iterates give marked-set probability
+  :math:`\sin^2((2r+1)\theta)` (Boyer-Brassard-Hoyer-Tapp, quant-ph/9605034, Sec. 2, Lemma 1).
+* :class:`RepeatedGroverIterate`: :math:`G^r` with a call graph that works for symbolic r (Qualtran's
+  ``Power`` cannot give a qubit count for symbolic r).
+* :class:`GroverSearch`: uniform preparation followed by :math:`G^r` (one Grover run, before the
+  measurement).
+* :class:`FindAllMarked`: the search-and-remove strategy for k known marked items: k Grover runs with
+  :math:`r_m = \lfloor \pi / (4\theta_m) \rfloor` iterations, :math:`\sin^2\theta_m = m/n`, for
+  m = k, k-1, ..., 1 marked items still unfound; each found index is verified classically and
+  excluded from the next oracle. Oracle calls
+  :math:`R(n,k) = \sum_{m=1}^{k} \lfloor \pi/(4\arcsin\sqrt{m/n}) \rfloor \le
+  \tfrac{\pi}{4}\sqrt{n}\sum_{m=1}^k m^{-1/2} < \tfrac{\pi}{2}\sqrt{nk}` (leading term
+  :math:`\tfrac{\pi}{2}\sqrt{nk}`). Each run succeeds with probability :math:`\ge 1 - m/n`
+  (BBHT Sec. 3); a failed run is repeated, so the expected count is
+  :math:`\sum_m r_m / \sin^2((2r_m+1)\theta_m)` (:func:`find_all_expected_oracle_calls`).
+  The optimal :math:`O(\sqrt{nk})` with polylog gate overhead is van Apeldoorn, Gribling, Nieuwboer
+  arXiv:2302.10244; search-and-remove is the simple strategy with the same leading order.
+* :class:`BBHTSchedule`: BBHT's algorithm for an unknown number t of marked items (Sec. 4, Theorem 3):
+  iteration counts drawn uniformly from [0, m) with m growing by :math:`\lambda = 6/5`; expected
+  iterations :math:`\le \tfrac{9}{2}\, m_0 \le \tfrac{9}{2}\sqrt{n/t}` for :math:`1 \le t \le 3n/4`
+  (:math:`m_0 = 1/\sin 2\theta`; 3 m_0 before the critical stage plus 3/2 m_0 after it).
+
+Cost convention (``estimates.counts``): And / Toffoli / CSWAP = 4 T, And-dagger = 0 T (measurement
+based), rotations = 11 T and reported separately.
+"""
+
+
+
+import math
+from functools import cached_property
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+
+import attrs
+import numpy as np
+import sympy
+from qualtran import (
+    Bloq,
+    BloqBuilder,
+    BloqDocSpec,
+    BQUInt,
+    DecomposeTypeError,
+    QBit,
+    QInt,
+    Register,
+    Signature,
+    Soquet,
+    SoquetT,
+)
+from qualtran import QUInt
+from qualtran.bloqs.basic_gates import CNOT, CZ, GlobalPhase, Hadamard, XGate, ZGate
+from qualtran.bloqs.mcmt import And, MultiAnd
+from qualtran.bloqs.state_preparation.prepare_base import PrepareOracle
+from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
+    PrepareUniformSuperposition,
+)
+from qualtran.resource_counting import QubitCount, get_cost_value
+from qualtran.symbolics import HasLength, bit_length, is_symbolic, slen, smax
+
+from qattn_cirq.errors import QattnInputError
+
+SymbolicInt = Union[int, sympy.Expr]
+
+#: BBHT's growth factor for the unknown-count search (any 1 < lambda < 4/3 works; 6/5 is theirs).
+BBHT_LAMBDA = sympy.Rational(6, 5)
+
+
+# --------------------------------------------------------------------------------------------------
+# Plain-Python schedules (used by the simulation pipeline and by the cost model)
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_n_marked(n: int, marked: int) -> None:
+    if int(n) != n or n < 2:
+        raise QattnInputError(f"n must be an integer >= 2, got {n}")
+    if int(marked) != marked or not 1 <= marked <= n:
+        raise QattnInputError(f"marked must be an integer in [1, n={n}], got {marked}")
+
+
+def grover_angle(n: int, marked: int) -> float:
+    r""":math:`\theta` with :math:`\sin^2\theta = \text{marked}/n` (BBHT Sec. 2)."""
+    _check_n_marked(n, marked)
+    return math.asin(math.sqrt(marked / n))
+
+
+def grover_iterations(n: int, marked: int) -> int:
+    r"""Iterations :math:`\lfloor \pi/(4\theta) \rfloor` for ``marked`` of ``n`` items (BBHT Sec. 3).
+
+    With this count the failure probability is at most marked/n (BBHT Sec. 3). It is 0 when more
+    than half the items are marked (then a plain measurement succeeds with probability >= 1/2).
+    """
+    return int(math.floor(math.pi / (4 * grover_angle(n, marked))))
+
+
+def grover_success_probability(n: int, marked: int, r: int) -> float:
+    r"""Marked-set probability :math:`\sin^2((2r+1)\theta)` after r iterates from the uniform state."""
+    return math.sin((2 * r + 1) * grover_angle(n, marked)) ** 2
+
+
+def find_all_schedule(n: int, k: int) -> List[Dict[str, float]]:
+    """The search-and-remove schedule: one entry per run, with m = k, k-1, ..., 1 items unfound.
+
+    Each entry: ``remaining`` (m), ``excluded`` (k - m already found), ``iterations``
+    (floor(pi/(4 theta_m))) and ``success_probability`` (sin^2((2r+1)theta_m)).
+    """
+    _check_n_marked(n, k)
+    out = []
+    for m in range(k, 0, -1):
+        r = grover_iterations(n, m)
+        out.append(
+            {
+                "remaining": m,
+                "excluded": k - m,
+                "iterations": r,
+                "success_probability": grover_success_probability(n, m, r),
+            }
+        )
+    return out
+
+
+def find_all_oracle_calls(n: int, k: int) -> int:
+    """Oracle calls of the search-and-remove schedule when every run succeeds: sum_m r_m."""
+    return sum(int(s["iterations"]) for s in find_all_schedule(n, k))
+
+
+def find_all_expected_oracle_calls(n: int, k: int) -> float:
+    """Expected oracle calls when each failed run (probability 1 - p_m) is repeated: sum r_m / p_m."""
+    return float(sum(s["iterations"] / s["success_probability"] for s in find_all_schedule(n, k)))
+
+
+def find_all_leading_term(n, k):
+    r"""Leading term :math:`\tfrac{\pi}{2}\sqrt{nk}` of the find-all oracle calls (also an upper bound)."""
+    return sympy.pi / 2 * sympy.sqrt(n * k)
+
+
+def _symbols():
+    return {name: sympy.Symbol(name, positive=True, integer=True) for name in ("n", "d", "k", "b")}
+
+
+def _r_expr(n, m):
+    """floor(pi / (4 asin(sqrt(m/n)))) as a sympy expression (exact for concrete n, m)."""
+    return sympy.floor(sympy.pi / (4 * sympy.asin(sympy.sqrt(sympy.Integer(1) * m / n))))
+
+
+def find_all_oracle_calls_expr(n, k):
+    r"""Closed form :math:`R(n,k)=\sum_{m=1}^{k}\lfloor\pi/(4\arcsin\sqrt{m/n})\rfloor` (a sympy Sum).
+
+    A sum of k terms, never of n: evaluating it at n = 2^20, k = 32 costs 32 floor evaluations.
+    """
+    m = sympy.Symbol("m", positive=True, integer=True)
+    if not is_symbolic(n, k):
+        return sympy.Integer(find_all_oracle_calls(int(n), int(k)))
+    return sympy.Sum(_r_expr(n, m), (m, 1, k))
+
+
+def find_all_exclusion_checks_expr(n, k):
+    r""":math:`E(n,k)=\sum_{m=1}^{k} r_m (k-m)`: oracle calls weighted by the number of excluded indices."""
+    m = sympy.Symbol("m", positive=True, integer=True)
+    if not is_symbolic(n, k):
+        return sympy.Integer(sum(int(s["iterations"]) * int(s["excluded"]) for s in find_all_schedule(int(n), int(k))))
+    return sympy.Sum(_r_expr(n, m) * (k - m), (m, 1, k))
+
+
+def bbht_expected_iterations_bound(n, t):
+    r"""BBHT Theorem 3 bound :math:`\tfrac{9}{2}\sqrt{n/t}` on the expected iterations (1 <= t <= 3n/4)."""
+    return sympy.Rational(9, 2) * sympy.sqrt(sympy.Integer(1) * n / t)
+
+
+@attrs.frozen
+class BBHTSchedule:
+    r"""Boyer-Brassard-Hoyer-Tapp search for an unknown number of marked items (quant-ph/9605034 Sec. 4).
+
+    Start with m = 1. Each round picks j uniformly in [0, m), runs a Grover search with j iterates
+    (j oracle calls), measures and checks the outcome classically; on failure m <- min(lambda m,
+    sqrt(n)). Expected oracle calls <= (9/2) sqrt(n/t) when 1 <= t <= 3n/4 (Theorem 3).
+
+    With no marked item the loop never succeeds, so a caller stops after ``stop_budget`` oracle
+    calls: by Markov's inequality, if t >= 1 the probability of not having found an item within
+    (9/2) sqrt(n) / delta calls is at most delta, so stopping there declares "none left" with error
+    at most delta.
+
+    Use: ``for j in sched.rounds(rng): ... run j iterates; if found: break`` (the caller stops).
+    """
+
+    n: int
+    lam: float = float(BBHT_LAMBDA)
+    failure_probability: float = 0.01
+
+    def __attrs_post_init__(self):
+        if int(self.n) != self.n or self.n < 2:
+            raise QattnInputError(f"n must be an integer >= 2, got {self.n}")
+        if not 1 < self.lam < 4 / 3:
+            raise QattnInputError(f"lam must be in (1, 4/3) (BBHT Lemma 2), got {self.lam}")
+        if not 0 < self.failure_probability < 1:
+            raise QattnInputError(f"failure_probability must be in (0, 1), got {self.failure_probability}")
+
+    @property
+    def stop_budget(self) -> int:
+        """Oracle calls after which the search declares that no marked item is left."""
+        return int(math.ceil(4.5 * math.sqrt(self.n) / self.failure_probability))
+
+    def rounds(self, rng: np.random.Generator) -> Iterator[int]:
+        """Iteration counts j of successive rounds, until the stop budget is spent."""
+        m, spent = 1.0, 0
+        cap = math.sqrt(self.n)
+        while spent < self.stop_budget:
+            j = int(rng.integers(0, max(1, int(math.ceil(m)))))
+            spent += j + 1  # j oracle calls in the run + 1 classical check, counted as a call
+            yield j
+            m = min(self.lam * m, cap)
+
+
+# --------------------------------------------------------------------------------------------------
+# Bloqs
+# --------------------------------------------------------------------------------------------------
+
+
+def _sel_bits(n) -> SymbolicInt:
+    return bit_length(n - 1)
+
+
+@attrs.frozen
+class UniformIndexPrepare(PrepareOracle):
+    r"""PREPARE :math:`|0\rangle \mapsto n^{-1/2}\sum_{j<n}|j\rangle` on a ``selection`` register.
+
+    Wraps Qualtran's ``PrepareUniformSuperposition(n)`` (Babbush et al. arXiv:1805.03662 Fig. 12;
+    exact for every n) in the ``PrepareOracle`` interface (usable with ``ReflectionUsingPrepare``).
+    Cost: Clifford only for n a power of two; otherwise one ``LessThanConstant`` pair, a
+    ``MultiAnd`` pair and 2 Rz rotations.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n) index register.
+    """
+
+    n: SymbolicInt
+
+    @cached_property
+    def selection_registers(self) -> Tuple[Register, ...]:
+        return (Register("selection", BQUInt(_sel_bits(self.n), self.n)),)
+
+    @cached_property
+    def junk_registers(self) -> Tuple[Register, ...]:
+        return ()
+
+    @cached_property
+    def l1_norm_of_coeffs(self):
+        return 1
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
+        selection = bb.add(PrepareUniformSuperposition(self.n), target=selection)
+        return {"selection": selection}
+
+    def build_call_graph(self, ssa):
+        if not is_symbolic(self.n):
+            return {PrepareUniformSuperposition(self.n): 1}
+        # Symbolic n: Qualtran's symbolic PrepareUniformSuperposition costs the general case
+        # (LessThanConstant pair, MultiAnd pair, 2 Rz) even where n is a power of two and the
+        # preparation is L Hadamards. The factor ceil(log2 n) - floor(log2 n) is 0 exactly for
+        # powers of two, so the formula is exact there (n = 2^20) and for odd n, and an upper
+        # bound for other even n (whose odd part needs fewer qubits in the comparison).
+        not_pow2 = sympy.ceiling(sympy.log(self.n, 2)) - sympy.floor(sympy.log(self.n, 2))
+        return {
+            PrepareUniformSuperposition(self.n): not_pow2,
+            Hadamard(): _sel_bits(self.n) * (1 - not_pow2),
+        }
+
+    def __str__(self):
+        return f"Uniform({self.n})"
+
+
+def _and_of(cvs) -> Bloq:
+    """Logical AND of len(cvs) >= 2 controls (with control values cvs) into a fresh target."""
+    if isinstance(cvs, HasLength):
+        return MultiAnd(cvs)
+    return And(*cvs) if len(cvs) == 2 else MultiAnd(tuple(cvs))
+
+
+def _apply_and(bb: BloqBuilder, cvs, qs: List[Soquet]):
+    """Compute AND(qs == cvs) with Gidney's And (2 controls) or MultiAnd; return (qs, junk, target)."""
+    if len(cvs) == 2:
+        (c0, c1), t = bb.add(And(*cvs), ctrl=np.array(qs))
+        return [c0, c1], None, t
+    ctrl, junk, t = bb.add(MultiAnd(tuple(cvs)), ctrl=np.array(qs))
+    return list(ctrl), junk, t
+
+
+def _unapply_and(bb: BloqBuilder, cvs, qs, junk, t):
+    if len(cvs) == 2:
+        ctrl = bb.add(And(*cvs).adjoint(), ctrl=np.array(qs), target=t)
+        return list(ctrl)
+    ctrl = bb.add(MultiAnd(tuple(cvs)).adjoint(), ctrl=np.array(qs), junk=junk, target=t)
+    return list(ctrl)
+
+
+@attrs.frozen
+class IndexEquals(Bloq):
+    r"""``target`` ^= [x == value] for an L-bit index register (Gidney AND ladder, arXiv:1709.06648).
+
+    Same cost as Qualtran's ``EqualsAConstant`` (L - 1 And, And-dagger measurement based), but its
+    decomposition reaches And / MultiAnd directly, so the Cirq circuit has the same T count as the
+    call graph (``EqualsAConstant``'s ``MultiControlX`` does not in Cirq). ``value`` may be a
+    symbol (the cost does not depend on it).
+
+    Registers:
+        x: BQUInt(L, n) index (THRU); target: the qubit XORed with the result (THRU).
+    """
+
+    n: SymbolicInt
+    value: SymbolicInt
+
+    @cached_property
+    def bitsize(self) -> SymbolicInt:
+        return _sel_bits(self.n)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("x", BQUInt(self.bitsize, self.n)), Register("target", QBit())])
+
+    def build_composite_bloq(self, bb: BloqBuilder, x: Soquet, target: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n, self.value):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        L = int(self.bitsize)
+        cvs = [int(c) for c in QUInt(L).to_bits(int(self.value))]
+        qs = list(bb.split(x))
+        if L == 1:
+            if cvs[0] == 0:
+                qs[0] = bb.add(XGate(), q=qs[0])
+            qs[0], target = bb.add(CNOT(), ctrl=qs[0], target=target)
+            if cvs[0] == 0:
+                qs[0] = bb.add(XGate(), q=qs[0])
+        else:
+            qs, junk, t = _apply_and(bb, cvs, qs)
+            t, target = bb.add(CNOT(), ctrl=t, target=target)
+            qs = _unapply_and(bb, cvs, qs, junk, t)
+        return {"x": bb.join(np.array(qs), dtype=BQUInt(L, self.n)), "target": target}
+
+    def build_call_graph(self, ssa):
+        L = self.bitsize
+        if is_symbolic(L):
+            a = MultiAnd(HasLength(L))
+            return {a: 1, a.adjoint(): 1, CNOT(): 1}
+        if L == 1:
+            return {CNOT(): 1} if (is_symbolic(self.value) or self.value == 1) else {CNOT(): 1, XGate(): 2}
+        if is_symbolic(self.value):
+            a = _and_of(HasLength(L)) if L > 2 else And()
+        else:
+            a = _and_of([int(c) for c in QUInt(int(L)).to_bits(int(self.value))])
+        return {a: 1, a.adjoint(): 1, CNOT(): 1}
+
+    def __str__(self):
+        return f"[x=={self.value}]"
+
+
+@attrs.frozen
+class GroverDiffusion(Bloq):
+    r"""Grover diffusion :math:`2|s\rangle\langle s| - I`, :math:`|s\rangle` uniform over n indices.
+
+    :math:`U (2|0\rangle\langle 0| - I) U^\dagger` with U = :class:`UniformIndexPrepare` (any n, not
+    only powers of two). The reflection about :math:`|0\rangle`: an AND of the first L-1 index
+    qubits (control value 0) into an ancilla t, CZ(t, last qubit) conjugated by X on the last
+    qubit (phase -1 on :math:`|0\rangle` only), AND uncomputed, and a global phase -1 (free) so
+    that the sign is the textbook one: :math:`G = (2|s\rangle\langle s|-I)(I-2\Pi_{marked})`
+    rotates towards the marked set by :math:`2\theta` (BBHT Sec. 2). Cost: 2 x Uniform(n) +
+    max(L-2, 0) And, L = ceil(log2 n). (Qualtran's ``ReflectionUsingPrepare`` costs one And more
+    and its ``MultiControlZ`` Cirq decomposition is not Clifford+T.)
+
+    Registers:
+        selection: BQUInt(L, n) (THRU).
+    """
+
+    n: SymbolicInt
+
+    @cached_property
+    def bitsize(self) -> SymbolicInt:
+        return _sel_bits(self.n)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("selection", BQUInt(self.bitsize, self.n))])
+
+    @cached_property
+    def prepare(self) -> Bloq:
+        return UniformIndexPrepare(self.n)
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        L = int(self.bitsize)
+        selection = bb.add(self.prepare.adjoint(), selection=selection)
+        qs = list(bb.split(selection))
+        if L == 1:
+            qs[0] = bb.add(XGate(), q=qs[0])
+            qs[0] = bb.add(ZGate(), q=qs[0])
+            qs[0] = bb.add(XGate(), q=qs[0])
+        else:
+            head, last = qs[:-1], qs[-1]
+            if L == 2:
+                head[0] = bb.add(XGate(), q=head[0])
+                t, junk = head[0], None
+            else:
+                head, junk, t = _apply_and(bb, (0,) * (L - 1), head)
+            last = bb.add(XGate(), q=last)
+            t, last = bb.add(CZ(), q1=t, q2=last)
+            last = bb.add(XGate(), q=last)
+            if L == 2:
+                head[0] = bb.add(XGate(), q=t)
+            else:
+                head = _unapply_and(bb, (0,) * (L - 1), head, junk, t)
+            qs = head + [last]
+        bb.add(GlobalPhase(exponent=1))
+        selection = bb.join(np.array(qs), dtype=BQUInt(L, self.n))
+        selection = bb.add(self.prepare, selection=selection)
+        return {"selection": selection}
+
+    def build_call_graph(self, ssa):
+        L = self.bitsize
+        counts: Dict[Bloq, SymbolicInt] = {
+            self.prepare: 1,
+            self.prepare.adjoint(): 1,
+            CZ(): 1,
+            GlobalPhase(exponent=1): 1,
+        }
+        if is_symbolic(L):
+            a = MultiAnd(HasLength(L - 1))
+            counts.update({a: 1, a.adjoint(): 1, XGate(): 2})
+        elif L == 1:
+            counts = {self.prepare: 1, self.prepare.adjoint(): 1, XGate(): 2, ZGate(): 1, GlobalPhase(exponent=1): 1}
+        elif L == 2:
+            counts[XGate()] = 4
+        else:
+            a = _and_of((0,) * (L - 1))
+            counts.update({a: 1, a.adjoint(): 1, XGate(): 2})
+        return counts
+
+    def __str__(self):
+        return f"Diffusion({self.n})"
+
+
+def diffusion(n: SymbolicInt) -> GroverDiffusion:
+    """The Grover diffusion about the uniform superposition over n indices."""
+    return GroverDiffusion(n)
+
+
+Excluded = Union[Tuple[int, ...], HasLength]
+
+
+def _to_excluded(x) -> Excluded:
+    if isinstance(x, HasLength):
+        return x
+    return tuple(int(v) for v in x)
+
+
+@attrs.frozen
+class ThresholdOracle(Bloq):
+    r"""Phase oracle :math:`|j\rangle \mapsto (-1)^{[\langle q, k_j\rangle \ge \tau \wedge j\notin E]}|j\rangle`.
+
+    The Grover oracle of arXiv 2307.08045 Lemma 3.3 for one query row q (b-bit two's complement
+    integers) against the n key rows :math:`k_j` (d entries, b bits), threshold :math:`\tau`
+    (``tau_int``, in the integer units of :math:`\langle q, k\rangle`). Sequence:
+
+    1. if E is given: ``excl`` ^= [j in E] with one ``IndexEquals`` per excluded index (the
+       indices are distinct, so XOR = OR);
+    2. ``row`` ^= :math:`k_j` (the row loader: QROM / QROAM / assumed QRAM);
+    3. ``acc`` += :math:`\langle q, \text{row}\rangle` (``ClassicalInnerProduct``, accumulator sized so
+       it cannot overflow);
+    4. ``flag`` ^= [acc >= tau] (``ThresholdCompare``);
+    5. phase: Z on ``flag`` (no E), or CZ(flag, NOT excl) (with E); both Clifford;
+    6. uncompute 4, 3, 2, 1 (adjoints; the loader is self-inverse). All ancillas end in |0>.
+
+    Cost: 2 x loader + IP + IP^dagger + compare + compare^dagger + 2|E| x IndexEquals
+    (each ceil(log2 n) - 1 And); see ``docs/grover_sparse_costs.md``.
+
+    Args:
+        n: number of key rows (search space); d: row length; bits: entry width b.
+        tau_int: threshold in integer units of the score (ignored by the cost, which does not depend
+            on it for the comparator used).
+        loader: row-loader kind, one of ``bloqs.loaders.LOADER_KINDS``.
+        query: the classical query row (tuple of ints) or None for the worst-case cost model.
+        key_data: the n x d key matrix (tuple of tuples of ints) or None (symbolic / cost only).
+        excluded: indices already found (tuple) or ``HasLength(m)`` for a cost model with m of them.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n) index register (THRU).
+    """
+
+    n: SymbolicInt
+    d: SymbolicInt
+    bits: SymbolicInt
+    tau_int: SymbolicInt
+    loader: str = "qrom"
+    query: Optional[Tuple[int, ...]] = attrs.field(
+        default=None, converter=lambda q: None if q is None else tuple(int(v) for v in q)
+    )
+    key_data: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(
+        default=None,
+        converter=lambda a: None if a is None else tuple(tuple(int(v) for v in row) for row in a),
+    )
+    excluded: Excluded = attrs.field(default=(), converter=_to_excluded)
+    loader_kwargs: Tuple[Tuple[str, object], ...] = ()
+
+    def __attrs_post_init__(self):
+        from bloqs.loaders import LOADER_KINDS
+
+        if self.loader not in LOADER_KINDS:
+            raise QattnInputError(f"loader must be one of {', '.join(LOADER_KINDS)}, got {self.loader!r}")
+        if not is_symbolic(self.n) and self.n < 2:
+            raise QattnInputError(f"n must be >= 2, got {self.n}")
+        if not is_symbolic(self.d) and self.d < 1:
+            raise QattnInputError(f"d must be >= 1, got {self.d}")
+        if not is_symbolic(self.bits) and self.bits < 2:
+            raise QattnInputError(f"bits must be >= 2, got {self.bits}")
+        if self.query is not None and not is_symbolic(self.d) and len(self.query) != self.d:
+            raise QattnInputError(f"query must have d={self.d} entries, got {len(self.query)}")
+        if self.key_data is not None:
+            if is_symbolic(self.n, self.d) or len(self.key_data) != self.n or any(len(r) != self.d for r in self.key_data):
+                raise QattnInputError(f"key_data must be an n x d = {self.n} x {self.d} integer matrix")
+        if isinstance(self.excluded, tuple) and not is_symbolic(self.n):
+            bad = [e for e in self.excluded if not 0 <= e < self.n]
+            if bad or len(set(self.excluded)) != len(self.excluded):
+                raise QattnInputError(f"excluded must be distinct indices in [0, n={self.n}), got {self.excluded}")
+
+    # ---- parts ----------------------------------------------------------------------------------
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("selection", BQUInt(_sel_bits(self.n), self.n))])
+
+    @cached_property
+    def selection_bitsize(self) -> SymbolicInt:
+        return _sel_bits(self.n)
+
+    @cached_property
+    def has_exclusion(self) -> bool:
+        return isinstance(self.excluded, HasLength) or len(self.excluded) > 0
+
+    @cached_property
+    def n_excluded(self) -> SymbolicInt:
+        return slen(self.excluded)
+
+    @cached_property
+    def row_loader(self) -> Bloq:
+        from bloqs.loaders import make_row_loader
+
+        data = None
+        if self.key_data is not None:
+            data = np.array(self.key_data, dtype=np.int64)
+        return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits, data=data, **dict(self.loader_kwargs))
+
+    @cached_property
+    def inner_product(self) -> Bloq:
+        from bloqs.arithmetic import ClassicalInnerProduct
+
+        return ClassicalInnerProduct(self.d, self.bits, query=self.query)
+
+    @cached_property
+    def acc_bits(self) -> SymbolicInt:
+        return self.inner_product.acc_bits
+
+    @cached_property
+    def comparator(self) -> Bloq:
+        from bloqs.arithmetic import ThresholdCompare
+
+        return ThresholdCompare(self.acc_bits, self.tau_int)
+
+    def _exclusion_check(self, value) -> Bloq:
+        return IndexEquals(self.n, value)
+
+    @cached_property
+    def _symbolic_check(self) -> Bloq:
+        return self._exclusion_check(sympy.Symbol("e", nonnegative=True, integer=True))
+
+    def _adj(self, bloq: Bloq) -> Bloq:
+        return bloq.adjoint()
+
+    def is_symbolic(self) -> bool:
+        return is_symbolic(self.n, self.d, self.bits) or isinstance(self.excluded, HasLength)
+
+    # ---- decomposition --------------------------------------------------------------------------
+    def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
+        if self.is_symbolic():
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        excl = None
+        if self.has_exclusion:
+            excl = bb.allocate(dtype=QBit())
+            for e in self.excluded:
+                selection, excl = bb.add(self._exclusion_check(e), x=selection, target=excl)
+        row = np.array([bb.allocate(dtype=QInt(self.bits)) for _ in range(self.d)])
+        selection, row = bb.add(self.row_loader, selection=selection, row=row)
+        acc = bb.allocate(dtype=QInt(self.acc_bits))
+        row, acc = bb.add(self.inner_product, row=row, acc=acc)
+        flag = bb.allocate(dtype=QBit())
+        acc, flag = bb.add(self.comparator, x=acc, flag=flag)
+        if excl is None:
+            flag = bb.add(ZGate(), q=flag)
+        else:
+            # phase iff flag = 1 and excl = 0: CZ conjugated by X on excl (Clifford only).
+            excl = bb.add(XGate(), q=excl)
+            flag, excl = bb.add(CZ(), q1=flag, q2=excl)
+            excl = bb.add(XGate(), q=excl)
+        acc, flag = bb.add(self._adj(self.comparator), x=acc, flag=flag)
+        bb.free(flag)
+        row, acc = bb.add(self._adj(self.inner_product), row=row, acc=acc)
+        bb.free(acc)
+        selection, row = bb.add(self.row_loader, selection=selection, row=row)
+        for r in row:
+            bb.free(r)
+        if excl is not None:
+            for e in reversed(self.excluded):
+                selection, excl = bb.add(self._exclusion_check(e), x=selection, target=excl)
+            bb.free(excl)
+        return {"selection": selection}
+
+    # ---- costs ----------------------------------------------------------------------------------
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        counts: Dict[Bloq, SymbolicInt] = {}
+
+        def add(b, c):
+            counts[b] = counts.get(b, 0) + c
+
+        add(self.row_loader, 2)
+        add(self.inner_product, 1)
+        add(self._adj(self.inner_product), 1)
+        add(self.comparator, 1)
+        add(self._adj(self.comparator), 1)
+        if not self.has_exclusion:
+            add(ZGate(), 1)
+        else:
+            add(XGate(), 2)
+            add(CZ(), 1)
+            if isinstance(self.excluded, HasLength):
+                if is_symbolic(self.n_excluded) or self.n_excluded > 0:
+                    add(self._symbolic_check, 2 * self.n_excluded)
+            else:
+                for e in self.excluded:
+                    add(self._exclusion_check(e), 2)
+        return counts
+
+    def qubits_formula(self) -> SymbolicInt:
+        """Peak width from the sub-bloqs' qubit counts, following the decomposition's order.
+
+        excl (if any) + max(check, loader, L + inner product, L + d b + comparator), where each
+        sub-bloq's count includes its own registers and ancillas. Tests check it equals Qualtran's
+        greedy sweep of the concrete decomposition.
+        """
+        q = lambda b: get_cost_value(b, QubitCount())  # noqa: E731
+        L = self.selection_bitsize
+        row_bits = self.d * self.bits
+        phases = [
+            q(self.row_loader),
+            L + q(self.inner_product),
+            L + row_bits + q(self.comparator),
+        ]
+        excl = 0
+        if self.has_exclusion:
+            excl = 1
+            if is_symbolic(self.n_excluded) or self.n_excluded > 0:
+                phases.append(q(self._symbolic_check) - 1)
+        return excl + smax(*phases)
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount) and self.is_symbolic():
+            return self.qubits_formula()
+        return NotImplemented
+
+    def __str__(self):
+        ex = f", excl={self.n_excluded}" if self.has_exclusion else ""
+        return f"ThresholdOracle(n={self.n}, d={self.d}, b={self.bits}, {self.loader}{ex})"
+
+
+@attrs.frozen
+class GroverIterate(Bloq):
+    r"""One Grover iterate :math:`G = (2|s\rangle\langle s| - I)\,O` on the n-index ``selection`` register.
+
+    ``oracle`` is any phase oracle with a ``selection`` register (e.g. :class:`ThresholdOracle`);
+    the diffusion is :func:`diffusion` (n need not be a power of two). Cost: oracle + diffusion
+    (diffusion = Uniform + Uniform^dagger + a (ceil(log2 n))-controlled Z).
+    """
+
+    oracle: Bloq
+    n: SymbolicInt
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("selection", BQUInt(_sel_bits(self.n), self.n))])
+
+    @cached_property
+    def diffusion(self) -> Bloq:
+        return diffusion(self.n)
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n) or (hasattr(self.oracle, "is_symbolic") and self.oracle.is_symbolic()):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        selection = bb.add(self.oracle, selection=selection)
+        selection = bb.add(self.diffusion, selection=selection)
+        return {"selection": selection}
+
+    def build_call_graph(self, ssa):
+        return {self.oracle: 1, self.diffusion: 1}
+
+    def __str__(self):
+        return f"G[{self.oracle}]"
+
+
+@attrs.frozen
+class RepeatedGroverIterate(Bloq):
+    r""":math:`G^r` for an iterate G with a ``selection`` register; r may be a sympy expression.
+
+    Concrete r decomposes into r copies of G; the call graph is {G: r} for any r. Unlike
+    ``Power``, the qubit count works for symbolic r (= G's qubit count, G's ancillas are reused).
+    """
+
+    iterate: Bloq
+    r: SymbolicInt
+
+    @cached_property
+    def signature(self) -> Signature:
+        return self.iterate.signature
+
+    def build_composite_bloq(self, bb: BloqBuilder, **soqs: SoquetT) -> Dict[str, SoquetT]:
+        if is_symbolic(self.r):
+            raise DecomposeTypeError(f"cannot decompose {self} with symbolic r")
+        for _ in range(int(self.r)):
+            soqs = bb.add_d(self.iterate, **soqs)
+        return soqs
+
+    def build_call_graph(self, ssa):
+        if not is_symbolic(self.r) and self.r == 0:
+            return {}
+        return {self.iterate: self.r}
+
+    def my_static_costs(self, cost_key):
+        # r copies in sequence on the same register reuse the iterate's ancillas: the width is the
+        # iterate's (saves decomposing r copies for QubitCount).
+        if isinstance(cost_key, QubitCount):
+            if not is_symbolic(self.r) and self.r == 0:
+                return self.signature.n_qubits()
+            return get_cost_value(self.iterate, QubitCount())
+        return NotImplemented
+
+    def __str__(self):
+        return f"{self.iterate}^{self.r}"
+
+
+@attrs.frozen
+class GroverSearch(Bloq):
+    r"""One Grover run before its measurement: :math:`G^r\,U|0\rangle` with U the uniform preparation.
+
+    The ``selection`` register must enter in :math:`|0\rangle`; afterwards the marked-set
+    probability is :math:`\sin^2((2r+1)\theta)`. Cost: Uniform(n) + r x G.
+    """
+
+    iterate: GroverIterate
+    r: SymbolicInt
+
+    @cached_property
+    def signature(self) -> Signature:
+        return self.iterate.signature
+
+    @cached_property
+    def prepare(self) -> Bloq:
+        return UniformIndexPrepare(self.iterate.n)
+
+    @cached_property
+    def repeated(self) -> Bloq:
+        return RepeatedGroverIterate(self.iterate, self.r)
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.r, self.iterate.n):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        selection = bb.add(self.prepare, selection=selection)
+        selection = bb.add(self.repeated, selection=selection)
+        return {"selection": selection}
+
+    def build_call_graph(self, ssa):
+        return {self.prepare: 1, self.repeated: 1}
+
+    def __str__(self):
+        return f"GroverSearch({self.iterate}, r={self.r})"
+
+
+@attrs.frozen
+class FindAllMarked(Bloq):
+    r"""Find all k marked items by search-and-remove (cost model of an adaptive procedure).
+
+    Runs m = k, k-1, ..., 1: a :class:`GroverSearch` with :math:`r_m=\lfloor\pi/(4\theta_m)\rfloor`
+    iterates of the oracle that excludes the k - m indices found so far, a measurement and one
+    classical check. This is measurement-adaptive, so it is a cost-model bloq (no unitary
+    decomposition, empty signature): its call graph lists the k Grover runs (concrete k) or their
+    aggregate (symbolic k):
+
+    * ``GroverSearch(G(O with k-m exclusions), r_m)`` for each m (concrete k), or
+    * ``Uniform(n)``: k, ``G(O with 0 exclusions)``: R(n,k), ``IndexEquals``: 2 E(n,k), with
+      :math:`R=\sum_m r_m` and :math:`E=\sum_m r_m (k-m)` (symbolic k) -- equal by linearity.
+
+    Oracle calls R(n,k) < (pi/2) sqrt(nk) (see module docstring); ``expected_oracle_calls`` adds
+    the repeats of failed runs. Cites: BBHT quant-ph/9605034 Sec. 3 (iteration count, success
+    probability); arXiv 2307.08045 Lemma 3.3 (the find-all step); arXiv:2302.10244 (optimal).
+
+    Args:
+        oracle: the base :class:`ThresholdOracle` (its ``excluded`` is replaced per run).
+        k: number of marked items (known; for unknown k see :class:`BBHTSchedule`).
+    """
+
+    oracle: ThresholdOracle
+    k: SymbolicInt
+
+    def __attrs_post_init__(self):
+        n = self.oracle.n
+        if not is_symbolic(self.k) and self.k < 1:
+            raise QattnInputError(f"k must be >= 1, got {self.k}")
+        if not is_symbolic(self.k, n) and self.k > n:
+            raise QattnInputError(f"k must be <= n={n}, got {self.k}")
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([])
+
+    @property
+    def n(self):
+        return self.oracle.n
+
+    def oracle_with(self, n_excluded) -> ThresholdOracle:
+        return attrs.evolve(self.oracle, excluded=HasLength(n_excluded))
+
+    def iterations(self, m) -> SymbolicInt:
+        if is_symbolic(self.n, m):
+            return _r_expr(self.n, m)
+        return grover_iterations(int(self.n), int(m))
+
+    @property
+    def oracle_calls(self) -> SymbolicInt:
+        """R(n, k) = sum_m floor(pi / (4 asin sqrt(m/n))) (sympy Sum when symbolic)."""
+        return find_all_oracle_calls_expr(self.n, self.k)
+
+    @property
+    def expected_oracle_calls(self) -> float:
+        return find_all_expected_oracle_calls(int(self.n), int(self.k))
+
+    def build_call_graph(self, ssa):
+        n, k = self.n, self.k
+        if is_symbolic(k):
+            base = GroverIterate(self.oracle_with(0), n)
+            return {
+                UniformIndexPrepare(n): k,
+                base: find_all_oracle_calls_expr(n, k),
+                self.oracle._symbolic_check: 2 * find_all_exclusion_checks_expr(n, k),
+            }
+        counts: Dict[Bloq, SymbolicInt] = {}
+        for m in range(int(k), 0, -1):
+            run = GroverSearch(GroverIterate(self.oracle_with(int(k) - m), n), self.iterations(m))
+            counts[run] = counts.get(run, 0) + 1
+        return counts
+
+    def __str__(self):
+        return f"FindAllMarked(n={self.n}, k={self.k})"
+
+
+# --------------------------------------------------------------------------------------------------
+# Examples and doc specs
+# --------------------------------------------------------------------------------------------------
+from qualtran import bloq_example  # noqa: E402
+
+
+@bloq_example
+def _threshold_oracle() -> ThresholdOracle:
+    threshold_oracle = ThresholdOracle(
+        n=4, d=1, bits=2, tau_int=1, loader="qrom", query=(1,), key_data=((1,), (-1,), (0,), (1,))
+    )
+    return threshold_oracle
+
+
+@bloq_example
+def _threshold_oracle_symb() -> ThresholdOracle:
+    n, d, b = sympy.symbols("n d b", positive=True, integer=True)
+    threshold_oracle_symb = ThresholdOracle(n=n, d=d, bits=b, tau_int=0, loader="qrom")
+    return threshold_oracle_symb
+
+
+@bloq_example
+def _grover_iterate() -> GroverIterate:
+    oracle = ThresholdOracle(
+        n=4, d=1, bits=2, tau_int=1, loader="qrom", query=(1,), key_data=((1,), (-1,), (0,), (1,))
+    )
+    grover_iterate = GroverIterate(oracle, 4)
+    return grover_iterate
+
+
+@bloq_example
+def _find_all_marked_symb() -> FindAllMarked:
+    n, d, b, k = sympy.symbols("n d b k", positive=True, integer=True)
+    find_all_marked_symb = FindAllMarked(ThresholdOracle(n=n, d=d, bits=b, tau_int=0, loader="qrom"), k)
+    return find_all_marked_symb
+
+
+_THRESHOLD_ORACLE_DOC = BloqDocSpec(
+    bloq_cls=ThresholdOracle, examples=(_threshold_oracle, _threshold_oracle_symb)
+)
+_GROVER_ITERATE_DOC = BloqDocSpec(bloq_cls=GroverIterate, examples=(_grover_iterate,))
+_FIND_ALL_MARKED_DOC = BloqDocSpec(bloq_cls=FindAllMarked, examples=(_find_all_marked_symb,))
