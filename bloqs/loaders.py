@@ -22,11 +22,13 @@ negative constants (QUALTRAN_NOTES).
 
 
 
+import itertools
 import math
 from functools import cached_property
-from typing import Any, Dict, Optional, Tuple, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 import attrs
+import cirq
 import numpy as np
 import sympy
 from qualtran import (
@@ -35,18 +37,22 @@ from qualtran import (
     BloqDocSpec,
     BQUInt,
     DecomposeTypeError,
+    GateWithRegisters,
     QAny,
+    QBit,
     QInt,
     QUInt,
     Register,
+    Side,
     Signature,
     SoquetT,
     bloq_example,
 )
 from qualtran.bloqs.arithmetic import Xor
-from qualtran.bloqs.basic_gates import Toffoli
+from qualtran.bloqs.basic_gates import CNOT, CZ, Hadamard, Toffoli, XGate
+from qualtran.bloqs.mcmt import And
+from qualtran.bloqs.multiplexers.unary_iteration_bloq import UnaryIterationGate
 from qualtran.bloqs.bookkeeping import Cast
-from qualtran.bloqs.data_loading.qroam_clean import QROAMClean
 from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.symbolics import bit_length, ceil, is_symbolic, log2
 
@@ -250,19 +256,20 @@ class QROMRowLoader(_RowLoaderBase):
 # Clean QROAM (select-swap) with measurement-based uncompute
 # ----------------------------------------------------------------------------------------------
 def qroam_toffoli_count(n, width, log_block_size, uncompute_log_block_size):
-    r"""Toffoli-class count of ``QROAMRowLoader`` (And + CSWAP; And-dagger is free).
+    r"""Toffoli-class count of ``QROAMRowLoader`` (And + Toffoli; And-dagger is free).
 
     With K = 2^k, K' = 2^k', M = ceil(n / K), W = b d:
 
-        compute  (Berry et al. App. B):  (M - 2) And [QROM over M batches]  +  W (K - 1) CSWAP
+        compute  (Berry et al. App. B):  (M - 2) And [QROM over M batches]  +  W (K - 1) Toffoli
+                                          [exact controlled swaps]
         copy:                             0 (W CNOTs)
-        uncompute (App. C, measurement):  ceil(n / K') + K' - 4   [Qualtran's QROAMCleanAdjoint]
+        uncompute (App. C, measurement):  (ceil(n / K') - 2) + (K' - 2) And
 
-    Valid for K < n and 2 <= K' < n.
+    i.e. ``ceil(n/K) + W (K - 1) + ceil(n/K') + K' - 6``. Valid for 2^k < n and 2 <= K' < n.
     """
     K = 2**log_block_size
     Ku = 2**uncompute_log_block_size
-    return (ceil(n / K) - 2) + width * (K - 1) + (ceil(n / Ku) + Ku - 4)
+    return (ceil(n / K) - 2) + width * (K - 1) + (ceil(n / Ku) - 2) + (Ku - 2)
 
 
 def optimal_qroam_log_block_sizes(n: int, width: int) -> Tuple[int, int]:
@@ -280,8 +287,301 @@ def optimal_qroam_log_block_sizes(n: int, width: int) -> Tuple[int, int]:
 
 
 def _symbolic_log_block_sizes(n, width):
-    # Continuous optimum of ceil(n/K) + W(K-1): K = sqrt(n/W); of ceil(n/K') + K': K' = sqrt(n).
+    # Continuous optimum of n/K + W(K-1): K = sqrt(n/W); of n/K' + K': K' = sqrt(n).
     return ceil(log2(n / width) / 2), ceil(log2(n) / 2)
+
+
+def _swap_schedule(k: int):
+    """Swap network moving register ``j`` (j = low k bits of the index) to register 0.
+
+    For t = 0 .. k-1, controlled on bit t of j: swap registers r and r + 2^t for every r that is a
+    multiple of 2^(t+1); after level t, register m 2^(t+1) holds the original register
+    m 2^(t+1) + (j mod 2^(t+1)). K - 1 controlled swaps in all. Yields (t, r, r + 2^t).
+    """
+    K = 2**k
+    for t in range(k):
+        for r in range(0, K, 2 ** (t + 1)):
+            yield t, r, r + 2**t
+
+
+@attrs.frozen
+class ExactCSwap(Bloq):
+    r"""Controlled swap of two ``bitsize``-bit registers, exactly (no relative phase).
+
+    Per bit: CNOT(y -> x), Toffoli(ctrl, x -> y), CNOT(y -> x): one Toffoli per bit. Qualtran's
+    ``SwapWithZero`` uses ``CSwapApprox`` (correct only up to a relative phase that its own adjoint
+    removes); after a *measurement-based* uncompute that phase would stay on the selection state,
+    so the clean QROAM here uses exact swaps. Cost: ``bitsize`` Toffoli, ``2 bitsize`` CNOT.
+    """
+
+    bitsize: SymbolicInt
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature.build(ctrl=1, x=self.bitsize, y=self.bitsize)
+
+    def build_composite_bloq(self, bb: BloqBuilder, ctrl, x, y) -> Dict[str, SoquetT]:
+        if is_symbolic(self.bitsize):
+            raise DecomposeTypeError(f"{self}: symbolic bitsize")
+        xs, ys = bb.split(x), bb.split(y)
+        for i in range(int(self.bitsize)):
+            ys[i], xs[i] = bb.add(CNOT(), ctrl=ys[i], target=xs[i])
+            (ctrl, xs[i]), ys[i] = bb.add(Toffoli(), ctrl=[ctrl, xs[i]], target=ys[i])
+            ys[i], xs[i] = bb.add(CNOT(), ctrl=ys[i], target=xs[i])
+        return {"ctrl": ctrl, "x": bb.join(xs), "y": bb.join(ys)}
+
+    def build_call_graph(self, ssa):
+        return {Toffoli(): self.bitsize, CNOT(): 2 * self.bitsize}
+
+    def on_classical_vals(self, ctrl, x, y) -> Dict[str, Any]:
+        return {"ctrl": ctrl, "x": y, "y": x} if ctrl else {"ctrl": ctrl, "x": x, "y": y}
+
+    def adjoint(self) -> "ExactCSwap":
+        return self
+
+
+# Measurement-based uncompute of a clean QROAM (Berry et al. 2019, arXiv:1902.02134, App. C)
+_KEY_COUNTER = itertools.count()
+
+
+@attrs.frozen
+class _MeasureXAndReset(GateWithRegisters):
+    """Leaf: measure each qubit of ``q`` in the X basis (H, measure into ``keys[i]``), then reset.
+
+    A Qualtran leaf (its Cirq decomposition has measurements, which Qualtran bloqs cannot hold);
+    the reset returns the freed qubits to |0> for the qubit manager. The ``anchor`` register (the
+    selection, untouched) orders this op before the classically controlled fix-up in the Cirq
+    circuit (Cirq cannot see measurement keys hidden inside undecomposed ops).
+    """
+
+    keys: Tuple[str, ...]
+    anchor_bits: int = 1
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [
+                Register("anchor", QAny(self.anchor_bits)),
+                Register("q", QAny(len(self.keys)), side=Side.LEFT),
+            ]
+        )
+
+    def decompose_bloq(self):
+        raise DecomposeTypeError("measurement leaf: decomposes in Cirq only")
+
+    def decompose_from_registers(self, *, context, anchor, q) -> Iterator[cirq.OP_TREE]:
+        for qb, key in zip(q, self.keys):
+            yield cirq.H(qb)
+            yield cirq.measure(qb, key=key)
+            yield cirq.reset(qb)
+
+    def build_call_graph(self, ssa):
+        return {Hadamard(): len(self.keys)}
+
+    def on_classical_vals(self, anchor, q) -> Dict[str, Any]:
+        return {"anchor": anchor}
+
+    def __str__(self):
+        return f"MeasureX+Reset({len(self.keys)})"
+
+
+@attrs.frozen
+class _ClassicallyControlledCZs(GateWithRegisters):
+    """Leaf: ``CZ(control, onehot[j])`` classically controlled on measurement ``key`` per pair."""
+
+    block: int
+    pairs: Tuple[Tuple[int, str], ...]
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("control", QBit()), Register("onehot", QAny(self.block))])
+
+    def decompose_bloq(self):
+        raise DecomposeTypeError("classically controlled leaf: decomposes in Cirq only")
+
+    def decompose_from_registers(self, *, context, control, onehot) -> Iterator[cirq.OP_TREE]:
+        for j, key in self.pairs:
+            yield cirq.CZ(control[0], onehot[j]).with_classical_controls(key)
+
+    def build_call_graph(self, ssa):
+        return {CZ(): len(self.pairs)} if self.pairs else {}
+
+    def __str__(self):
+        return f"ClassicallyControlledCZs({len(self.pairs)})"
+
+
+@attrs.frozen
+class _PhaseFixupIteration(UnaryIterationGate):  # type: ignore[misc]
+    """Unary iteration over the high part h of l = h K' + j applying (-1)^{m . D[l]} via the
+    one-hot register of j (Berry et al. App. C): for every j and every measured bit q with
+    D[hK'+j]_q = 1, a CZ(flag_h, onehot_j) classically controlled on m_q."""
+
+    n: int
+    sel_bits: int
+    block: int
+    table: Tuple[Tuple[int, ...], ...]  # table[l] = indices q with D[l]_q = 1
+    keys: Tuple[str, ...]
+
+    @cached_property
+    def control_registers(self) -> Tuple[Register, ...]:
+        return ()
+
+    @cached_property
+    def selection_registers(self) -> Tuple[Register, ...]:
+        return (Register("selection", BQUInt(self.sel_bits, -(-self.n // self.block))),)
+
+    @cached_property
+    def target_registers(self) -> Tuple[Register, ...]:
+        return (Register("onehot", QAny(self.block)),)
+
+    def _czs(self, h: int) -> _ClassicallyControlledCZs:
+        pairs = []
+        for j in range(self.block):
+            l = h * self.block + j
+            if l < self.n:
+                pairs += [(j, self.keys[q]) for q in self.table[l]]
+        return _ClassicallyControlledCZs(self.block, tuple(pairs))
+
+    def nth_operation(self, context, control, selection, onehot) -> cirq.OP_TREE:
+        return self._czs(selection).on_registers(control=control, onehot=onehot)
+
+    def nth_operation_callgraph(self, selection):
+        return {(self._czs(selection), 1)}
+
+
+@attrs.frozen
+class QROAMMeasurementUncompute(Bloq):
+    r"""Uncompute the K x d registers of a clean QROAM by measurement (Berry et al. App. C).
+
+    The registers hold D[l] (K b d bits, a known function of the selection l). Measuring them in
+    the X basis gives outcomes m and leaves the phase (-1)^{m . D[l]} on |l>; we undo it with a
+    phase lookup over l = h K' + j (K' = 2^k'): a one-hot encoding of j into K' qubits (K' - 2
+    And; its uncompute is And-dagger, free), a unary iteration over the ceil(n/K') values of h
+    (ceil(n/K') - 2 And; Babbush et al. 2018) whose flag applies CZ(flag, onehot_j) classically
+    controlled on each m_q with D[l]_q = 1 (Cliffords). Toffoli-class count:
+    ``ceil(n/K') + K' - 4`` (the formula of Qualtran's ``QROAMCleanAdjoint``, which has no
+    decomposition; this one decomposes to Clifford + And + measurement in Cirq). 2 <= K' < n.
+
+    Registers: ``selection`` THRU; ``regs`` (QAny(b), shape (K, d)) LEFT: consumed, returned |0>.
+    """
+
+    n: SymbolicInt
+    d: SymbolicInt
+    bits: SymbolicInt
+    log_block_size: SymbolicInt  # k of the compute (K = 2^k registers)
+    uncompute_log_block_size: SymbolicInt  # k' of this phase lookup
+    data: Optional[Tuple[Tuple[int, ...], ...]] = None  # signed n x d, None for cost only
+
+    @cached_property
+    def sel_bits(self) -> SymbolicInt:
+        return selection_bitsize(self.n)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [
+                Register("selection", BQUInt(self.sel_bits, self.n)),
+                Register("regs", QAny(self.bits), shape=(2**self.log_block_size, self.d), side=Side.LEFT),
+            ]
+        )
+
+    def register_contents(self, l: int) -> np.ndarray:
+        """Unsigned contents (K, d) of the QROAM registers after the compute, selection l."""
+        k, n, b = int(self.log_block_size), int(self.n), int(self.bits)
+        K = 2**k
+        data = np.array(self.data, dtype=np.int64) % (1 << b)
+        h, j = divmod(l, K)
+        regs = np.zeros((K, int(self.d)), dtype=np.int64)
+        for r in range(K):
+            if h * K + r < n:
+                regs[r] = data[h * K + r]
+        for t, r0, r1 in _swap_schedule(k):
+            if (j >> t) & 1:
+                regs[[r0, r1]] = regs[[r1, r0]]
+        return regs
+
+    @cached_property
+    def table(self) -> Tuple[Tuple[int, ...], ...]:
+        """table[l] = positions of the 1-bits of D[l] (registers row-major, bits big-endian)."""
+        dt = QUInt(int(self.bits))
+        rows = []
+        for l in range(int(self.n)):
+            bits = [bit for v in self.register_contents(l).reshape(-1) for bit in dt.to_bits(int(v))]
+            rows.append(tuple(i for i, bit in enumerate(bits) if bit))
+        return tuple(rows)
+
+    def toffoli_count(self) -> SymbolicInt:
+        Ku = 2**self.uncompute_log_block_size
+        return (ceil(self.n / Ku) - 2) + (Ku - 2)
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection, regs) -> Dict[str, SoquetT]:
+        if self.data is None:
+            raise DecomposeTypeError(f"{self}: no data (cost only)")
+        n, s, ku = int(self.n), int(self.sel_bits), int(self.uncompute_log_block_size)
+        Ku = 2**ku
+        # 1. X-basis measurement of every register qubit.
+        qs = [q for soq in np.asarray(regs).reshape(-1) for q in bb.split(soq)]
+        prefix = f"qroam_mbu{next(_KEY_COUNTER)}"
+        keys = tuple(f"{prefix}_{i}" for i in range(len(qs)))
+        selection = bb.add(Cast(self.signature.get_left("selection").dtype, QAny(s)), reg=selection)
+        selection = bb.add(_MeasureXAndReset(keys, s), anchor=selection, q=bb.join(np.array(qs)))
+        # 2. One-hot encode the low k' selection bits into K' qubits. Level t = 0 needs no And:
+        #    oh[1] = bit0, oh[0] = NOT bit0; level t >= 1 splits each of the 2^t live one-hot
+        #    qubits with an And on bit t (K' - 2 And in total).
+        sel = bb.split(selection)  # big-endian
+        low = list(sel[s - ku:])  # low[ku-1-t] has weight 2^t
+        oh: List[Any] = [bb.allocate(1), bb.allocate(1)] + [None] * (Ku - 2)
+        oh[0] = bb.add(XGate(), q=oh[0])
+        low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
+        oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
+        for t in range(1, ku):
+            bit = ku - 1 - t
+            for j in range(2**t):
+                (oh[j], low[bit]), oh[j + 2**t] = bb.add(And(), ctrl=np.array([oh[j], low[bit]]))
+                oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+        # 3. Phase fix-up by unary iteration over the high bits.
+        it = _PhaseFixupIteration(n, s - ku, Ku, self.table, keys)
+        high = bb.join(np.array(sel[: s - ku]), dtype=it.selection_registers[0].dtype)
+        high, ohr = bb.add(it, selection=high, onehot=bb.join(np.array(oh)))
+        oh = list(bb.split(ohr))
+        sel[: s - ku] = bb.split(high)
+        # 4. Uncompute the one-hot register (And-dagger: measurement based, no T).
+        for t in reversed(range(1, ku)):
+            bit = ku - 1 - t
+            for j in reversed(range(2**t)):
+                oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+                oh[j], low[bit] = bb.add(
+                    And().adjoint(), ctrl=np.array([oh[j], low[bit]]), target=oh[j + 2**t]
+                )
+        oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
+        low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
+        oh[0] = bb.add(XGate(), q=oh[0])
+        bb.free(oh[0])
+        bb.free(oh[1])
+        sel[s - ku:] = low
+        return {"selection": bb.join(np.array(sel), dtype=self.signature.get_left("selection").dtype)}
+
+    def build_call_graph(self, ssa):
+        Ku = 2**self.uncompute_log_block_size
+        M = ceil(self.n / Ku)
+        W = 2**self.log_block_size * self.d * self.bits
+        if self.data is not None:
+            n, s, ku = int(self.n), int(self.sel_bits), int(self.uncompute_log_block_size)
+            it = _PhaseFixupIteration(n, s - ku, Ku, self.table, ("",) * W)
+            return {Hadamard(): W, XGate(): 2, CNOT(): 2 * (Ku - 1) + 2,
+                    And(): Ku - 2, And().adjoint(): Ku - 2, it: 1}
+        # Cost only: the unary iteration's M - 2 And (Babbush et al. 2018); the classically
+        # controlled fix-up CZs (Clifford, data and outcome dependent) are not listed.
+        return {Hadamard(): W, XGate(): 2, CNOT(): 2 * (Ku - 1) + 2 + 2 * (M - 2),
+                And(): (Ku - 2) + (M - 2), And().adjoint(): (Ku - 2) + (M - 2)}
+
+    def on_classical_vals(self, selection, regs) -> Dict[str, Any]:
+        if not np.array_equal(np.asarray(regs), self.register_contents(int(selection))):
+            raise ValueError(f"{self}: registers do not hold the looked-up data; cannot uncompute")
+        return {"selection": selection}
+
+    def __str__(self):
+        return f"QROAMMeasurementUncompute(k'={self.uncompute_log_block_size})"
 
 
 @attrs.frozen
@@ -291,22 +591,25 @@ class QROAMRowLoader(_RowLoaderBase):
     Construction (Berry, Gidney, Motta, McClean, Babbush, "Qubitization of arbitrary basis quantum
     chemistry leveraging sparsity and low rank factorization", arXiv:1902.02134):
 
-    1. App. B, clean QROAM (Qualtran's ``QROAMClean``): split ``j = h K + l`` with K = 2^k; a QROM
-       over the M = ceil(n/K) values of h writes all K rows of block h into K clean registers of
-       ``W = b d`` bits, then a swap network controlled by l moves row j into register 0:
-       ``(M - 2)`` And + ``W (K - 1)`` CSWAP.
+    1. App. B, clean QROAM: split ``j = h K + l`` with K = 2^k; a QROM (unary iteration) over the
+       M = ceil(n/K) values of h writes the K rows of block h into K clean registers of
+       ``W = b d`` bits ((M - 2) And), then a swap network controlled by the k low bits moves row
+       j into register 0 (``W (K - 1)`` exact controlled swaps, one Toffoli per bit: see
+       ``ExactCSwap`` for why not Qualtran's phase-approximate swaps).
     2. ``W`` CNOTs copy register 0 into ``row`` (this keeps the XOR-in interface).
-    3. App. C, measurement-based uncompute of the K registers (Qualtran's ``QROAMCleanAdjoint``,
-       with its own block size K' = 2^k'): ``ceil(n/K') + K' - 4`` Toffoli.
+    3. App. C, measurement-based uncompute of the K registers with its own block size K' = 2^k'
+       (``QROAMMeasurementUncompute``): ``ceil(n/K') + K' - 4`` And.
 
     Total Toffoli-class count (``qroam_toffoli_count``)::
 
-        ceil(n/K) - 2 + b d (K - 1) + ceil(n/K') + K' - 4,     T = 4 x that.
+        ceil(n/K) + b d (K - 1) + ceil(n/K') + K' - 6,     T = 4 x that.
 
     The block sizes are explicit parameters; by default ``optimal_qroam_log_block_sizes`` picks the
     integers minimising this count for the given n and b d (for symbolic n: ``k = ceil(log2(n/(bd))
     / 2)``, ``k' = ceil(log2(n) / 2)``, the continuous optima rounded up). Requires n >= 3,
     2^k < n and 2 <= 2^k' < n. Concrete data may make the QROM part cheaper (variable spacing).
+    The uncompute measures, so the Cirq circuit has mid-circuit measurements and classically
+    controlled CZs: simulate it with ``cirq.Simulator`` (qsim rejects classical control).
 
     Args:
         n, d, bits, data: as ``QROMRowLoader``.
@@ -345,23 +648,30 @@ class QROAMRowLoader(_RowLoaderBase):
         return k, ku
 
     @cached_property
-    def qroam(self) -> QROAMClean:
+    def n_batches(self) -> SymbolicInt:
+        return ceil(self.n / 2 ** self.block_sizes_log[0])
+
+    @cached_property
+    def qrom(self) -> QROM:
+        """QROM over the M = ceil(n/K) batches; target K x d registers of b bits."""
         k, _ = self.block_sizes_log
+        K, M = 2**k, self.n_batches
         if self.data is not None:
-            return QROAMClean.build_from_data(
-                *self._data_columns(), target_bitsizes=(self.bits,) * self.d, log_block_sizes=(k,)
+            K, M = int(K), int(M)
+            padded = np.zeros((M * K, self.d), dtype=np.int64)
+            padded[: self.n] = self.unsigned_data
+            return QROM.build_from_data(
+                padded.reshape(M, K, self.d), target_bitsizes=(self.bits,), target_shapes=((K, self.d),)
             )
-        # Cost-only: one target of b*d bits has the same costs as d targets of b bits
-        # (QROM And count does not depend on the width; swaps are W (K - 1) CSWAPs).
-        return QROAMClean.build_from_bitsize(
-            (self.n,), (self.bits * self.d,), selection_bitsizes=(self.selection_bitsize,),
-            log_block_sizes=(k,),
+        return QROM.build_from_bitsize(
+            (M,), (self.bits,), target_shapes=((K, self.d),),
+            selection_bitsizes=(self.selection_bitsize - k,),
         )
 
     @cached_property
-    def uncompute(self) -> Bloq:
-        _, ku = self.block_sizes_log
-        return self.qroam.adjoint().with_log_block_sizes((ku,))
+    def uncompute(self) -> QROAMMeasurementUncompute:
+        k, ku = self.block_sizes_log
+        return QROAMMeasurementUncompute(self.n, self.d, self.bits, k, ku, self.data)
 
     def toffoli_count(self) -> SymbolicInt:
         k, ku = self.block_sizes_log
@@ -370,18 +680,39 @@ class QROAMRowLoader(_RowLoaderBase):
     def build_composite_bloq(self, bb: BloqBuilder, selection, row) -> Dict[str, SoquetT]:
         if self.data is None:
             raise DecomposeTypeError(f"{self}: no data, nothing to decompose (cost-only)")
-        out = bb.add_d(self.qroam, selection=selection)
-        selection = out.pop("selection")
+        k = int(self.block_sizes_log[0])
+        K, s, b, d = 2**k, int(self.selection_bitsize), int(self.bits), int(self.d)
+        sel_dtype = self.signature.get_left("selection").dtype
+        regs = np.empty((K, d), dtype=object)
+        for idx in np.ndindex(K, d):
+            regs[idx] = bb.allocate(dtype=QAny(b))
+        # 1a. QROM over the high selection bits writes block h into the K registers.
+        sel = bb.split(bb.add(Cast(sel_dtype, QAny(s)), reg=selection))
+        qrom_sel_dtype = self.qrom.selection_registers[0].dtype
+        high = bb.join(np.array(sel[: s - k]), dtype=qrom_sel_dtype)
+        high, regs = bb.add(self.qrom, selection=high, target0_=regs)
+        sel[: s - k] = bb.split(high)
+        # 1b. Swap network on the low k bits (bit t of j is sel[s-1-t]).
+        for t, r0, r1 in _swap_schedule(k):
+            for i in range(d):
+                sel[s - 1 - t], regs[r0, i], regs[r1, i] = bb.add(
+                    ExactCSwap(b), ctrl=sel[s - 1 - t], x=regs[r0, i], y=regs[r1, i]
+                )
+        selection = bb.add(Cast(QAny(s), sel_dtype), reg=bb.join(sel))
+        # 2. Copy register 0 into row (XOR).
         row = self._cast_row(bb, row, to_unsigned=True)
-        for i in range(self.d):
-            out[f"target{i}_"], row[i] = bb.add(
-                Xor(QAny(self.bits)), x=out[f"target{i}_"], y=row[i]
-            )
-        out = bb.add_d(self.uncompute, selection=selection, **out)
-        return {"selection": out["selection"], "row": self._cast_row(bb, row, to_unsigned=False)}
+        for i in range(d):
+            regs[0, i], row[i] = bb.add(Xor(QAny(b)), x=regs[0, i], y=row[i])
+        # 3. Measurement-based uncompute of all K x d registers.
+        selection = bb.add(self.uncompute, selection=selection, regs=regs)
+        return {"selection": selection, "row": self._cast_row(bb, row, to_unsigned=False)}
 
     def build_call_graph(self, ssa):
-        return {self.qroam: 1, Xor(QAny(self.bits)): self.d, self.uncompute: 1}
+        K = 2 ** self.block_sizes_log[0]
+        counts = {self.qrom: 1, Xor(QAny(self.bits)): self.d, self.uncompute: 1}
+        if is_symbolic(K) or K > 1:
+            counts[ExactCSwap(self.bits)] = self.d * (K - 1)
+        return counts
 
     def my_static_costs(self, cost_key):
         from qualtran.resource_counting import QubitCount
@@ -389,10 +720,9 @@ class QROAMRowLoader(_RowLoaderBase):
         if isinstance(cost_key, QubitCount):
             k, ku = self.block_sizes_log
             s, W = self.selection_bitsize, self.bits * self.d
-            # compute: selection + row + K registers of W bits + (s - k - 1) unary-iteration ancillas
-            return s + W + 2**k * W + sympy.Max(s - k - 1, 0) if is_symbolic(s, k) else (
-                s + W + 2**k * W + max(s - k - 1, 0)
-            )
+            # Peak during the compute QROM: selection + row + K registers of W bits + its
+            # (s - k) - 1 unary-iteration ancillas.
+            return s + W + 2**k * W + (s - k) - 1
         return NotImplemented
 
 
