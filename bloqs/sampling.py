@@ -1,0 +1,517 @@
+r"""Importance sampling by amplitude amplification: leverage-score sampling and ridge-leverage QSample.
+
+Goal: draw an index i in [0, n) with probability :math:`w_i / \sum_j w_j` from a weight oracle
+:math:`|i\rangle|0\rangle \mapsto |i\rangle|w_i\rangle` (b-bit unsigned weights, loaded by a QROM
+or computed), as used by the sublinear QAttention data structure (Song, Xue, Zhang, Zhang,
+arXiv:2602.00874: leverage-score sampling of V's rows, and QSample of Nystrom landmarks).
+
+Construction (coherent rejection sampling, the "uniform ancilla" / alias trick of Babbush et al.
+arXiv:1805.03662 Sec. III.D used here as the acceptance test):
+
+1. U = :class:`UniformIndexAndCoin`: :math:`n^{-1/2}\sum_i |i\rangle \otimes 2^{-b/2}\sum_c |c\rangle`.
+2. F = :class:`WeightThresholdFlag`: load :math:`w_i` into a scratch register, flag ^= [c < w_i]
+   (``LinearDepthGreaterThan``: b And), unload. Hence
+   :math:`\Pr[{\rm flag}=1, i] = \tfrac1n \cdot \tfrac{w_i}{2^b}` exactly and, conditioned on the
+   flag, :math:`\Pr[i] = w_i/\sum_j w_j` exactly (for the b-bit weights).
+3. Amplitude amplification on the flag (:mod:`bloqs.amplification`): the acceptance probability
+   :math:`a = \sum_i w_i / (n 2^b)` (= :math:`\rho = \sum w / (n\,w_{max})` up to the
+   quantisation :math:`w_{max} \mapsto 2^b - 1`) becomes :math:`\sin^2((2r+1)\theta)`,
+   :math:`\sin^2\theta = a`, after r rounds; :math:`r = \lfloor\pi/(4\theta)\rfloor \le
+   \tfrac{\pi}{4}\sqrt{n\,2^b/\sum w}` rounds give success :math:`\ge 1 - a` (BHMT Thm 2).
+   The conditional distribution given flag = 1 is untouched by amplification.
+
+Cost of one sample attempt: U + r (2 F + U + U-dagger + reflection over log n + b qubits) + F,
+F = 2 weight-oracle calls + b And. With a QROM weight oracle (Babbush et al. Fig. 7 unary
+iteration, 4n - 8 T per call): about :math:`(8n + 4b)\,(\tfrac{\pi}{4}\sqrt{1/a})` T.
+
+Uses:
+
+* (a) **Leverage-score sampling of V's rows** (:func:`row_norm_sampler`, Apers-Gribling
+  arXiv:2311.03215): weights :math:`w_i = \|v_i\|^2` (the row norms, QROM-loaded after
+  quantisation). Row distortion (our definition, matching the paper's bound
+  :math:`\alpha \le d/{\rm srank}(V)`): :math:`\alpha = \max_i \frac{\|v_i\|^2/\|V\|_F^2}{\ell_i/d}`
+  with :math:`\ell_i` the leverage scores (:func:`row_distortion`). Since
+  :math:`\|v_i\|^2 \le \sigma_{max}^2 \ell_i`, :math:`\alpha \le d\sigma_{max}^2/\|V\|_F^2 =
+  d/{\rm srank}(V)`; since :math:`\ell_i \le 1`, the acceptance obeys
+  :math:`a \ge d/(\alpha n)`, so :math:`r \le \tfrac{\pi}{4}\sqrt{\alpha n/d}` rounds
+  (:func:`leverage_sampler_symbolic` uses this bound).
+* (b) **QSample of Nystrom landmarks** by ridge leverage scores
+  :math:`\tau_i(\lambda) = (K(K+\lambda I)^{-1})_{ii}`, which sum to the statistical dimension
+  :math:`s_\lambda` and are at most 1, so :math:`a \ge s_\lambda/n`. The recursive scheme is
+  Musco and Musco, *Recursive Sampling for the Nystrom Method*, NeurIPS 2017 (classical original,
+  arXiv:1605.07583): scores at one level are estimated from the landmarks of the previous level,
+  :math:`\tilde\tau_i = \lambda^{-1}(K_{ii} - K_{iS}(K_{SS}+\lambda I)^{-1}K_{Si})`.
+  For concrete instances the weights are computed classically and QROM-loaded
+  (:func:`ridge_leverage_sampler`, gate level, simulated on qsim); for the symbolic costs the
+  coherent computation of :math:`\tilde\tau_i` is :class:`RidgeLeverageOracleCostModel`
+  (a cost model: s kernel evaluations of d-dimensional inner products and an s x s quadratic
+  form, per query, from Qualtran's arithmetic bloqs' costs).
+
+Symbolic call graphs take n, b (bits), d, s, alpha as sympy symbols and never enumerate n items.
+"""
+
+
+import math
+from functools import cached_property
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import attrs
+import numpy as np
+import sympy
+from qualtran import (
+    Bloq,
+    BloqBuilder,
+    BloqDocSpec,
+    BQUInt,
+    DecomposeTypeError,
+    QAny,
+    QBit,
+    QUInt,
+    Register,
+    Signature,
+    Soquet,
+    SoquetT,
+    bloq_example,
+)
+from qualtran.bloqs.arithmetic import Add
+from qualtran.bloqs.arithmetic.comparison import LinearDepthGreaterThan
+from qualtran.bloqs.arithmetic.multiplication import Product
+from qualtran.bloqs.basic_gates import Hadamard
+from qualtran.bloqs.data_loading import QROM
+from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
+    PrepareUniformSuperposition,
+)
+from qualtran.symbolics import bit_length, ceil, is_symbolic, log2
+
+from bloqs.amplification import (
+    AmplifiedPrepare,
+    optimal_rounds,
+    rounds_upper_bound_expr,
+    success_probability,
+)
+from qattn_cirq.errors import QattnInputError
+
+SymbolicInt = Union[int, sympy.Expr]
+
+
+def index_bits(n: SymbolicInt) -> SymbolicInt:
+    """Bits of an index register over n >= 2 items: ceil(log2 n)."""
+    if is_symbolic(n):
+        return ceil(log2(n))
+    return max(1, int(n - 1).bit_length())
+
+
+def _check_n_bits(n, bits):
+    if not is_symbolic(n) and int(n) < 2:
+        raise QattnInputError(f"n={n} must be >= 2")
+    if not is_symbolic(bits) and not (1 <= int(bits) <= 32):
+        raise QattnInputError(f"weight bits={bits} must be in [1, 32]")
+
+
+# ----------------------------------------------------------------------------------------------
+# U and F
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class UniformIndexAndCoin(Bloq):
+    r"""U: uniform superposition over n indices (``PrepareUniformSuperposition``, Babbush et al.
+    arXiv:1805.03662 Fig. 12: Cliffords for powers of two, else O(log n) And + 2 rotations) and
+    Hadamards on the b-bit coin. Registers: ``index`` BQUInt(ceil log2 n, n), ``coin`` QUInt(b)."""
+
+    n: SymbolicInt
+    coin_bits: SymbolicInt
+
+    def __attrs_post_init__(self):
+        _check_n_bits(self.n, self.coin_bits)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [Register("index", BQUInt(index_bits(self.n), self.n)), Register("coin", QUInt(self.coin_bits))]
+        )
+
+    def build_composite_bloq(self, bb: BloqBuilder, index: Soquet, coin: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n, self.coin_bits):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        index = bb.add(PrepareUniformSuperposition(self.n), target=index)
+        cs = bb.split(coin)
+        cs = np.array([bb.add(Hadamard(), q=c) for c in cs])
+        return {"index": index, "coin": bb.join(cs, dtype=QUInt(self.coin_bits))}
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        return {PrepareUniformSuperposition(self.n): 1, Hadamard(): self.coin_bits}
+
+    def __str__(self):
+        return f"U({self.n}, {self.coin_bits})"
+
+
+def _qrom_for(n, bits, weights) -> Bloq:
+    if weights is None:
+        return QROM.build_from_bitsize((n,), (bits,))
+    return QROM.build_from_data(np.asarray(weights, dtype=int), target_bitsizes=(bits,))
+
+
+@attrs.frozen
+class WeightThresholdFlag(Bloq):
+    r"""F: ``flag ^= [coin < w(index)]`` with w from a weight oracle (self-inverse).
+
+    The weight oracle is any bloq with registers ``selection`` (the index) and ``target0_`` (b bits)
+    that XORs :math:`w_i` into the target, i.e. Qualtran's ``QROM`` interface; by default a QROM
+    over ``weights`` (or a symbolic-size QROM). Decomposition: allocate a b-bit scratch, oracle,
+    ``LinearDepthGreaterThan`` (weight > coin, b And, Cuccaro-style ripple), oracle again
+    (uncompute), free. Cost: 2 oracle calls + b And (+ b measurement-based uncomputes).
+    """
+
+    n: SymbolicInt
+    weight_bits: SymbolicInt
+    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=lambda w: None if w is None else tuple(int(x) for x in w))
+    weight_oracle: Optional[Bloq] = None
+
+    def __attrs_post_init__(self):
+        _check_n_bits(self.n, self.weight_bits)
+        if self.weights is not None:
+            if is_symbolic(self.n, self.weight_bits):
+                raise QattnInputError("weights need concrete n and weight_bits")
+            if len(self.weights) != int(self.n):
+                raise QattnInputError(f"weights has {len(self.weights)} entries, expected n={self.n}")
+            top = 2 ** int(self.weight_bits) - 1
+            if min(self.weights) < 0 or max(self.weights) > top:
+                raise QattnInputError(f"weights must be integers in [0, {top}] for weight_bits={self.weight_bits}")
+
+    @cached_property
+    def oracle(self) -> Bloq:
+        return self.weight_oracle if self.weight_oracle is not None else _qrom_for(self.n, self.weight_bits, self.weights)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [
+                Register("index", BQUInt(index_bits(self.n), self.n)),
+                Register("coin", QUInt(self.weight_bits)),
+                Register("flag", QBit()),
+            ]
+        )
+
+    @cached_property
+    def comparator(self) -> Bloq:
+        return LinearDepthGreaterThan(self.weight_bits, signed=False)
+
+    def build_composite_bloq(self, bb: BloqBuilder, index: Soquet, coin: Soquet, flag: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n, self.weight_bits):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        b = int(self.weight_bits)
+        w = bb.allocate(dtype=QAny(b))
+        index, w = bb.add(self.oracle, selection=index, target0_=w)
+        w = bb.add(bb_cast(QAny(b), QUInt(b)), reg=w)
+        w, coin, flag = bb.add(self.comparator, a=w, b=coin, target=flag)
+        w = bb.add(bb_cast(QUInt(b), QAny(b)), reg=w)
+        index, w = bb.add(self.oracle, selection=index, target0_=w)
+        bb.free(w)
+        return {"index": index, "coin": coin, "flag": flag}
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        return {self.oracle: 2, self.comparator: 1}
+
+    def on_classical_vals(self, index: int, coin: int, flag: int) -> Dict[str, int]:
+        if self.weights is None:
+            raise NotImplementedError("classical action needs concrete weights")
+        return {"index": index, "coin": coin, "flag": flag ^ int(coin < self.weights[index])}
+
+    def __str__(self):
+        return f"F[c<w]({self.n})"
+
+
+def bb_cast(a, b) -> Bloq:
+    """A free re-typing of a register (Qualtran's Cast), e.g. QROM's QAny target to QUInt."""
+    from qualtran.bloqs.bookkeeping import Cast
+
+    return Cast(a, b)
+
+
+# ----------------------------------------------------------------------------------------------
+# the sampler
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class ImportanceSampler(Bloq):
+    r"""Sample i with probability :math:`w_i/\sum w` (given flag = 1) by amplitude amplification.
+
+    ``F G^r U |0>`` on registers ``index`` (BQUInt), ``coin`` (QUInt(b)), ``flag`` (QBit), all in
+    :math:`|0\rangle` on input. Measure all three; keep ``index`` when ``flag`` = 1 (probability
+    :math:`\sin^2((2r+1)\theta)`, :math:`\sin^2\theta = a = \sum w/(n 2^b)`), else repeat.
+
+    Args:
+        n: number of items (>= 2; int or symbol).
+        weight_bits: b, bits of each weight (weights are integers in [0, 2^b - 1]).
+        weights: concrete integer weights (builds a QROM weight oracle), or None.
+        rounds: amplification rounds r; default :func:`optimal_rounds` of the acceptance for
+            concrete weights (required for symbolic ones).
+        weight_oracle: optional custom oracle with QROM's interface (computed weights).
+    """
+
+    n: SymbolicInt
+    weight_bits: SymbolicInt
+    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=lambda w: None if w is None else tuple(int(x) for x in w))
+    rounds: Optional[SymbolicInt] = None
+    weight_oracle: Optional[Bloq] = None
+
+    def __attrs_post_init__(self):
+        _check_n_bits(self.n, self.weight_bits)
+        if self.weights is not None and sum(self.weights) == 0:
+            raise QattnInputError("weights must not all be zero")
+        if self.rounds is None and self.weights is None:
+            raise QattnInputError("rounds is required when the weights are not given")
+
+    @cached_property
+    def flag_oracle(self) -> WeightThresholdFlag:
+        return WeightThresholdFlag(self.n, self.weight_bits, self.weights, self.weight_oracle)
+
+    @cached_property
+    def prepare(self) -> UniformIndexAndCoin:
+        return UniformIndexAndCoin(self.n, self.weight_bits)
+
+    @cached_property
+    def acceptance(self) -> float:
+        """a = sum(w) / (n 2^b): the flag probability before amplification."""
+        if self.weights is None:
+            raise ValueError("acceptance needs concrete weights")
+        return sum(self.weights) / (int(self.n) * 2 ** int(self.weight_bits))
+
+    @cached_property
+    def n_rounds(self) -> SymbolicInt:
+        return self.rounds if self.rounds is not None else optimal_rounds(self.acceptance)
+
+    @cached_property
+    def success_probability(self) -> float:
+        r""":math:`\sin^2((2r+1)\theta)` (BHMT Lemma 1)."""
+        return success_probability(self.acceptance, int(self.n_rounds))
+
+    @cached_property
+    def target_distribution(self) -> np.ndarray:
+        w = np.asarray(self.weights, dtype=float)
+        return w / w.sum()
+
+    @cached_property
+    def amplified(self) -> AmplifiedPrepare:
+        return AmplifiedPrepare(self.prepare, self.flag_oracle, self.n_rounds)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return self.amplified.signature
+
+    def build_composite_bloq(self, bb: BloqBuilder, **soqs: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n, self.weight_bits, self.n_rounds):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        return bb.add_d(self.amplified, **soqs)
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        return {self.amplified: 1}
+
+    def __str__(self):
+        return f"ImportanceSampler(n={self.n}, b={self.weight_bits}, r={self.n_rounds})"
+
+
+# ----------------------------------------------------------------------------------------------
+# weights: quantisation, leverage scores, row distortion, ridge leverage scores
+# ----------------------------------------------------------------------------------------------
+
+
+def quantize_weights(w: Sequence[float], bits: int, w_max: Optional[float] = None) -> np.ndarray:
+    r"""Integer weights :math:`\mathrm{round}(w_i / w_{max} \cdot (2^b - 1))` in [0, 2^b - 1].
+
+    ``w_max`` is the known upper bound (default max(w)); a weight > w_max is an input error.
+    The sampler is exact for the returned integers; :func:`quantization_tv` bounds the change."""
+    w = np.asarray(w, dtype=float)
+    if w.ndim != 1 or len(w) < 2:
+        raise QattnInputError("weights must be a 1-d array with at least 2 entries")
+    if np.any(w < 0) or not np.all(np.isfinite(w)):
+        raise QattnInputError("weights must be finite and >= 0")
+    if not (1 <= bits <= 32):
+        raise QattnInputError(f"bits={bits} must be in [1, 32]")
+    w_max = float(w.max()) if w_max is None else float(w_max)
+    if w_max <= 0:
+        raise QattnInputError("w_max must be > 0 (weights must not all be zero)")
+    if w.max() > w_max * (1 + 1e-12):
+        raise QattnInputError(f"a weight exceeds w_max={w_max}")
+    q = np.rint(w / w_max * (2**bits - 1)).astype(int)
+    if q.sum() == 0:
+        raise QattnInputError(f"all weights round to 0 with bits={bits}; use more bits")
+    return q
+
+
+def quantization_tv(w: Sequence[float], q: Sequence[int]) -> float:
+    """Total-variation distance between w/sum(w) and q/sum(q)."""
+    w = np.asarray(w, dtype=float)
+    q = np.asarray(q, dtype=float)
+    return 0.5 * float(np.abs(w / w.sum() - q / q.sum()).sum())
+
+
+def leverage_scores(V: np.ndarray) -> np.ndarray:
+    r"""Row leverage scores :math:`\ell_i = \|U_{i,:}\|^2` (U: left singular vectors of rank r)."""
+    V = np.asarray(V, dtype=float)
+    U, s, _ = np.linalg.svd(V, full_matrices=False)
+    r = int(np.sum(s > s.max() * max(V.shape) * np.finfo(float).eps)) if s.size else 0
+    return np.sum(U[:, :r] ** 2, axis=1)
+
+
+def row_distortion(V: np.ndarray) -> float:
+    r""":math:`\alpha = \max_i (\|v_i\|^2/\|V\|_F^2) / (\ell_i/d)` (rows with :math:`\ell_i = 0` have
+    :math:`v_i = 0` and are skipped); :math:`\alpha \le d/{\rm srank}(V)`."""
+    V = np.asarray(V, dtype=float)
+    d = V.shape[1]
+    lev = leverage_scores(V)
+    p = np.sum(V**2, axis=1) / np.sum(V**2)
+    mask = lev > 1e-12
+    return float(np.max(p[mask] / (lev[mask] / d)))
+
+
+def stable_rank(V: np.ndarray) -> float:
+    s = np.linalg.svd(np.asarray(V, dtype=float), compute_uv=False)
+    return float(np.sum(s**2) / s[0] ** 2)
+
+
+def row_norm_sampler(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:
+    """Gate-level sampler of V's rows with probability ~ ||v_i||^2 (quantised to ``bits``)."""
+    V = np.asarray(V, dtype=float)
+    q = quantize_weights(np.sum(V**2, axis=1), bits)
+    return ImportanceSampler(len(q), bits, tuple(q), rounds)
+
+
+def leverage_score_sampler(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:
+    """Gate-level sampler of V's rows by their (classically computed, QROM-loaded) leverage scores."""
+    q = quantize_weights(leverage_scores(V), bits, w_max=1.0)
+    return ImportanceSampler(len(q), bits, tuple(q), rounds)
+
+
+def ridge_leverage_scores(K: np.ndarray, lam: float, landmarks: Optional[Sequence[int]] = None) -> np.ndarray:
+    r"""Ridge leverage scores of a PSD kernel matrix K.
+
+    Exact: :math:`\tau_i = (K(K+\lambda I)^{-1})_{ii}`. With ``landmarks`` S (Musco-Musco 2017,
+    Eq. (3)): :math:`\tilde\tau_i = \lambda^{-1}(K_{ii} - K_{iS}(K_{SS}+\lambda I)^{-1}K_{Si})`,
+    an over-estimate of :math:`\tau_i` (their Lemma 6). Each is in [0, 1] (exact case)."""
+    K = np.asarray(K, dtype=float)
+    if lam <= 0:
+        raise QattnInputError(f"lam={lam} must be > 0")
+    n = K.shape[0]
+    if landmarks is None:
+        return np.diag(K @ np.linalg.inv(K + lam * np.eye(n))).copy()
+    S = np.asarray(landmarks, dtype=int)
+    KS = K[:, S]
+    M = np.linalg.inv(K[np.ix_(S, S)] + lam * np.eye(len(S)))
+    return np.maximum((np.diag(K) - np.einsum("ij,jk,ik->i", KS, M, KS)) / lam, 0.0)
+
+
+def ridge_leverage_sampler(
+    K: np.ndarray, lam: float, bits: int, landmarks: Optional[Sequence[int]] = None, rounds: Optional[int] = None
+) -> ImportanceSampler:
+    """Gate-level QSample step: sample landmarks by (estimated) ridge leverage scores (QROM-loaded)."""
+    tau = ridge_leverage_scores(K, lam, landmarks)
+    w_max = max(1.0, float(tau.max())) if landmarks is not None else 1.0
+    q = quantize_weights(tau, bits, w_max=w_max)
+    return ImportanceSampler(len(q), bits, tuple(q), rounds)
+
+
+# ----------------------------------------------------------------------------------------------
+# symbolic samplers and the computed ridge-leverage oracle (cost model)
+# ----------------------------------------------------------------------------------------------
+
+
+def leverage_sampler_symbolic(n=None, d=None, alpha=None, bits=None) -> ImportanceSampler:
+    r"""Row-norm / leverage sampler with symbolic n, d, alpha, b: QROM weights and
+    :math:`r = \lceil \tfrac{\pi}{4}\sqrt{\alpha n/d}\rceil` rounds (acceptance :math:`\ge d/(\alpha n)`)."""
+    n = sympy.Symbol("n", positive=True, integer=True) if n is None else n
+    d = sympy.Symbol("d", positive=True, integer=True) if d is None else d
+    alpha = sympy.Symbol("alpha", positive=True) if alpha is None else alpha
+    bits = sympy.Symbol("b", positive=True, integer=True) if bits is None else bits
+    return ImportanceSampler(n, bits, rounds=rounds_upper_bound_expr(alpha * n / d))
+
+
+@attrs.frozen
+class RidgeLeverageOracleCostModel(Bloq):
+    r"""COST MODEL (not a circuit): coherent :math:`|i\rangle|0\rangle \mapsto |i\rangle|\tilde\tau_i\rangle`.
+
+    Musco-Musco's estimate :math:`\tilde\tau_i = \lambda^{-1}(k(x_i,x_i) - k_{iS}^\top M k_{iS})`,
+    :math:`M = (K_{SS}+\lambda I)^{-1}` a classical s x s matrix, for the exponential kernel
+    :math:`k(x, y) = e^{c\langle x, y\rangle}`. Per call: QROM load of the d-entry b-bit row
+    :math:`x_i`; s inner products with classical landmark rows (d products b x b each, with adds in
+    2b + log d bits), s kernel evaluations (:class:`bloqs.kernel.KernelExp`, gate level), the
+    quadratic form (s^2 products of p-bit numbers and adds), then everything uncomputed (x2,
+    Bennett). Products use Qualtran's ``Product`` cost (2 a b - max(a, b) Toffoli, no decomposition
+    in Qualtran 0.7): that is why this is a cost model. The gate-level alternative for concrete
+    instances is the QROM of classically computed scores (:func:`ridge_leverage_sampler`).
+    Interface: QROM's (``selection``, ``target0_``).
+    """
+
+    n: SymbolicInt
+    d: SymbolicInt
+    s: SymbolicInt
+    bits: SymbolicInt
+    kernel_out_bits: SymbolicInt = 16
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.bits))]
+        )
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        from bloqs.kernel import KernelExp
+
+        b, d, s, p = self.bits, self.d, self.s, self.kernel_out_bits
+        acc = 2 * b + index_bits(d) if not is_symbolic(d) else 2 * b + ceil(log2(d))
+        # one unary-iteration QROM loads all d entries of row i (target shaped (d,))
+        load = QROM.build_from_bitsize((self.n,), (b,), target_shapes=((d,),))
+        ker = KernelExp.symbolic_cost_model(acc, p)
+        return {
+            load: 2,  # load + unload of the d-entry row
+            Product(b, b): 2 * s * d,
+            Add(QUInt(acc)): 2 * s * d,
+            ker: 2 * s,
+            Product(p, p): 2 * s * s,
+            Add(QUInt(2 * p)): 2 * s * s,
+        }
+
+    def __str__(self):
+        return f"RLSOracle(n={self.n}, d={self.d}, s={self.s})"
+
+
+def ridge_leverage_sampler_symbolic(n=None, d=None, s=None, bits=None) -> ImportanceSampler:
+    r"""QSample step with symbolic n, d, s = s_lambda, b: the computed oracle, acceptance
+    :math:`\ge s/n` (scores sum to ~s_lambda, each <= 1), :math:`r = \lceil\tfrac{\pi}{4}\sqrt{n/s}\rceil`."""
+    n = sympy.Symbol("n", positive=True, integer=True) if n is None else n
+    d = sympy.Symbol("d", positive=True, integer=True) if d is None else d
+    s = sympy.Symbol("s", positive=True, integer=True) if s is None else s
+    bits = sympy.Symbol("b", positive=True, integer=True) if bits is None else bits
+    oracle = RidgeLeverageOracleCostModel(n, d, s, bits)
+    return ImportanceSampler(n, bits, rounds=rounds_upper_bound_expr(n / s), weight_oracle=oracle)
+
+
+def musco_recursion_levels(n: int, s: int) -> int:
+    """Levels of Musco-Musco's recursion (halve the set until it has <= s points): ceil(log2(n/s))."""
+    if n < 1 or s < 1:
+        raise QattnInputError("n and s must be >= 1")
+    return max(0, math.ceil(math.log2(n / s))) if n > s else 0
+
+
+# ----------------------------------------------------------------------------------------------
+# examples
+# ----------------------------------------------------------------------------------------------
+
+
+@bloq_example
+def _importance_sampler_small() -> ImportanceSampler:
+    importance_sampler_small = ImportanceSampler(8, 3, weights=(1, 7, 2, 0, 3, 5, 1, 4))
+    return importance_sampler_small
+
+
+@bloq_example
+def _importance_sampler_symb() -> ImportanceSampler:
+    importance_sampler_symb = leverage_sampler_symbolic()
+    return importance_sampler_symb
+
+
+_IMPORTANCE_SAMPLER_DOC = BloqDocSpec(
+    bloq_cls=ImportanceSampler, examples=[_importance_sampler_small, _importance_sampler_symb]
+)

@@ -1,0 +1,111 @@
+"""Fixed-point exp kernel: error bound vs numpy over all inputs, decomposition, costs, Cirq circuit."""
+
+import numpy as np
+import pytest
+import sympy
+from qualtran import QUInt
+from qualtran.bloqs.arithmetic.controlled_addition import CAdd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bloqs.cost_checks import assert_costs_consistent
+from bloqs.kernel import KernelExp, ShiftAddMultiplier
+from estimates.counts import logical_counts
+from qattn_cirq.errors import QattnInputError
+from qattn_cirq.simulate import bloq_to_cirq, register_probabilities, simulate_state
+
+
+@pytest.mark.parametrize(
+    "scale,B,f,F",
+    [
+        (0.5, 10, 6, 8),  # z in [-8, 8): e^{0.5 z}
+        (1 / np.sqrt(2), 12, 8, 10),  # attention-like scale 1/sqrt(d), 4096 inputs
+        (-1.0, 10, 7, 12),  # decaying kernel
+    ],
+)
+def test_error_within_bound_all_inputs(scale, B, f, F):
+    k = KernelExp.build(scale=scale, in_bits=B, in_frac=f, frac_bits=F)
+    xs = np.arange(-(2 ** (B - 1)), 2 ** (B - 1))
+    assert xs.size >= 1000
+    got = np.array([k.value(int(x)) for x in xs])
+    err = np.abs(got - k.exact(xs))
+    bound = k.error_bound()
+    assert err.max() <= bound
+    # the bound is not vacuous: it is within a small factor of the worst observed error
+    assert bound <= 4 * err.max()
+    # the classical action computes the same values (out starts at 0)
+    for x in xs[:: max(1, xs.size // 200)]:
+        _, out = k.call_classically(x=int(x), out=0)
+        assert out == k.kernel_int(int(x))
+
+
+def test_decomposition_matches_classical_action():
+    k = KernelExp.build(scale=0.5, in_bits=8, in_frac=4, frac_bits=5)
+    cb = k.decompose_bloq()
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        x = int(rng.integers(-128, 128))
+        out = int(rng.integers(0, 2 ** int(k.out_bits)))
+        assert cb.call_classically(x=x, out=out) == k.call_classically(x=x, out=out)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.data())
+def test_multiplier_classical(a_bits, b_bits, data):
+    m = ShiftAddMultiplier(a_bits, b_bits)
+    a = data.draw(st.integers(0, 2**a_bits - 1))
+    b = data.draw(st.integers(0, 2**b_bits - 1))
+    r = data.draw(st.integers(0, 2 ** (a_bits + b_bits) - 1))
+    want = (r + a * b) % 2 ** (a_bits + b_bits)
+    assert m.call_classically(a=a, b=b, result=r) == (a, b, want)
+    assert m.decompose_bloq().call_classically(a=a, b=b, result=r) == (a, b, want)
+
+
+@pytest.mark.parametrize("a,b", [(1, 2), (2, 2), (3, 2)])
+def test_multiplier_circuit_on_qsim(a, b):
+    """The compiled Cirq circuit (not only the classical action) multiplies."""
+    m = ShiftAddMultiplier(a, b)
+    c = bloq_to_cirq(m)
+    for av in range(2**a):
+        for bv in range(2**b):
+            st_ = simulate_state(c, {"a": av, "b": bv, "result": 1}, threads=1)
+            p = register_probabilities(c, st_, "result")
+            assert np.argmax(p) == (1 + av * bv) % 2 ** (a + b) and p.max() > 1 - 1e-5
+
+
+@pytest.mark.parametrize("a,b", [(2, 3), (3, 3), (4, 2)])
+def test_multiplier_costs(a, b):
+    t = assert_costs_consistent(ShiftAddMultiplier(a, b))
+    R = a + b
+    assert t == 4 * sum(a + R - j - 1 for j in range(b))
+
+
+def test_kernel_costs_consistent():
+    for B, F in [(4, 2), (6, 3), (6, 4)]:
+        k = KernelExp.build(scale=0.5, in_bits=B, in_frac=3, frac_bits=F)
+        t = assert_costs_consistent(k)
+        q = lambda qr: logical_counts(qr).t_count
+        assert t == 2 * q(k.hi_qrom) + 2 * q(k.lo_qrom) + logical_counts(k.multiplier).t_count
+
+
+def test_symbolic_cost_model():
+    B, p = sympy.symbols("B p", positive=True, integer=True)
+    c = logical_counts(KernelExp.symbolic_cost_model(B, p))
+    assert c.is_symbolic
+    # at B = 8 both tables have 16 entries: 4 QROM calls of (4*16 - 8) T, plus the symbolic
+    # multiplier's bound: p controlled adders of p into 2p bits
+    t8 = sympy.sympify(c.t_count).subs({B: 8, p: 6})
+    assert int(t8) == 4 * (4 * 16 - 8) + 6 * logical_counts(CAdd(QUInt(6), QUInt(12))).t_count
+    # and the bound is >= the exact multiplier
+    assert 6 * logical_counts(CAdd(QUInt(6), QUInt(12))).t_count >= logical_counts(ShiftAddMultiplier(6, 6)).t_count
+
+
+def test_bad_input():
+    with pytest.raises(QattnInputError):
+        KernelExp.build(scale=0.5, in_bits=1, in_frac=0, frac_bits=4)
+    with pytest.raises(QattnInputError):
+        KernelExp.build(scale=0.5, in_bits=8, in_frac=0, frac_bits=4, lo_bits=8)
+    with pytest.raises(QattnInputError):
+        KernelExp.build(scale=50.0, in_bits=16, in_frac=0, frac_bits=20)
+    with pytest.raises(QattnInputError):
+        ShiftAddMultiplier(0, 2)

@@ -1,0 +1,256 @@
+"""Importance sampling by amplitude amplification: costs, classical action, qsim distribution tests."""
+
+import math
+
+import numpy as np
+import pytest
+import sympy
+from qualtran import QUInt, Register
+from scipy import stats
+
+from bloqs.amplification import (
+    AmplificationIterate,
+    ReflectAboutZero,
+    RepeatedIterate,
+    optimal_rounds,
+    success_probability,
+)
+from bloqs.cost_checks import assert_costs_consistent
+from bloqs.sampling import (
+    ImportanceSampler,
+    UniformIndexAndCoin,
+    WeightThresholdFlag,
+    leverage_sampler_symbolic,
+    leverage_score_sampler,
+    leverage_scores,
+    quantization_tv,
+    quantize_weights,
+    ridge_leverage_sampler,
+    ridge_leverage_scores,
+    ridge_leverage_sampler_symbolic,
+    row_distortion,
+    row_norm_sampler,
+    stable_rank,
+)
+from estimates.counts import logical_counts
+from qattn_cirq.errors import QattnInputError
+from qattn_cirq.simulate import ancilla_weight, bloq_to_cirq, simulate_state
+
+W8 = (1, 7, 2, 0, 3, 5, 1, 4)
+
+
+def joint_index_flag(bloq, **sim_kw):
+    """Exact joint distribution P[index, flag] of the sampler's output, from a qsim state vector."""
+    c = bloq_to_cirq(bloq)
+    st = simulate_state(c, **sim_kw)
+    assert ancilla_weight(c, st) < 1e-6
+    n_q = c.width
+    probs = (np.abs(st.astype(np.complex128)) ** 2).reshape((2,) * n_q)
+    keep = list(c.positions("index")) + list(c.positions("flag"))
+    others = tuple(i for i in range(n_q) if i not in keep)
+    m = probs.sum(axis=others)
+    order = sorted(keep)
+    m = np.transpose(m, [order.index(p) for p in keep])
+    L = len(c.positions("index"))
+    return m.reshape(2**L, 2)[: int(bloq.n)]
+
+
+def tv_tolerance(k: int, shots: int, delta: float = 1e-3) -> float:
+    """E[TV] <= 0.5 sqrt(k/N) (Cauchy-Schwarz) plus McDiarmid: TV moves by <= 1/N per sample."""
+    return 0.5 * math.sqrt(k / shots) + math.sqrt(math.log(1 / delta) / (2 * shots))
+
+
+# ---------------------------------------------------------------------------------------------
+# costs: call graph == flattened decomposition == Cirq T count
+# ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("L", [1, 2, 3, 5])
+@pytest.mark.parametrize("controlled", [False, True])
+def test_reflection_costs(L, controlled):
+    r = ReflectAboutZero((Register("x", QUInt(L)),), controlled=controlled)
+    t = assert_costs_consistent(r)
+    ands = max(L - 2, 0) if not controlled else max(L - 1, 0)
+    assert t == 4 * (ands if ands >= 2 else (1 if ands == 1 else 0))
+
+
+@pytest.mark.parametrize(
+    "n,b,weights,rounds",
+    [(4, 2, (1, 3, 0, 2), None), (8, 3, W8, None), (8, 2, (1, 0, 2, 3, 1, 1, 0, 2), 2)],
+)
+def test_sampler_costs_consistent(n, b, weights, rounds):
+    s = ImportanceSampler(n, b, weights, rounds)
+    t = assert_costs_consistent(s)
+    r = int(s.n_rounds)
+    # closed form: F = 2 QROM (<= 4n - 8 T each; Qualtran's QROM skips some work for some data) + b And;
+    # per round 2 F + reflection over log n + b qubits; plus one final F.
+    L = int(math.log2(n)) + b
+    qrom_t = logical_counts(s.flag_oracle.oracle).t_count
+    assert qrom_t <= 4 * n - 8
+    f_t = 2 * qrom_t + 4 * b
+    refl_t = 4 * max(L - 2, 0)
+    assert t == (2 * r + 1) * f_t + r * refl_t
+
+
+def test_controlled_iterate_costs():
+    it = AmplificationIterate(UniformIndexAndCoin(4, 2), WeightThresholdFlag(4, 2, (1, 3, 0, 2)), controlled=True)
+    t = assert_costs_consistent(it)
+    assert t == 2 * (2 * (4 * 4 - 8) + 4 * 2) + 4 * (4 - 1)  # 2 F + controlled reflection (L=4: 3 And)
+    assert assert_costs_consistent(RepeatedIterate(it, 3)) == 3 * t
+
+
+def test_flag_oracle_classical_action_matches_decomposition():
+    f = WeightThresholdFlag(8, 3, W8)
+    cb = f.decompose_bloq()
+    for i in range(8):
+        for c in range(8):
+            for fl in (0, 1):
+                want = f.call_classically(index=i, coin=c, flag=fl)
+                assert cb.call_classically(index=i, coin=c, flag=fl) == want
+                assert want[2] == fl ^ int(c < W8[i])
+
+
+def test_symbolic_sampler_call_graph_and_scaling():
+    s = leverage_sampler_symbolic()
+    c = logical_counts(s)
+    assert c.is_symbolic
+    n, d, alpha, b = sympy.symbols("n d alpha b", positive=True)
+    free = {x.name for x in sympy.sympify(c.t_count).free_symbols}
+    assert free == {"n", "d", "alpha", "b"}
+    # rounds ~ sqrt(n), each round 2 QROMs of cost ~n: T ~ n^1.5 (QROM loader, no QRAM)
+    f = sympy.lambdify([sympy.Symbol(x) for x in ("n", "d", "alpha", "b")],
+                       c.t_count.subs({s_: sympy.Symbol(s_.name) for s_ in c.t_count.free_symbols}))
+    ns = np.array([2.0**k for k in range(14, 26, 2)])
+    ts = np.array([float(f(x, 16, 2.0, 8)) for x in ns])
+    slope = np.polyfit(np.log(ns), np.log(ts), 1)[0]
+    assert abs(slope - 1.5) < 0.03
+
+
+def test_ridge_symbolic_sampler_has_all_symbols():
+    c = logical_counts(ridge_leverage_sampler_symbolic())
+    free = {x.name for x in sympy.sympify(c.t_count).free_symbols}
+    assert free == {"n", "d", "s", "b"}
+
+
+# ---------------------------------------------------------------------------------------------
+# weights
+# ---------------------------------------------------------------------------------------------
+
+
+def test_quantize_and_tv():
+    w = np.array([0.1, 0.7, 0.2, 0.0, 0.3])
+    q = quantize_weights(w, 4)
+    assert q.max() == 15 and q[3] == 0
+    assert 0 <= quantization_tv(w, q) < 0.02
+    with pytest.raises(QattnInputError):
+        quantize_weights([-1.0, 2.0], 3)
+    with pytest.raises(QattnInputError):
+        quantize_weights([1.0, 3.0], 3, w_max=2.0)
+    with pytest.raises(QattnInputError):
+        quantize_weights([1.0, 3.0], 0)
+
+
+def test_leverage_scores_and_row_distortion():
+    rng = np.random.default_rng(1)
+    V = rng.normal(size=(32, 4)) * np.array([5.0, 1.0, 1.0, 0.2])
+    lev = leverage_scores(V)
+    assert np.isclose(lev.sum(), 4) and np.all(lev <= 1 + 1e-12)
+    a = row_distortion(V)
+    assert 1 - 1e-9 <= a <= 4 / stable_rank(V) + 1e-9
+    # acceptance of the row-norm sampler >= d / (alpha n) (module doc), before quantisation
+    p = np.sum(V**2, axis=1)
+    assert p.sum() / (len(p) * p.max()) >= 4 / (a * 32) - 1e-12
+
+
+def test_ridge_scores_overestimate_with_landmarks():
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(12, 2)) / 2
+    K = np.exp(X @ X.T / np.sqrt(2))
+    lam = 0.5
+    tau = ridge_leverage_scores(K, lam)
+    assert np.isclose(tau.sum(), np.trace(K @ np.linalg.inv(K + lam * np.eye(12))))
+    assert np.all((tau >= 0) & (tau <= 1))
+    est = ridge_leverage_scores(K, lam, landmarks=[0, 3, 7])
+    assert np.all(est >= tau - 1e-9)  # Musco-Musco: subset-based scores over-estimate
+
+
+def test_bad_input():
+    with pytest.raises(QattnInputError):
+        ImportanceSampler(1, 3, (1,))
+    with pytest.raises(QattnInputError):
+        WeightThresholdFlag(4, 2, (1, 2, 3, 4))  # 4 > 2^2 - 1
+    with pytest.raises(QattnInputError):
+        ImportanceSampler(4, 2, (0, 0, 0, 0))
+    with pytest.raises(QattnInputError):
+        ImportanceSampler(sympy.Symbol("n"), 3)  # rounds needed
+    with pytest.raises(QattnInputError):
+        ridge_leverage_scores(np.eye(3), 0.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# qsim
+# ---------------------------------------------------------------------------------------------
+
+
+def _check_samples(sampler, shots, seed):
+    joint = joint_index_flag(sampler, threads=2)
+    # exact: success probability sin^2((2r+1) theta), conditional distribution = w / sum w
+    p_succ = joint[:, 1].sum()
+    assert abs(p_succ - sampler.success_probability) < 1e-5
+    assert np.allclose(joint[:, 1] / p_succ, sampler.target_distribution, atol=1e-5)
+    # measured: shots drawn (seeded) from the simulated output distribution
+    rng = np.random.default_rng(seed)
+    flat = joint.reshape(-1) / joint.sum()
+    draws = rng.choice(flat.size, size=shots, p=flat)
+    idx, flag = draws // 2, draws % 2
+    acc = idx[flag == 1]
+    n_acc = acc.size
+    sd = math.sqrt(p_succ * (1 - p_succ) / shots)
+    assert abs(n_acc / shots - sampler.success_probability) <= 4 * sd + 1e-12
+    counts = np.bincount(acc, minlength=int(sampler.n))
+    target = sampler.target_distribution
+    assert np.all(counts[target == 0] == 0)
+    tv = 0.5 * np.abs(counts / n_acc - target).sum()
+    support = target > 0
+    chi = stats.chisquare(counts[support], n_acc * target[support])
+    tol = tv_tolerance(int(support.sum()), n_acc)
+    assert tv <= tol, (tv, tol)
+    assert chi.pvalue > 1e-3, chi
+    return {"tv": tv, "tol": tol, "p": chi.pvalue, "succ": n_acc / shots, "theory": sampler.success_probability}
+
+
+def test_sampler_distribution_qsim_n8():
+    s = ImportanceSampler(8, 3, W8)
+    assert s.n_rounds == optimal_rounds(s.acceptance) == 1
+    res = _check_samples(s, shots=4000, seed=11)
+    print("n=8 sampler", res)
+
+
+@pytest.mark.parametrize("rounds", [0, 1, 2])
+def test_success_probability_vs_rounds_n16(rounds):
+    w = (3, 0, 1, 1, 2, 0, 0, 1, 3, 1, 0, 0, 1, 2, 0, 1)
+    s = ImportanceSampler(16, 2, w, rounds=rounds)
+    joint = joint_index_flag(s, threads=2)
+    assert abs(joint[:, 1].sum() - success_probability(s.acceptance, rounds)) < 1e-5
+
+
+def test_row_norm_and_ridge_samplers_qsim():
+    rng = np.random.default_rng(5)
+    V = rng.normal(size=(8, 2))
+    s = row_norm_sampler(V, 3)
+    res = _check_samples(s, shots=3000, seed=3)
+    print("row-norm sampler", res, "quantisation TV", quantization_tv(np.sum(V**2, 1), s.weights))
+    X = rng.normal(size=(8, 2)) / 2
+    K = np.exp(X @ X.T / np.sqrt(2))
+    r = ridge_leverage_sampler(K, 0.3, 3)
+    res = _check_samples(r, shots=3000, seed=4)
+    print("ridge sampler", res)
+
+
+@pytest.mark.slow
+def test_leverage_sampler_qsim_n16():
+    rng = np.random.default_rng(9)
+    V = rng.normal(size=(16, 3)) * np.array([3.0, 1.0, 0.3])
+    s = leverage_score_sampler(V, 3)
+    res = _check_samples(s, shots=8000, seed=21)
+    print("leverage sampler n=16", res)
