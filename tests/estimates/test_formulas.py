@@ -1,0 +1,116 @@
+"""Tests for estimates.formulas: symbolic formula == concrete counts, components, speed, tau checks."""
+
+import time
+
+import pytest
+import sympy
+from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
+
+from bloqs.attention import GroverSparseAttention
+from bloqs.grover import find_all_oracle_calls
+from estimates import formulas as F
+from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI
+from qattn_cirq.errors import QattnInputError
+
+LOADERS = ("qrom", "qroam", "assumed")
+
+
+def _concrete(n, d, k, bits, loader):
+    bloq = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=bits, loader=loader)
+    gc = get_cost_value(bloq, QECGatesCost())
+    tof = gc.toffoli + gc.and_bloq + gc.cswap
+    return {
+        "t_count": int(gc.t + TS_PER_TOFFOLI * tof + TS_PER_ROTATION * gc.rotation),
+        "toffoli": int(tof),
+        "rotations": int(gc.rotation),
+        "qubits": int(get_cost_value(bloq, QubitCount())),
+    }
+
+
+def test_formula_symbols_and_cache():
+    for loader in LOADERS:
+        f = F.grover_sparse_formula(loader)
+        for expr in (F.t_count_of(f), f.qubits, f.toffoli, f.rotations):
+            assert {s.name for s in sympy.sympify(expr).free_symbols} <= {"n", "d", "k", "b"}
+        assert F.grover_sparse_formula(loader) is f  # cached per loader
+
+
+@pytest.mark.parametrize("n,d,k,bits", [(8, 2, 2, 2), (16, 1, 3, 3), (64, 4, 4, 4), (4096, 128, 32, 8)])
+@pytest.mark.parametrize("loader", LOADERS)
+def test_estimate_equals_concrete_bloq_counts(n, d, k, bits, loader):
+    est = F.grover_sparse_estimate(n, d, k, bits, loader=loader)
+    want = _concrete(n, d, k, bits, loader)
+    if loader == "qroam":
+        # bloqs.loaders picks the concrete QROAM block size by search, the symbolic one by a
+        # closed form: equal at some sizes, an upper bound at others
+        assert est["logical"]["t_count"] >= want["t_count"]
+        assert est["logical"]["rotations"] == want["rotations"]
+    else:
+        keys = ("t_count", "toffoli", "rotations", "qubits")
+        assert {key: est["logical"][key] for key in keys} == {key: want[key] for key in keys}
+    assert est["oracle_calls"] == n * find_all_oracle_calls(n, k)
+    # components add up to the total (nothing lost or counted twice)
+    for key in ("t_count", "toffoli", "clifford", "rotations"):
+        assert sum(c[key] for c in est["components"].values()) == est["logical"][key], key
+    assert max(c["qubits"] for c in est["components"].values()) <= est["logical"]["qubits"]
+    calls = est["components"]
+    assert calls["loader"]["calls"] == 2 * est["oracle_calls"]
+    assert calls["inner_product"]["calls"] == 2 * est["oracle_calls"]  # compute + uncompute
+    assert calls["diffusion"]["calls"] == est["oracle_calls"]
+
+
+def test_estimate_shape_and_assumption_text():
+    est = F.grover_sparse_estimate(64, 4, 2, 4, loader="assumed", tau=0.5)
+    assert est["algorithm"] == "grover-sparse" and est["loader"] == "assumed"
+    assert set(est["logical"]) >= {"t_count", "toffoli", "clifford", "rotations", "qubits"}
+    assert set(est["components"]) >= {"loader", "inner_product", "comparator", "diffusion"}
+    assert all(isinstance(v, int) for v in est["logical"].values())
+    assert "QRAM" in est["loader_assumption"]
+    assert est["params"]["tau_int"] == 0.5 * 4**3
+    assert est["classical_flops"] > 0
+    assert "loader_assumption" not in F.grover_sparse_estimate(64, 4, 2, 4, loader="qrom")
+
+
+def test_llm_scale_estimate_is_fast_and_symbolic():
+    F.grover_sparse_formula("qrom")  # the one-off symbolic build is cached per loader
+    t0 = time.perf_counter()
+    est = F.grover_sparse_estimate(2**20, 128, 32, 8, loader="qrom")
+    assert time.perf_counter() - t0 < 10.0  # enumerating 2^20 items would take far longer
+    assert est["logical"]["t_count"] > 4 * (2**20 - 2) * est["oracle_calls"]  # >= the QROM loads
+    lead = float(2**20 * sympy.pi / 2 * sympy.sqrt(2**20 * 32))
+    assert 0.85 * lead < est["oracle_calls"] < lead
+
+
+def test_leading_terms():
+    n, k = F.n, F.k
+    assert sympy.simplify(F.leading_term(n * F._sum_form_oracle_calls()) - sympy.pi / 2 * sympy.sqrt(k) * n ** sympy.Rational(3, 2)) == 0
+    lead = F.leading_term(F.t_count_of(F.grover_sparse_formula("qrom")))
+    # QROM: 2 loads of 4n T per oracle call, (pi/2) sqrt(nk) calls per row, n rows
+    assert sympy.simplify(lead - 4 * sympy.pi * sympy.sqrt(k) * n ** sympy.Rational(5, 2)) == 0
+
+
+@pytest.mark.parametrize(
+    "args,match",
+    [
+        ((4, 1, 5, 2), "k must be <= n"),
+        ((1, 1, 1, 2), "n must"),
+        ((4, 0, 1, 2), "d must"),
+        ((4, 1, 1, 1), "bits must"),
+        ((4, 1, 0, 2), "k must"),
+    ],
+)
+def test_bad_sizes(args, match):
+    with pytest.raises(QattnInputError, match=match):
+        F.grover_sparse_estimate(*args)
+
+
+def test_tau_representability():
+    # bits=3: scores are multiples of 2^-4
+    assert F.tau_to_int(0.125, 2, 3) == 2
+    assert F.tau_to_int(-1.0, 2, 3) == -16
+    with pytest.raises(QattnInputError, match="tau=0.1 is not representable"):
+        F.tau_to_int(0.1, 2, 3)
+    with pytest.raises(QattnInputError, match="outside the score range"):
+        F.tau_to_int(100.0, 2, 3)
+    with pytest.raises(QattnInputError, match="loader"):
+        F.grover_sparse_estimate(8, 1, 1, 2, loader="ram")
