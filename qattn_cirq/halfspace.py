@@ -118,13 +118,17 @@ class HalfspaceTree:
             lefts[node], rights[node] = left, right
             stack.extend((left, right))
 
-        self._start = np.array(starts)
-        self._end = np.array(ends)
-        self._left = np.array(lefts)
-        self._right = np.array(rights)
-        self._centre = np.array(centres)
-        self._radius = np.array(radii)
-        self._centre_norm = np.sqrt((self._centre**2).sum(axis=1))
+        # Python lists: a query walks a handful of nodes, and per-node numpy scalar access
+        # costs more than the arithmetic itself
+        self._start = starts
+        self._end = ends
+        self._left = lefts
+        self._right = rights
+        self._centre_np = np.array(centres)
+        self._centre = [tuple(float(x) for x in c) for c in centres]
+        self._radius = [float(r) for r in radii]
+        # |k| <= |c| + r for every key of the node: scales the round-off margin
+        self._reach = [float(np.sqrt(c @ c)) + r for c, r in zip(centres, radii)]
         self.nodes_total = len(starts)
 
     # ------------------------------------------------------------------ queries
@@ -154,43 +158,56 @@ class HalfspaceTree:
         return self.query_with_stats(q, tau)[0]
 
     def query_with_stats(self, q, tau: float) -> tuple[np.ndarray, QueryStats]:
-        """:meth:`query` plus the :class:`QueryStats` of the search."""
+        """:meth:`query` plus the :class:`QueryStats` of the search.
+
+        Nodes are bounded lazily (only visited nodes cost anything); the keys of all undecided
+        leaves are gathered and scored in one :func:`score_block` call at the end.
+        """
         q, tau = self._check_query(q, tau)
-        qn = float(np.sqrt(q @ q))
         s = self.scale
-        # centre projections for all nodes at once: O(#nodes d), cheap next to Python overhead
-        proj = s * (self._centre @ q)
-        half = s * self._radius * qn
-        # safety margin: bounds and leaf scores are each off by at most ~(d + 2) u s |q| |k|
-        margin = 4.0 * (self.d + 4) * _U * s * qn * (self._centre_norm + self._radius) + 1e-300
-        hi = proj + half + margin
-        lo = proj - half - margin
-        found: list[np.ndarray] = []
-        visited = scored = bulk = 0
+        qn = float(np.sqrt(q @ q))
+        ql = tuple(float(x) for x in q)
+        small_d = self.d <= 8
+        # safety margin: the bound and the leaf scores are each off by at most
+        # ~(d + 2) u s |q| |k| with |k| <= |c| + r; 4 (d + 4) u s |q| (|c| + r) covers both
+        mscale = 4.0 * (self.d + 4) * _U * s * qn
+        half_scale = s * qn
+        centre, radius, reach = self._centre, self._radius, self._reach
+        left_of, right_of, start_of, end_of = self._left, self._right, self._start, self._end
+        bulk_ranges: list[tuple[int, int]] = []
+        leaf_ranges: list[tuple[int, int]] = []
+        visited = bulk = scored = 0
         stack = [0]
         while stack:
             node = stack.pop()
             visited += 1
-            if hi[node] < tau:
+            if small_d:
+                proj = s * sum(map(float.__mul__, centre[node], ql))
+            else:
+                proj = s * float(self._centre_np[node] @ q)
+            slack = half_scale * radius[node] + mscale * reach[node] + 1e-300
+            if proj + slack < tau:
+                continue  # every key scores below tau
+            if proj - slack >= tau:
+                bulk_ranges.append((start_of[node], end_of[node]))  # every key scores >= tau
+                bulk += end_of[node] - start_of[node]
                 continue
-            start, end = self._start[node], self._end[node]
-            if lo[node] >= tau:
-                found.append(self.perm[start:end])
-                bulk += end - start
-                continue
-            left = self._left[node]
+            left = left_of[node]
             if left < 0:
-                idx = self.perm[start:end]
-                vals = score_block(q[None, :], self.K[idx], s)[0]
-                found.append(idx[vals >= tau])
-                scored += end - start
+                leaf_ranges.append((start_of[node], end_of[node]))
+                scored += end_of[node] - start_of[node]
                 continue
-            stack.append(self._right[node])
+            stack.append(right_of[node])
             stack.append(left)
-        result = np.sort(np.concatenate(found)) if found else np.empty(0, dtype=np.int64)
+        parts = [self.perm[a:b] for a, b in bulk_ranges]
+        if leaf_ranges:
+            idx = np.concatenate([self.perm[a:b] for a, b in leaf_ranges])
+            vals = score_block(q[None, :], self.K[idx], s)[0]
+            parts.append(idx[vals >= tau])
+        result = np.sort(np.concatenate(parts)) if parts else np.empty(0, dtype=np.int64)
         stats = QueryStats(
-            nodes_visited=int(visited), nodes_total=int(self.nodes_total),
-            keys_scored=int(scored), keys_bulk=int(bulk), n=int(self.n),
+            nodes_visited=visited, nodes_total=self.nodes_total, keys_scored=scored,
+            keys_bulk=bulk, n=self.n,
         )
         return result.astype(np.int64), stats
 
