@@ -1,0 +1,104 @@
+"""CLI tests for ``qattn estimate`` and ``qattn formula`` (grover-sparse)."""
+
+import csv
+import io
+import json
+
+import pytest
+import sympy
+
+from qattn_cirq.cli import main
+
+
+def _run(capsys, *argv):
+    rc = main(list(argv))
+    out, err = capsys.readouterr()
+    return rc, out, err
+
+
+def test_estimate_json_shape(capsys):
+    rc, out, err = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4")
+    assert rc == 0, err
+    data = json.loads(out)
+    assert data["algorithm"] == "grover-sparse" and data["loader"] == "qrom"
+    assert data["params"] == {"n": 64, "d": 4, "k": 3, "bits": 4, "tau": None, "tau_int": None}
+    keys = {"t_count", "toffoli", "clifford", "rotations", "qubits"}
+    assert keys <= set(data["logical"])
+    assert all(isinstance(data["logical"][key], int) for key in keys)
+    for comp in ("loader", "inner_product", "comparator", "diffusion"):
+        assert keys <= set(data["components"][comp])
+    assert data["oracle_calls"] > 0 and data["classical_flops"] > 0
+
+
+def test_estimate_loaders_tau_and_formats(capsys):
+    rc, out, _ = _run(
+        capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4",
+        "--loader", "assumed", "--tau", "0.25",
+    )
+    data = json.loads(out)
+    assert rc == 0 and data["loader"] == "assumed" and "QRAM" in data["loader_assumption"]
+    assert data["params"]["tau_int"] == 16  # 0.25 * 4^(b-1)
+    rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert rc == 0 and int(rows[0]["logical.t_count"]) > 0
+    rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4", "--format", "table")
+    assert rc == 0 and "components.loader.t_count" in out
+
+
+@pytest.mark.parametrize(
+    "argv,param",
+    [
+        (["--n", "4", "--d", "1", "--k", "5", "--bits", "2"], "k"),
+        (["--n", "1", "--d", "1", "--k", "1", "--bits", "2"], "n"),
+        (["--n", "4", "--d", "0", "--k", "1", "--bits", "2"], "d"),
+        (["--n", "4", "--d", "1", "--k", "1", "--bits", "1"], "bits"),
+        (["--n", "16", "--d", "1", "--k", "1", "--bits", "3", "--tau", "0.1"], "tau"),
+        (["--n", "16", "--d", "1", "--k", "1", "--bits", "3", "--tau", "1000"], "tau"),
+        (["--d", "1", "--k", "1", "--bits", "3"], "n"),
+    ],
+)
+def test_estimate_bad_input_one_line_exit_2(capsys, argv, param):
+    rc, out, err = _run(capsys, "estimate", "grover-sparse", *argv)
+    assert rc == 2 and out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("qattn estimate: error:")
+    assert param in lines[0]
+
+
+def test_unknown_algorithm_and_loader_exit_2(capsys):
+    for argv in (["estimate", "nope", "--n", "4"], ["estimate", "grover-sparse", "--loader", "ram"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_formula_json_sympy_strings(capsys):
+    allowed = {"n", "d", "k", "b"}
+    for loader in ("qrom", "qroam", "assumed"):
+        rc, out, err = _run(capsys, "formula", "grover-sparse", "--loader", loader)
+        assert rc == 0, err
+        data = json.loads(out)
+        for key in ("t_count", "qubits"):
+            expr = sympy.sympify(data[key])
+            assert expr.free_symbols and {s.name for s in expr.free_symbols} <= allowed
+            assert {s.name for s in sympy.sympify(data["leading_terms"][key]).free_symbols} <= allowed
+
+
+def test_formula_latex_and_text(capsys):
+    rc, out, _ = _run(capsys, "formula", "grover-sparse", "--format", "latex")
+    assert rc == 0 and out.startswith(r"\begin{align*}") and r"\sum_{m=1}^{k}" in out
+    rc, out, _ = _run(capsys, "formula", "grover-sparse", "--format", "text", "--loader", "qroam")
+    assert rc == 0 and "t_count = " in out and "leading term" in out
+
+
+def test_help_explains(capsys):
+    with pytest.raises(SystemExit):
+        main(["estimate", "--help"])
+    out = capsys.readouterr().out
+    for word in ("grover-sparse", "--loader", "qroam", "assumed", "--tau", "t_count", "components", "classical_flops"):
+        assert word in out
+    with pytest.raises(SystemExit):
+        main(["formula", "--help"])
+    out = capsys.readouterr().out
+    assert "latex" in out and "symbols" in out
