@@ -185,6 +185,13 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
         })
 
     logical_cache: Dict[tuple, Dict[str, int]] = {}
+    physical_cache: Dict[tuple, Dict[str, Any]] = {}
+
+    def physical_at(name, loader, model, n):
+        key = (name, loader, model, n)
+        if key not in physical_cache:
+            physical_cache[key] = _physical(logical_at(name, loader, n), model, cfg["models"][model])
+        return physical_cache[key]
 
     def logical_at(name, loader, n):
         key = (name, loader, n)
@@ -211,18 +218,31 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
             for model, mcfg in cfg["models"].items():
                 progress(f"report: physical costs, {name} / {loader} / {model}")
                 for n in ns:
-                    ph = _physical(logical_at(name, loader, n), model, mcfg)
+                    ph = physical_at(name, loader, model, n)
                     report["physical"].append({"algorithm": name, "loader": loader, "model": model, "n": n, **ph})
                 progress(f"report: crossover search, {name} / {loader} / {model}")
 
-                def q_time(n, name=name, loader=loader, model=model, mcfg=mcfg):
-                    ph = _physical(logical_at(name, loader, n), model, mcfg)
+                def q_time(n, name=name, loader=loader, model=model):
+                    ph = physical_at(name, loader, model, n)
                     return ph["runtime_s"] if ph["feasible"] else math.inf
 
                 def c_time(n):
                     return attention_gpu_time(n, cfg["d"], gpu)["time_s"]
 
-                res = find_crossover(q_time, c_time, n_min=ns[0], n_max=2 ** cfg["crossover_n_max_exp"])
+                n_max = 2 ** cfg["crossover_n_max_exp"]
+                res = find_crossover(q_time, c_time, n_min=ns[0], n_max=n_max)
+                feasible = [s["n"] for s in res["scanned"] if math.isfinite(s["quantum_time_s"])]
+                infeasible = [s["n"] for s in res["scanned"] if not math.isfinite(s["quantum_time_s"])]
+                res["largest_feasible_n"] = max(feasible) if feasible else None
+                if res["crossover_n"] is None:
+                    res["statement"] = f"no crossover below n = 2^{cfg['crossover_n_max_exp']} = {n_max}"
+                    if infeasible:
+                        first_bad = min(infeasible)
+                        why = physical_at(name, loader, model, first_bad).get("reason", "")
+                        res["statement"] += (
+                            f"; the {model} model cannot meet the error budget from n = 2^{first_bad.bit_length() - 1}"
+                            f" ({why.split(';')[0]})"
+                        )
                 report["crossover"].append({"algorithm": name, "loader": loader, "model": model, **res})
 
     spread_loader = cfg["spread_loader"] if cfg["spread_loader"] in cfg["loaders"] else cfg["loaders"][0]
@@ -243,6 +263,10 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
             try:
                 theirs = run_microsoft_estimator(inp, ms_cfg["error_budget"], ms_cfg["preset"])
                 row.update(microsoft_physical_qubits=theirs["physical_qubits"], microsoft_runtime_s=theirs["runtime_s"])
+                if row.get("ms_runtime_s") and row["ms_runtime_s"] * 1e9 >= 2**64:
+                    # The estimator computes durations in u64 nanoseconds: past 2^64 ns (~585 years) they
+                    # wrap, and so do its runtime and the factory choice that depends on it.
+                    row["microsoft_note"] = "runtime >= 2^64 ns: the estimator's u64 arithmetic wraps; ms column is exact"
             except Exception as ex:  # the estimator's own limits (e.g. code distance > 50)
                 row.update(microsoft_physical_qubits=None, microsoft_runtime_s=None, microsoft_note=str(ex).splitlines()[0][:200])
             gf = _physical(lg, "gidney-fowler", cfg["models"].get("gidney-fowler", DEFAULT_CONFIG["models"]["gidney-fowler"]))
@@ -347,7 +371,9 @@ def _plots(report: Dict[str, Any], out: str) -> List[str]:
         for c in report["crossover"]:
             pts = [s for s in c["scanned"] if math.isfinite(s["quantum_time_s"])]
             lab = f"{c['algorithm']} / {c['loader']} / {c['model']}"
-            ax.loglog([s["n"] for s in pts], [s["quantum_time_s"] for s in pts], "o-", ms=3, label=lab)
+            line = ax.loglog([s["n"] for s in pts], [s["quantum_time_s"] for s in pts], "o-", ms=3, label=lab)[0]
+            if pts and len(pts) < len(c["scanned"]):  # the model stops meeting the budget here
+                ax.plot(pts[-1]["n"], pts[-1]["quantum_time_s"], "x", ms=10, mew=2, color=line.get_color())
             for s in c["scanned"]:
                 gpu_pts[s["n"]] = s["classical_time_s"]
             if c["crossover_n"] is not None:
@@ -360,7 +386,8 @@ def _plots(report: Dict[str, Any], out: str) -> List[str]:
         ax.set_ylabel("time (s)")
         none = all(c["crossover_n"] is None for c in report["crossover"])
         ax.set_title("Quantum (fault-tolerant) vs GPU time" + (
-            f": no crossover below n = 2^{report['config']['crossover_n_max_exp']}" if none else ""), fontsize=10)
+            f": no crossover below n = 2^{report['config']['crossover_n_max_exp']}" if none else "")
+            + "\n(x: last n where the model meets the error budget)", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)
         fig.tight_layout()
@@ -382,9 +409,15 @@ def _fmt(v: Any) -> str:
 
 
 def _md_table(rows: List[Dict[str, Any]], keys: List[str]) -> str:
+    def cell(r, k):
+        v = r.get(k)
+        if k in ("n", "crossover_n", "largest_feasible_n") and isinstance(v, int) and v > 0 and v & (v - 1) == 0:
+            return f"2^{v.bit_length() - 1}"
+        return _fmt(v)
+
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for r in rows:
-        lines.append("| " + " | ".join(_fmt(r.get(k)) for k in keys) + " |")
+        lines.append("| " + " | ".join(cell(r, k) for k in keys) + " |")
     return "\n".join(lines)
 
 
@@ -407,14 +440,17 @@ def _markdown(report: Dict[str, Any], pngs: List[str]) -> str:
     out += ["", "## GPU baseline (exact attention) and classical twin", ""]
     out.append(_md_table(report["classical"], ["n", "gpu_flops", "gpu_time_s", "bound", "twin_flops", "twin_time_s"]))
     out += ["", "## Crossover", ""]
-    out.append(_md_table(report["crossover"], ["algorithm", "loader", "model", "statement", "crossover_n", "quantum_time_s", "classical_time_s"]))
+    out.append(_md_table(report["crossover"], ["algorithm", "loader", "model", "statement", "crossover_n",
+                                                "largest_feasible_n", "quantum_time_s", "classical_time_s"]))
     out += ["", "## Model spread (same logical counts)", ""]
     out.append(_md_table(report["spread"], ["algorithm", "loader", "n", "ms_physical_qubits", "microsoft_physical_qubits",
                                              "gf_physical_qubits", "ms_runtime_s", "microsoft_runtime_s", "gf_runtime_s",
-                                             "runtime_ratio_gf_over_ms"]))
+                                             "runtime_ratio_gf_over_ms", "microsoft_note"]))
     if report["symbolic"]:
         out += ["", "## Symbolic physical estimate (MS model)", ""]
-        out += [f"- `{k}` = `{v}`" for k, v in report["symbolic"].items()]
+        out.append("Full expressions in report.json (`symbolic`); shown here up to 400 characters.")
+        out.append("")
+        out += [f"- `{k}` = `{v if len(v) <= 400 else v[:400] + ' ...'}`" for k, v in report["symbolic"].items()]
     out += ["", "## Plots", ""]
     out += [f"![{os.path.basename(p)}]({os.path.basename(p)})" for p in pngs]
     return "\n".join(out) + "\n"

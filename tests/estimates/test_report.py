@@ -10,7 +10,7 @@ os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 from qattn_cirq.cli import main
 
 SMALL = {"d": 8, "n_min_exp": 4, "n_max_exp": 5, "k": 2, "bits": 4, "loaders": ["qrom"],
-         "crossover_n_max_exp": 10, "spread_n_exps": [4], "models": {"ms": {"preset": "qubit_gate_ns_e3", "error_budget": 1e-3}}}
+         "crossover_n_max_exp": 7, "spread_n_exps": [4], "models": {"ms": {"preset": "qubit_gate_ns_e3", "error_budget": 1e-3}}}
 
 
 def test_report_small_config_writes_every_section(tmp_path, capsys):
@@ -30,7 +30,11 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     assert all(r["feasible"] for r in rep["physical"])
     assert [r["n"] for r in rep["classical"]] == [16, 32]
     c = rep["crossover"][0]
-    assert c["statement"] == "no crossover below n = 1024" or c["crossover_n"] is not None
+    if c["crossover_n"] is None:
+        assert c["statement"].startswith("no crossover below n = 2^7 = 128")
+        assert all(p["quantum_time_s"] is None or p["quantum_time_s"] >= p["classical_time_s"] for p in c["scanned"])
+    else:
+        assert c["quantum_time_s"] < c["classical_time_s"]
     s = rep["spread"][0]
     assert s["ms_physical_qubits"] == s["microsoft_physical_qubits"]  # our MS model == the estimator
     assert "code_distance" in rep["symbolic"]
