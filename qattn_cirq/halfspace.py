@@ -32,7 +32,7 @@ import numpy as np
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, score_block
 
-__all__ = ["HalfspaceTree", "QueryStats", "halfspace_large_sets"]
+__all__ = ["HalfspaceTree", "QueryStats", "classical_twin_attention", "halfspace_large_sets"]
 
 _U = np.finfo(np.float64).eps  # unit round-off bound used in the pruning margin
 
@@ -222,3 +222,22 @@ def halfspace_large_sets(inst: AttentionInstance, tau: float, leaf_size: int = 1
         raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
     tree = HalfspaceTree(inst.K, inst.scale, leaf_size=leaf_size)
     return [tree.query(q, tau) for q in inst.Q]
+
+
+def classical_twin_attention(
+    inst: AttentionInstance, tau: float | None = None, leaf_size: int = 16
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """The classical twin of Grover sparse attention, end to end, with no ``n x n`` array.
+
+    Finds every ``S_i`` with one :class:`HalfspaceTree` (instead of Grover search) and evaluates
+    ``D(B)^{-1} B V`` for the sparse + rank-one ``B`` of arXiv 2307.08045 (Def. 3.2, Alg. 4) with
+    :func:`qattn_cirq.reference.sparse_rank_one_attention` in ``O(nkd + nd)``. ``tau`` defaults to
+    ``2 ln n``. Returns ``(output, sets)``.
+    """
+    from qattn_cirq.reference import default_tau, sparse_rank_one_attention
+
+    if not isinstance(inst, AttentionInstance):
+        raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
+    tau = default_tau(inst.n) if tau is None else tau
+    sets = halfspace_large_sets(inst, tau, leaf_size=leaf_size)
+    return sparse_rank_one_attention(inst, sets=sets), sets

@@ -145,3 +145,19 @@ def test_query_validation():
         tree.query([1.0, 2.0], float("nan"))
     with pytest.raises(QattnInputError, match="query contains NaN"):
         tree.query([1.0, float("inf")], 0.0)
+
+
+def test_classical_twin_end_to_end_never_forms_scores(monkeypatch):
+    from qattn_cirq.halfspace import classical_twin_attention
+    from qattn_cirq.reference import exact_attention, sparse_rank_one_attention
+
+    p = planted_instance(256, 2, 3, default_tau(256), 0.3, seed=2)
+    expected = sparse_rank_one_attention(p.instance, sets=p.sets)
+    ref_exact = exact_attention(p.instance)
+    # neither the tree nor the rank-one evaluation may build the n x n score matrix
+    monkeypatch.setattr(AttentionInstance, "scores", lambda self: (_ for _ in ()).throw(AssertionError))
+    out, sets = classical_twin_attention(p.instance)
+    assert all(np.array_equal(a, b) for a, b in zip(sets, p.sets))
+    np.testing.assert_allclose(out, expected, rtol=1e-12, atol=1e-15)
+    # tau = 2 ln n regime: the twin is within the O(eta / n) bound of exact attention
+    assert np.abs(out - ref_exact).max() <= 2 * 0.3 / 256 * np.abs(p.instance.V).max()
