@@ -273,3 +273,31 @@ def test_bad_input(kwargs, match):
     kind = kwargs.pop("kind")
     with pytest.raises(QattnInputError, match=match):
         make_row_loader(kind, **kwargs)
+
+
+def test_qroam_load_twice_is_identity_in_cirq():
+    """Two loads in one circuit (as in the oracle's compute / uncompute): each measurement-based
+    uncompute gets its own measurement keys, and the composite acts as the identity."""
+    from qualtran import BloqBuilder
+
+    n, d, b = 5, 1, 2
+    loader = make_row_loader("qroam", data=_data(n, d, b, seed=4), bits=b, log_block_size=1, uncompute_log_block_size=1)
+    bb = BloqBuilder()
+    sel, row = [bb.add_register(reg) for reg in loader.signature]
+    sel, row = bb.add(loader, selection=sel, row=row)
+    sel, row = bb.add(loader, selection=sel, row=row)
+    twice = bb.finalize(selection=sel, row=row)
+    quregs = get_named_qubits(twice.signature.lefts())
+    circuit = cirq.Circuit(cirq.decompose(twice.to_cirq_circuit(cirq_quregs=quregs)))
+    keys = [k for op in circuit.all_operations() for k in cirq.measurement_key_names(op)]
+    assert len(keys) == len(set(keys))
+    sel_q, row_q = list(quregs["selection"]), list(quregs["row"].reshape(-1))
+    others = sorted(set(circuit.all_qubits()) - set(sel_q) - set(row_q))
+    order = sel_q + row_q + others
+    prep = [cirq.H(sel_q[1]), cirq.H(sel_q[2]), cirq.X(row_q[0])]  # selection in {0..3}, row = 2
+    for seed in range(3):
+        final = cirq.Simulator(seed=seed).simulate(cirq.Circuit(prep) + circuit, qubit_order=order).final_state_vector
+        expected = np.zeros(2 ** len(order), complex)
+        for l in range(4):
+            expected[int(format(l, "03b") + "10" + "0" * len(others), 2)] = 0.5
+        assert abs(np.vdot(expected, final)) == pytest.approx(1.0, abs=1e-5)
