@@ -168,6 +168,11 @@ class FixedPoint:
         return np.mod(self.ints, 1 << self.bits).astype(np.int64)
 
 
+def _pow2(e: int) -> float:
+    """``2^e`` as a float, ``inf`` past the float64 range (so comparisons still work)."""
+    return math.inf if e > 1023 else math.ldexp(1.0, e)
+
+
 def quantize(
     M,
     bits: int,
@@ -215,13 +220,17 @@ def quantize(
     elif amax == 0.0:
         s, frac_bits = 1.0, 0
     elif mode == "pow2":
-        # smallest power of two s with amax / s <= top (frexp avoids log2 rounding at the edge)
+        # smallest power of two s with amax / s <= top (the loops correct log2 rounding)
         e = math.ceil(math.log2(amax / top))
-        while amax / 2.0**e > top:
+        while amax / _pow2(e) > top:
             e += 1
-        while e > -1074 and amax / 2.0 ** (e - 1) <= top:
+        while e > -1074 and amax / _pow2(e - 1) <= top:
             e -= 1
-        s, frac_bits = 2.0**e, -e
+        if e > 1023:
+            raise QattnInputError(
+                f"values up to {amax:.6g} need a scale beyond float64 with {bits} bits; use more bits"
+            )
+        s, frac_bits = math.ldexp(1.0, e), -e
     else:
         s, frac_bits = amax / top, None
     q = np.rint(arr / s)

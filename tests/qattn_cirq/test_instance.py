@@ -341,3 +341,12 @@ def test_planted_fraction_validation():
         planted_instance(8, 2, 1, 1.0, 0.1, fraction=True)
     with pytest.raises(QattnInputError, match="scale must be left unset with fraction=True"):
         planted_instance(8, 2, 1, 1.0, 0.1, scale=2.0, bits=4, fraction=True)
+
+
+def test_quantize_extreme_magnitudes():
+    with pytest.raises(QattnInputError, match="need a scale beyond float64"):
+        quantize(np.array([[1.7e308]]), 2)
+    fp = quantize(np.array([[1e308]]), 3)
+    assert fp.ints[0, 0] in (2, 3) and fp.max_abs_error <= fp.scale / 2
+    tiny = quantize(np.array([[5e-324, -1e-320]]), 8)
+    assert tiny.max_abs_error <= tiny.scale / 2
