@@ -1,0 +1,106 @@
+"""Leverage-sampling and mean-estimation estimates: JSON shape, agreement with the bloqs, scaling."""
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from bloqs.mean_estimation import UnivariateMeanEstimation, median_repetitions, phase_bits_for_error
+from bloqs.sampling import leverage_sampler_symbolic
+from estimates.counts import logical_counts
+from estimates.sampling_estimates import leverage_sampling_estimate, mean_estimation_estimate
+from qattn_cirq.errors import QattnInputError
+
+KEYS = {"t_count", "toffoli", "clifford", "rotations", "measurements", "qubits"}
+
+
+def test_leverage_shape_and_values():
+    out = leverage_sampling_estimate(1024, 16, alpha=2.0, bits=8, samples=10)
+    json.dumps(out)  # serialisable
+    assert out["algorithm"] == "leverage-sampling"
+    assert set(out["logical"]) == KEYS
+    assert all(isinstance(v, int) and v >= 0 for v in out["logical"].values())
+    assert out["rounds"] == math.ceil(math.pi / 4 * math.sqrt(2.0 * 1024 / 16))
+    # total = samples x one attempt (qubits: the same machine reused)
+    assert out["logical"]["t_count"] == 10 * out["per_sample"]["t_count"]
+    assert out["logical"]["qubits"] == out["per_sample"]["qubits"]
+    # the formula is the bloq's call graph evaluated. The symbolic formula charges the uniform
+    # superposition for a general n (2 rotations + O(log n) Toffoli per use); for a concrete power
+    # of two Qualtran's PrepareUniformSuperposition is Clifford-only, so the concrete bloq is cheaper
+    # by exactly the uniform-preparation terms (2r + 2 uses: U once, U and U-dagger per round).
+    direct = logical_counts(leverage_sampler_symbolic(1024, 16, 2.0, 8))
+    from qualtran.bloqs.state_preparation.prepare_uniform_superposition import PrepareUniformSuperposition
+    import sympy
+
+    nn = sympy.Symbol("n", positive=True, integer=True)
+    prep_general = logical_counts(PrepareUniformSuperposition(nn)).subs({nn: 1024}).t_count
+    r = out["rounds"]
+    assert out["per_sample"]["t_count"] - direct.t_count == (2 * r + 1) * prep_general
+
+
+def test_leverage_scaling_in_n():
+    ns = [2**k for k in range(12, 31, 3)]
+    ts = [leverage_sampling_estimate(n, 16, 2.0, 8)["logical"]["t_count"] for n in ns]
+    slope = np.polyfit(np.log(ns), np.log(ts), 1)[0]
+    assert abs(slope - 1.5) < 0.03  # sqrt(n) rounds x QROM(n)
+
+
+def test_mean_estimation_coordinate():
+    out = mean_estimation_estimate(256, 4, 8, eps=0.05, delta=0.05)
+    assert set(out["logical"]) == KEYS
+    m = phase_bits_for_error(0.05 / 2)
+    K = median_repetitions(0.05 / 4)
+    assert out["phase_bits"] == m and out["repetitions"] == K
+    assert out["flag_oracle_calls"] == 4 * K * 2 * (2**m - 1)
+    # the multivariate formula is d x K univariate runs (same symbolic call graph, evaluated)
+    import sympy
+
+    n_, b_, m_ = (sympy.Symbol(x, positive=True, integer=True) for x in "nbm")
+    one = logical_counts(UnivariateMeanEstimation(n_, b_, m_)).subs({n_: 256, b_: 8, m_: m})
+    assert out["logical"]["t_count"] == 4 * K * int(one.t_count)
+    # and the concrete power-of-two bloq is no more expensive than the general-n formula
+    assert logical_counts(UnivariateMeanEstimation(256, 8, m)).t_count <= one.t_count
+
+
+def test_mean_estimation_chj_cheaper_in_d():
+    coord = [mean_estimation_estimate(256, d, 8, 0.05)["flag_oracle_calls"] for d in (4, 16, 64)]
+    chj = [mean_estimation_estimate(256, d, 8, 0.05, method="chj")["flag_oracle_calls"] for d in (4, 16, 64)]
+    # coordinate-wise ~ d^1.5 (x log), CHJ ~ d (x log)
+    s_coord = np.polyfit(np.log([4, 16, 64]), np.log(coord), 1)[0]
+    s_chj = np.polyfit(np.log([4, 16, 64]), np.log(chj), 1)[0]
+    assert 1.4 < s_coord < 1.8 and 0.9 < s_chj < 1.3
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(n=1, d=4),
+        dict(n=16, d=4, alpha=0.5),
+        dict(n=16, d=4, alpha=8.0),
+        dict(n=16, d=4, bits=0),
+        dict(n=16, d=4, kind="ridge"),
+        dict(n=16, d=4, kind="ridge", s_lambda=40),
+        dict(n=16, d=4, kind="nope"),
+    ],
+)
+def test_leverage_bad_input(kwargs):
+    with pytest.raises(QattnInputError):
+        leverage_sampling_estimate(**kwargs)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [dict(eps=0.0), dict(eps=1.0), dict(eps=0.1, delta=0.0), dict(eps=0.1, method="x"), dict(eps=0.1, method="chj", chj_constant=0)],
+)
+def test_mean_bad_input(kwargs):
+    with pytest.raises(QattnInputError):
+        mean_estimation_estimate(16, 2, 4, **kwargs)
+
+
+@pytest.mark.slow
+def test_ridge_qsample_estimate():
+    out = leverage_sampling_estimate(2**20, 64, bits=8, kind="ridge", s_lambda=32)
+    assert out["algorithm"] == "ridge-leverage-qsample"
+    assert out["rounds"] == math.ceil(math.pi / 4 * math.sqrt(2**20 / 32))
+    assert set(out["logical"]) == KEYS
