@@ -337,3 +337,16 @@ def test_find_all_marked_symbolic_matches_concrete(n, k):
     ]
     assert call_graph_t_count(conc) == sum(call_graph_t_count(run) for run in runs)
     assert int(conc.oracle_calls) == find_all_oracle_calls(n, k)
+
+
+def test_bloq_examples_and_doc_specs():
+    import bloqs.attention as attn
+    import bloqs.grover as gr
+
+    specs = [gr._THRESHOLD_ORACLE_DOC, gr._GROVER_ITERATE_DOC, gr._FIND_ALL_MARKED_DOC, attn._GROVER_SPARSE_ATTENTION_DOC]
+    for spec in specs:
+        for ex in spec.examples:
+            bloq = ex.make()
+            assert isinstance(bloq, spec.bloq_cls)
+            t = call_graph_t_count(bloq)
+            assert sympy.sympify(t).free_symbols or int(t) > 0
