@@ -54,7 +54,7 @@ from qualtran.bloqs.mcmt import And
 from qualtran.bloqs.multiplexers.unary_iteration_bloq import UnaryIterationGate
 from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading.qrom import QROM
-from qualtran.symbolics import bit_length, ceil, is_symbolic, log2
+from qualtran.symbolics import bit_length, ceil, is_symbolic, log2, smax
 
 from qattn_cirq.errors import QattnInputError
 
@@ -720,9 +720,12 @@ class QROAMRowLoader(_RowLoaderBase):
         if isinstance(cost_key, QubitCount):
             k, ku = self.block_sizes_log
             s, W = self.selection_bitsize, self.bits * self.d
-            # Peak during the compute QROM: selection + row + K registers of W bits + its
-            # (s - k) - 1 unary-iteration ancillas.
-            return s + W + 2**k * W + (s - k) - 1
+            # Peak of the compute: selection + row + K registers of W bits + the QROM's (s - k) - 1
+            # unary-iteration ancillas. Peak of the uncompute (registers already measured):
+            # selection + row + K' one-hot qubits + (s - k') - 1 unary-iteration ancillas.
+            compute = s + W + 2**k * W + (s - k) - 1
+            uncompute = s + W + 2**ku + (s - ku) - 1
+            return smax(compute, uncompute)
         return NotImplemented
 
 
