@@ -1029,23 +1029,25 @@ def symbolic_physical_estimate(
     With ``factory`` (a :class:`Factory`, e.g. the one the numeric model picks at the largest size),
     also ``factories = ceil(N_T / (n_F floor(D t_cycle(d) / tau_F)))`` and
     ``physical_qubits = physical_qubits_algorithm + factories * q_F``.
-    The budget split (thirds / halves) is decided from whether ``counts`` has rotations / magic states.
+    The budget split (thirds / halves / all logical) is a ``Piecewise`` on ``R > 0`` and ``T + C > 0``,
+    as the estimator decides it at each point.
     """
     eb = _check_budget(error_budget)
     qubit = MS_QUBIT_PRESETS[preset]
     scheme = ms_qec_scheme(qec_scheme, qubit)
     Q, T, C, R, M = (sympy.sympify(getattr(counts, f)) for f in ("qubits", "t", "toffoli", "rotations", "measurements"))
     Rd = R if rotation_depth is None else sympy.sympify(rotation_depth)
-    has_rot = not (R.is_zero is True)
-    has_magic = has_rot or not ((T + C).is_zero is True)
-    if has_rot:
-        eps_log = eps_t = eps_r = sympy.Float(eb) / 3
-    elif has_magic:
-        eps_log = eps_t = sympy.Float(eb) / 2
-        eps_r = sympy.Integer(0)
-    else:
-        eps_log, eps_t, eps_r = sympy.Float(eb), sympy.Integer(0), sympy.Integer(0)
-    n_rot = sympy.ceiling(sympy.Rational(53, 100) * sympy.log(R / eps_r, 2) + sympy.Rational(486, 100)) if has_rot else 0
+    # The estimator decides the budget split by whether there are rotations / magic states at the
+    # point itself, so the split is a Piecewise in the counts (it collapses when they are constants).
+    ebs = sympy.Float(eb)
+    has_rot = sympy.StrictGreaterThan(R, 0)
+    has_magic = sympy.StrictGreaterThan(T + C, 0)
+    eps_log = sympy.Piecewise((ebs / 3, has_rot), (ebs / 2, has_magic), (ebs, True))
+    eps_r = ebs / 3
+    n_rot = sympy.Piecewise(
+        (sympy.ceiling(sympy.Rational(53, 100) * sympy.log(R / eps_r, 2) + sympy.Rational(486, 100)), has_rot),
+        (0, True),
+    )
     q_layout = 2 * Q + sympy.ceiling(sympy.sqrt(8 * Q)) + 1
     depth = M + R + T + 3 * C + n_rot * Rd
     n_magic = T + 4 * C + n_rot * R
@@ -1129,14 +1131,19 @@ def gidney_fowler_symbolic(
 
 
 def evaluate_symbolic(exprs: Mapping[str, Any], values: Mapping[Any, Any]) -> Dict[str, Any]:
-    """Substitute ``values`` into each expression and return numbers (ints where integral)."""
+    """Substitute ``values`` into each expression and return numbers (ints where integral).
+
+    Finite sums (e.g. the k-term sums of the find-all Grover schedule) are evaluated exactly first,
+    so relational conditions and ceilings see exact integers.
+    """
     out = {}
     for k, e in exprs.items():
-        v = sympy.sympify(e).subs(values)
-        v = sympy.N(v, 30) if not v.is_Integer else v
+        e = sympy.sympify(e)
+        sums = {s: s.subs(values).doit() for s in e.atoms(sympy.Sum)}
+        v = e.xreplace(sums).subs(values).doit()
         if v.is_Integer:
             out[k] = int(v)
-        else:
-            f = float(v)
-            out[k] = int(f) if f.is_integer() and k not in ("runtime_s", "factory_failure_probability") else f
+            continue
+        f = float(sympy.N(v, 50))
+        out[k] = int(f) if f.is_integer() and k not in ("runtime_s", "factory_failure_probability") else f
     return out

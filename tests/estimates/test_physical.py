@@ -171,3 +171,25 @@ def test_cli_physical_json_and_bad_budget(capsys):
     assert len(err) == 1 and "budget" in err[0]
     assert main(["physical", "--qubits", "10", "--t-count", "1000", "--error-budget", "1e-300"]) == 2
     assert "budget" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("loader", ["qrom", "assumed"])
+def test_symbolic_physical_of_grover_formula_equals_numeric(loader):
+    """The MS model's code distance / qubits / runtime as sympy expressions in (n, d, k, b)."""
+    formulas = pytest.importorskip("estimates.formulas")
+    if not hasattr(formulas, "grover_sparse_formula"):
+        pytest.skip("estimates.formulas has no grover_sparse_formula yet")
+    S = formulas.SYMBOLS
+    exprs = symbolic_physical_estimate(formulas.grover_sparse_formula(loader))
+    assert exprs["code_distance"].free_symbols <= set(S.values()) and S["n"] in exprs["code_distance"].free_symbols
+    for nv, dv, kv in ((2**6, 16, 4), (2**10, 128, 32), (2**20, 128, 32)):
+        lg = formulas.grover_sparse_estimate(nv, dv, kv, 8, loader)["logical"]
+        num = ms_physical_estimate(PhysicalInput(
+            qubits=lg["qubits"], t=lg["t_count"] - 4 * lg["toffoli"] - 11 * lg["rotations"], toffoli=lg["toffoli"],
+            rotations=lg["rotations"], measurements=lg["measurements"]))
+        ev = evaluate_symbolic(exprs, {S["n"]: nv, S["d"]: dv, S["k"]: kv, S["b"]: 8})
+        assert num["num_cycles"] == num["logical_depth"]
+        for key in ("code_distance", "logical_depth", "num_t_states", "physical_qubits_algorithm",
+                    "logical_qubits_after_layout"):
+            assert ev[key] == num[key], (nv, key)
+        assert ev["runtime_s"] == pytest.approx(num["runtime_s"], rel=1e-12)
