@@ -25,6 +25,9 @@ from bloqs.sampling import (
     leverage_scores,
     quantization_tv,
     quantize_weights,
+    draw_samples,
+    recursive_rls_landmarks,
+    sampler_output_distribution,
     ridge_leverage_sampler,
     ridge_leverage_scores,
     ridge_leverage_sampler_symbolic,
@@ -126,6 +129,7 @@ def test_symbolic_sampler_call_graph_and_scaling():
     assert abs(slope - 1.5) < 0.03
 
 
+@pytest.mark.slow
 def test_ridge_symbolic_sampler_has_all_symbols():
     c = logical_counts(ridge_leverage_sampler_symbolic())
     free = {x.name for x in sympy.sympify(c.t_count).free_symbols}
@@ -254,3 +258,24 @@ def test_leverage_sampler_qsim_n16():
     s = leverage_score_sampler(V, 3)
     res = _check_samples(s, shots=8000, seed=21)
     print("leverage sampler n=16", res)
+
+
+def test_exact_and_qsim_output_distributions_agree():
+    s = ImportanceSampler(8, 3, W8, rounds=1)
+    ex = sampler_output_distribution(s, engine="exact")
+    qs = sampler_output_distribution(s, engine="qsim")
+    assert np.allclose(ex, qs, atol=1e-5)
+    idx, attempts = draw_samples(s, 50, seed=1, engine="exact")
+    assert idx.size == 50 and attempts >= 50 and np.all(np.asarray(W8)[idx] > 0)
+
+
+def test_recursive_rls_landmarks_qsim_matches_exact():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16, 2)) / 2
+    K = np.exp(X @ X.T / np.sqrt(2))
+    a = recursive_rls_landmarks(K, 0.3, 4, bits=3, seed=1, engine="exact")
+    b = recursive_rls_landmarks(K, 0.3, 4, bits=3, seed=1, engine="qsim")
+    assert np.array_equal(a, b)  # qsim's output distribution equals the closed form
+    assert a.size >= 1 and np.all(np.diff(a) > 0) and a.min() >= 0 and a.max() < 16
+    with pytest.raises(QattnInputError):
+        recursive_rls_landmarks(K, -1.0, 4)
