@@ -292,9 +292,9 @@ def k_for_mass(inst: AttentionInstance, mass: float) -> tuple[np.ndarray, list[n
 def fill_error(inst: AttentionInstance, sets: Sequence, fill: str = "one") -> dict:
     """Error of the sparse + rank-one ``B`` with a per-row fill ``c_i`` outside ``S_i``.
 
-    ``B_ij = A_ij`` for ``j in S_i`` and ``B_ij = c_i`` otherwise; ``B - (A on S_i) = c 1^T`` minus
-    its ``S_i`` entries, so the dense part is still rank one (a column times the all-ones row),
-    as in arXiv 2307.08045 Def. 3.2 where ``c_i = 1``. Fills:
+    ``B_ij = A_ij`` for ``j in S_i`` and ``B_ij = c_i`` otherwise, i.e. ``B = B1 + c 1_n^T`` with
+    ``B1`` row-sparse (``A_ij - c_i`` on ``S_i``) and ``c 1_n^T`` rank one: the structure of
+    arXiv 2307.08045 Def. 3.2, which takes ``c_i = 1``. Fills:
 
     * ``"one"``: ``c_i = 1 = exp(0)`` (the paper's choice; exact when dropped scores are 0);
     * ``"mean"``: ``c_i`` = the mean of the dropped ``A_ij`` (then ``D(B) = D(A)`` exactly and only
@@ -598,3 +598,183 @@ def measured_parameters(
             "alpha": f"{where}: row distortion of V",
         },
     }
+
+
+# --------------------------------------------------------------------------------------------
+# tables and plots (docs/real_attention.md, and the "real model" part of a report)
+# --------------------------------------------------------------------------------------------
+
+#: the columns of :func:`markdown_summary` in order, with a short label
+SUMMARY_COLUMNS = (
+    ("k_tau", "k at tau = 2 ln n (max_i |S_i|)"),
+    ("empty_rows_tau", "share of rows with S_i empty at 2 ln n"),
+    ("frac_pos_outside_tau", "share of positive scores outside S_i (2 ln n)"),
+    ("eta_tau", "eta (2 ln n)"),
+    ("err_tau_one", "error of B at 2 ln n (fill 1)"),
+    ("bound_tau", "Thm 5.2 bound at 2 ln n (not applicable)"),
+    ("k90_max", "k for 90% mass (max over rows)"),
+    ("k90_median_row", "k for 90% mass (median row)"),
+    ("k99_max", "k for 99% mass (max over rows)"),
+    ("k99_median_row", "k for 99% mass (median row)"),
+    ("frac_pos_outside90", "share of positive scores outside S_i (90%)"),
+    ("err90_one", "error of B, 90% sets, fill 1"),
+    ("err90_geo", "error of B, 90% sets, fill exp(mean dropped score)"),
+    ("err90_mean", "error of B, 90% sets, fill mean dropped exp-score"),
+    ("err99_one", "error of B, 99% sets, fill 1"),
+    ("err99_mean", "error of B, 99% sets, fill mean dropped exp-score"),
+    ("out_rel90_one", "relative output error, 90% sets, fill 1"),
+    ("out_rel90_mean", "relative output error, 90% sets, mean fill"),
+    ("s_lambda_0.001", "s_lambda at lambda = 0.001 lambda_max"),
+    ("s_lambda_0.1", "s_lambda at lambda = 0.1 lambda_max"),
+    ("s_lambda_0.5", "s_lambda at lambda = 0.5 lambda_max"),
+    ("alpha", "alpha (row distortion of V)"),
+    ("d_over_srank_v", "d / srank(V)"),
+    ("fro_over_spec_a", "||A||_F / ||A||"),
+    ("inf_over_spec_a", "||A||_inf / ||A||"),
+    ("eps_max", "eps_max = min_i D_ii / ||A||"),
+)
+
+
+def _fmt(x: float) -> str:
+    if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e6):
+        return str(int(x))
+    return f"{x:.3g}"
+
+
+def markdown_summary(reports: dict) -> str:
+    """A markdown table: one row per quantity, min / median / max over heads for each report.
+
+    ``reports`` maps a column label (e.g. ``"n = 256"``) to an :func:`inspect_set` result.
+    Quantities missing from a report are left blank.
+    """
+    labels = list(reports)
+    head = "| quantity | " + " | ".join(f"{lb} (min / median / max)" for lb in labels) + " |"
+    lines = [head, "| --- |" + " --- |" * len(labels)]
+    for key, text in SUMMARY_COLUMNS:
+        cells = []
+        for lb in labels:
+            s = reports[lb]["summary"].get(key)
+            cells.append("" if s is None else " / ".join(_fmt(s[q]) for q in STATISTICS))
+        lines.append(f"| {text} (`{key}`) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def markdown_heads(report: dict, keys: Sequence[str] = ("k90_max", "k90_median_row", "k99_max",
+                   "err90_one", "err90_mean", "s_lambda_0.1", "alpha", "eps_max")) -> str:
+    """A markdown table with one row per head of ``report`` and the given columns."""
+    lines = ["| head | " + " | ".join(f"`{k}`" for k in keys) + " |",
+             "| --- |" + " --- |" * len(keys)]
+    for r in report["heads"]:
+        lines.append(f"| {r['name']} | " + " | ".join(_fmt(r[k]) for k in keys) + " |")
+    return "\n".join(lines)
+
+
+def plot_k_distribution(sets: dict, path, masses: Sequence[float] = (0.9, 0.99)) -> Path:
+    """Histogram of the per-row ``k_i`` needed for each mass, pooled over all heads, one panel per set.
+
+    ``sets`` maps ``n`` (or any label) to a :class:`HeadSet` / path. The x axis is ``k_i / n``, so
+    sets of different length share a scale; ticks under the axis mark each head's ``max_i k_i``.
+    Writes a PNG (matplotlib, Agg backend) and returns its path.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    masses = _check_masses(masses)
+    fig, axes = plt.subplots(1, len(sets), figsize=(5.2 * len(sets), 3.8), squeeze=False)
+    bins = np.linspace(0, 1, 41)
+    for ax, (label, src) in zip(axes[0], sets.items()):
+        hs = _as_headset(src)
+        n = hs.heads[0].instance.n
+        for j, p in enumerate(masses):
+            ks, kmax = [], []
+            for h in hs.heads:
+                k, _ = k_for_mass(h.instance, p)
+                ks.append(k / h.instance.n)
+                kmax.append(k.max() / h.instance.n)
+            allk = np.concatenate(ks)
+            ax.hist(allk, bins=bins, alpha=0.55, label=f"{p:.0%} mass (median row k = {np.median(allk) * n:.0f})")
+            ax.plot(kmax, np.full(len(kmax), -0.02 * (j + 1)), "|", ms=10, color=f"C{j}",
+                    transform=ax.get_xaxis_transform(), clip_on=False)
+        ax.set_title(f"{label}: {len(hs)} heads x {n} rows")
+        ax.set_xlabel("k_i / n  (smallest share of keys holding the mass; ticks: per-head max)")
+        ax.set_ylabel("rows")
+        ax.legend(fontsize=8)
+    fig.suptitle("MiniLM-L6 on the Declaration of Independence: keys needed per query row")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def s_lambda_curve(inst: AttentionInstance, fracs: Sequence[float]) -> np.ndarray:
+    """``s_lambda`` at ``lambda = f * lambda_max`` for each ``f`` (``lambda_max = min_i D_ii / sqrt(n)``)."""
+    fracs = _check_fracs(fracs)
+    s = inst.scores()
+    log_lam_max = float(np.log(np.exp(s - s.max()).sum(axis=1).min()) + s.max() - 0.5 * math.log(inst.n))
+    return np.array([statistical_dimension(inst, math.exp(log_lam_max + math.log(f))) for f in fracs])
+
+
+def plot_s_lambda(sets: dict, path, fracs: Sequence[float] = tuple(10.0 ** np.arange(-3, 9))) -> Path:
+    """``s_lambda / 2n`` against ``lambda / lambda_max`` (log x), one line per head, one panel per set.
+
+    The vertical line at 1 is where the error bound of arXiv 2602.00874 stops (``beta`` infinite);
+    only the part to its left is usable by the algorithm.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fracs = np.array(_check_fracs(fracs))
+    fig, axes = plt.subplots(1, len(sets), figsize=(5.2 * len(sets), 3.8), squeeze=False, sharey=True)
+    for ax, (label, src) in zip(axes[0], sets.items()):
+        hs = _as_headset(src)
+        for h in hs.heads:
+            curve = s_lambda_curve(h.instance, fracs) / (2 * h.instance.n)
+            color = plt.cm.viridis((h.layer or 0) / 5.0)
+            ax.semilogx(fracs, curve, "-", color=color, lw=1, alpha=0.8,
+                        label=f"layer {h.layer}" if h.head == hs.heads[0].head else None)
+        ax.axvline(1.0, color="k", ls="--", lw=1)
+        ax.text(1.2, 0.05, "lambda_max:\nbound ends", fontsize=8)
+        n = hs.heads[0].instance.n
+        ax.set_title(f"{label}: 2n = {2 * n}")
+        ax.set_xlabel("lambda / lambda_max   (lambda_max = min_i D_ii / sqrt(n))")
+        ax.set_ylim(0, 1.02)
+        ax.legend(fontsize=7, loc="lower left")
+    axes[0][0].set_ylabel("s_lambda / 2n")
+    fig.suptitle("Statistical dimension of exp(scale [Q;K][Q;K]^T), MiniLM-L6 heads")
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _main(argv=None) -> int:  # pragma: no cover - regenerates the docs' figures and tables
+    import argparse
+
+    ap = argparse.ArgumentParser(description="Tables and plots of docs/real_attention.md")
+    ap.add_argument("--img-dir", default="docs/img")
+    args = ap.parse_args(argv)
+    img = Path(args.img_dir)
+    img.mkdir(parents=True, exist_ok=True)
+    sets = {f"n = {n}": load_set(shipped_set_path(n)) for n in (128, 256)}
+    reports = {lb: inspect_set(hs) for lb, hs in sets.items()}
+    print(markdown_summary(reports))
+    print()
+    print(markdown_heads(reports["n = 256"]))
+    print()
+    for lb, rep in reports.items():
+        for st in STATISTICS:
+            mp = measured_parameters(rep, st)
+            print(lb, st, {k: mp[k] for k in ("k", "s_lambda", "alpha")})
+    print(plot_k_distribution(sets, img / "real_attention_k_mass.png"))
+    print(plot_s_lambda(sets, img / "real_attention_s_lambda.png"))
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(_main())

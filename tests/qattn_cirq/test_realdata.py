@@ -230,3 +230,21 @@ def test_inspect_set_bad_source():
         rd.inspect_set([np.ones((2, 2))])
     with pytest.raises(QattnInputError, match="fill"):
         rd.fill_error(AttentionInstance(np.ones((2, 1)), np.ones((2, 1)), np.ones((2, 1))), [[0], [1]], "two")
+
+
+def test_tables_and_plots(tmp_path, set128, small_report):
+    pytest.importorskip("matplotlib")
+    table = rd.markdown_summary({"n = 128": small_report})
+    lines = table.splitlines()
+    assert len(lines) == 2 + len(rd.SUMMARY_COLUMNS)
+    k90 = small_report["summary"]["k90_max"]
+    assert any(l.startswith("| k for 90% mass (max over rows)") and
+               f"{int(k90['min'])} / " in l for l in lines)
+    assert rd.markdown_heads(small_report, keys=("k90_max",)).count("\n") == 2 + 4
+    sub = rd.HeadSet(heads=set128.heads[:2], source="two heads")
+    p1 = rd.plot_k_distribution({"n = 128": sub}, tmp_path / "k.png")
+    p2 = rd.plot_s_lambda({"n = 128": sub}, tmp_path / "s.png", fracs=(0.1, 10.0, 1e4))
+    for p in (p1, p2):
+        assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    curve = rd.s_lambda_curve(sub.heads[0].instance, (0.1, 10.0, 1e4))
+    assert np.all(np.diff(curve) < 0)
