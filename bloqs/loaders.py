@@ -316,6 +316,10 @@ class ExactCSwap(Bloq):
 
     bitsize: SymbolicInt
 
+    def __attrs_post_init__(self):
+        if not is_symbolic(self.bitsize) and (not isinstance(self.bitsize, (int, np.integer)) or self.bitsize < 1):
+            raise QattnInputError(f"bitsize must be an integer >= 1, got {self.bitsize!r}")
+
     @cached_property
     def signature(self) -> Signature:
         return Signature.build(ctrl=1, x=self.bitsize, y=self.bitsize)
@@ -848,6 +852,31 @@ def _assumed_qram_row_loader() -> AssumedQRAMRowLoader:
     return assumed_qram_row_loader
 
 
+@bloq_example
+def _exact_cswap() -> ExactCSwap:
+    exact_cswap = ExactCSwap(3)
+    return exact_cswap
+
+
+@bloq_example
+def _qroam_measurement_uncompute() -> QROAMMeasurementUncompute:
+    qroam_measurement_uncompute = QROAMMeasurementUncompute(
+        n=5, d=1, bits=2, log_block_size=1, uncompute_log_block_size=1,
+        data=((1,), (-2,), (0,), (-1,), (1,)),
+    )
+    return qroam_measurement_uncompute
+
+
+_EXACT_CSWAP_DOC = BloqDocSpec(
+    bloq_cls=ExactCSwap,
+    import_line="from bloqs.loaders import ExactCSwap",
+    examples=[_exact_cswap],
+)
+_QROAM_MEASUREMENT_UNCOMPUTE_DOC = BloqDocSpec(
+    bloq_cls=QROAMMeasurementUncompute,
+    import_line="from bloqs.loaders import QROAMMeasurementUncompute",
+    examples=[_qroam_measurement_uncompute],
+)
 _QROM_ROW_LOADER_DOC = BloqDocSpec(
     bloq_cls=QROMRowLoader,
     import_line="from bloqs.loaders import QROMRowLoader",

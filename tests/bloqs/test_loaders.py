@@ -20,6 +20,8 @@ from bloqs.loaders import (
     QROAMRowLoader,
     QROMRowLoader,
     _assumed_qram_row_loader,
+    _exact_cswap,
+    _qroam_measurement_uncompute,
     _qroam_row_loader,
     _qroam_row_loader_symb,
     _qrom_row_loader,
@@ -252,8 +254,13 @@ def test_measurement_uncompute_checks_registers_classically():
 def test_bloq_examples():
     for ex in [_qrom_row_loader, _qrom_row_loader_symb, _qroam_row_loader, _qroam_row_loader_symb, _assumed_qram_row_loader]:
         qlt.assert_bloq_example_make(ex)
-    for ex in [_qrom_row_loader, _qroam_row_loader]:
+    for ex in [_qrom_row_loader, _qroam_row_loader, _exact_cswap, _qroam_measurement_uncompute]:
+        qlt.assert_bloq_example_make(ex)
         qlt.assert_bloq_example_decompose(ex)
+    cswap = _exact_cswap.make()
+    assert assert_costs_consistent(cswap) == 4 * 3
+    for ctrl in (0, 1):
+        assert cswap.decompose_bloq().call_classically(ctrl=ctrl, x=5, y=2) == ((ctrl, 2, 5) if ctrl else (ctrl, 5, 2))
 
 
 # ---------------------------------------------------------------------------------------------
