@@ -213,9 +213,15 @@ def _order(t, var):
     for f, p in t.as_powers_dict().items():
         if f == var:
             expo += p
+        elif isinstance(f, sympy.Max):
+            expo += p * max(_expr_order(a, var) for a in f.args)
         elif f.has(var):
             expo += sympy.Rational(1, 1000) * p
     return expo
+
+
+def _expr_order(x, var):
+    return max(_order(t, var) for t in sympy.Add.make_args(sympy.expand(x)))
 
 
 def _ratio_le_one(x, y) -> bool:
@@ -237,7 +243,7 @@ def _log2_to_log(e):
 def _lead(e, var):
     if isinstance(e, sympy.Max):
         leads = [_lead(a, var) for a in e.args]
-        orders = [max(_order(t, var) for t in sympy.Add.make_args(sympy.expand(x))) for x in leads]
+        orders = [_expr_order(x, var) for x in leads]
         top = max(orders)
         keep = [x for x, o in zip(leads, orders) if o == top]
         # same order: drop an argument that is a constant multiple (<= 1) of another
@@ -397,6 +403,32 @@ def grover_sparse_estimate(
     return out
 
 
+def _std(expr) -> str:
+    """sympy string with Qualtran's ``log2(x)`` written as ``log(x, 2)``: plain ``sympy.sympify``
+    parses it back and ``.subs(...).doit()`` evaluates it (tested)."""
+    from qualtran.symbolics import log2
+
+    f = log2(sympy.Symbol("x_", positive=True)).func
+    e = sympy.sympify(expr)
+    if f is not sympy.log:
+        e = e.replace(lambda x: getattr(x, "func", None) == f, lambda x: sympy.log(x.args[0], 2))
+    return str(e)
+
+
+def grover_sparse_leading_terms(loader: str = "qrom") -> Dict[str, Any]:
+    """Leading terms (n -> infinity) of the T-count, qubits and oracle calls, as sympy expressions."""
+    total = grover_sparse_formula(loader)
+    return {
+        "t_count": leading_term(t_count_of(total)),
+        "qubits": leading_term(total.qubits),
+        "oracle_calls": n * find_all_leading(),
+    }
+
+
+def find_all_leading():
+    return sympy.pi / 2 * sympy.sqrt(n * k)
+
+
 def grover_sparse_formula_dict(loader: str = "qrom") -> Dict[str, Any]:
     """The symbolic t_count and qubits (and the rest) as sympy strings, with leading terms in n."""
     total = grover_sparse_formula(loader)
@@ -409,16 +441,13 @@ def grover_sparse_formula_dict(loader: str = "qrom") -> Dict[str, Any]:
             "k": "large entries per row",
             "b": "bits per fixed-point entry",
         },
-        "t_count": str(t_count_of(total)),
-        "qubits": str(total.qubits),
-        "toffoli": str(total.toffoli),
-        "rotations": str(total.rotations),
-        "leading_terms": {
-            "t_count": str(leading_term(t_count_of(total))),
-            "qubits": str(leading_term(total.qubits)),
-        },
-        "oracle_calls": str(n * _sum_form_oracle_calls()),
-        "oracle_calls_leading_term": str(n * sympy.pi / 2 * sympy.sqrt(n * k)),
+        "t_count": _std(t_count_of(total)),
+        "qubits": _std(total.qubits),
+        "toffoli": _std(total.toffoli),
+        "rotations": _std(total.rotations),
+        "leading_terms": {key: _std(v) for key, v in grover_sparse_leading_terms(loader).items()},
+        "oracle_calls": _std(n * _sum_form_oracle_calls()),
+        "oracle_calls_leading_term": _std(n * find_all_leading()),
     }
     if loader == "assumed":
         out["loader_assumption"] = LOADER_ASSUMPTION

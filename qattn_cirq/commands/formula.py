@@ -45,7 +45,6 @@ def _text(data: Dict[str, Any]) -> str:
         out.append(f"{key} = {data[key]}")
     for key, val in data["leading_terms"].items():
         out.append(f"{key} ~ {val}   (leading term, n -> infinity)")
-    out.append(f"oracle_calls ~ {data['oracle_calls_leading_term']}")
     if "loader_assumption" in data:
         out.append(f"loader assumption: {data['loader_assumption']}")
     return "\n".join(out)

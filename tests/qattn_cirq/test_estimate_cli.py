@@ -102,3 +102,15 @@ def test_help_explains(capsys):
         main(["formula", "--help"])
     out = capsys.readouterr().out
     assert "latex" in out and "symbols" in out
+
+
+def test_formula_strings_evaluate_to_the_estimate(capsys):
+    """The JSON sympy strings parse with plain sympify and give the estimate's numbers."""
+    point = {"n": 64, "d": 4, "k": 3, "b": 4}
+    rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4")
+    est = json.loads(out)["logical"]
+    rc, out, _ = _run(capsys, "formula", "grover-sparse")
+    data = json.loads(out)
+    subs = {sympy.Symbol(name): v for name, v in point.items()}
+    for key in ("t_count", "qubits", "toffoli", "rotations"):
+        assert int(sympy.sympify(data[key]).subs(subs).doit()) == est[key], key
