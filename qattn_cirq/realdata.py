@@ -659,6 +659,22 @@ def markdown_summary(reports: dict) -> str:
     return "\n".join(lines)
 
 
+def summary_rows(report: dict) -> list[dict]:
+    """``report["summary"]`` as rows ``{"quantity", "min", "median", "max"}`` for table / csv output.
+
+    Boolean columns (e.g. ``conditions_hold_tau``) give the number of heads where they hold as
+    ``max`` and leave ``min``/``median`` empty.
+    """
+    rows = []
+    for key, val in report["summary"].items():
+        if "true" in val:
+            rows.append({"quantity": f"{key} (heads true of {val['true'] + val['false']})",
+                         "min": None, "median": None, "max": val["true"]})
+        else:
+            rows.append({"quantity": key, **{q: val[q] for q in STATISTICS}})
+    return rows
+
+
 def markdown_heads(report: dict, keys: Sequence[str] = ("k90_max", "k90_median_row", "k99_max",
                    "err90_one", "err90_mean", "s_lambda_0.1", "alpha", "eps_max")) -> str:
     """A markdown table with one row per head of ``report`` and the given columns."""

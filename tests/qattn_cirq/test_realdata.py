@@ -241,6 +241,9 @@ def test_tables_and_plots(tmp_path, set128, small_report):
     assert any(l.startswith("| k for 90% mass (max over rows)") and
                f"{int(k90['min'])} / " in l for l in lines)
     assert rd.markdown_heads(small_report, keys=("k90_max",)).count("\n") == 2 + 4
+    rows = {r["quantity"]: r for r in rd.summary_rows(small_report)}
+    assert rows["k90_max"]["max"] == k90["max"]
+    assert rows["conditions_hold_tau (heads true of 5)"]["max"] == small_report["summary"]["conditions_hold_tau"]["true"]
     sub = rd.HeadSet(heads=set128.heads[:2], source="two heads")
     p1 = rd.plot_k_distribution({"n = 128": sub}, tmp_path / "k.png")
     p2 = rd.plot_s_lambda({"n = 128": sub}, tmp_path / "s.png", fracs=(0.1, 10.0, 1e4))
