@@ -109,3 +109,13 @@ def test_bad_input():
         KernelExp.build(scale=50.0, in_bits=16, in_frac=0, frac_bits=20)
     with pytest.raises(QattnInputError):
         ShiftAddMultiplier(0, 2)
+
+
+def test_bloq_examples():
+    from qualtran.testing import assert_bloq_example_decompose, assert_bloq_example_make
+
+    from bloqs.kernel import _kernel_exp_small, _kernel_exp_symb
+
+    assert_bloq_example_make(_kernel_exp_small)
+    assert_bloq_example_make(_kernel_exp_symb)
+    assert_bloq_example_decompose(_kernel_exp_small)

@@ -171,3 +171,13 @@ def test_univariate_mean_qsim_n8_m4_b3():
     rate = _success_rate(u, p, 4000, seed=17)
     print("univariate n=8 b=3 m=4: success rate", rate)
     assert rate >= AE_SUCCESS_PROBABILITY - 4 * math.sqrt(0.81 * 0.19 / 4000)
+
+
+def test_bloq_examples():
+    from qualtran.testing import assert_bloq_example_decompose, assert_bloq_example_make
+
+    from bloqs.mean_estimation import _univariate_mean_small, _univariate_mean_symb
+
+    assert_bloq_example_make(_univariate_mean_small)
+    assert_bloq_example_make(_univariate_mean_symb)
+    assert_bloq_example_decompose(_univariate_mean_small)

@@ -279,3 +279,15 @@ def test_recursive_rls_landmarks_qsim_matches_exact():
     assert a.size >= 1 and np.all(np.diff(a) > 0) and a.min() >= 0 and a.max() < 16
     with pytest.raises(QattnInputError):
         recursive_rls_landmarks(K, -1.0, 4)
+
+
+def test_bloq_examples():
+    from qualtran.testing import assert_bloq_example_decompose, assert_bloq_example_make
+
+    from bloqs.amplification import _reflect_about_zero
+    from bloqs.sampling import _importance_sampler_small, _importance_sampler_symb
+
+    for ex in (_reflect_about_zero, _importance_sampler_small, _importance_sampler_symb):
+        assert_bloq_example_make(ex)
+    for ex in (_reflect_about_zero, _importance_sampler_small):
+        assert_bloq_example_decompose(ex)
