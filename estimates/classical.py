@@ -39,7 +39,6 @@ Classical twins (arXiv 2307.08045 Sec. 4-5):
 
 from __future__ import annotations
 
-import math
 from typing import Any, Dict, Union
 
 import attrs

@@ -57,7 +57,7 @@ one-line message.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import attrs
 import sympy
@@ -988,10 +988,10 @@ def physical_estimate(
             raise QattnInputError(f"preset for model ms must be one of {', '.join(MS_QUBIT_PRESETS)}, got {preset!r}")
         return ms_physical_estimate(inp, 1e-3 if error_budget is None else error_budget, preset, qec_scheme)
     if model == "gidney-fowler":
-        params = dict(GF_PRESETS[preset or "gidney_fowler_e3"]) if (preset or "gidney_fowler_e3") in GF_PRESETS else None
-        if params is None:
+        preset = preset or "gidney_fowler_e3"
+        if preset not in GF_PRESETS:
             raise QattnInputError(f"preset for model gidney-fowler must be one of {', '.join(GF_PRESETS)}, got {preset!r}")
-        params.update(kwargs)
+        params = {**GF_PRESETS[preset], **kwargs}
         return gidney_fowler_estimate(inp, 1e-2 if error_budget is None else error_budget, **params)
     raise QattnInputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
 

@@ -173,7 +173,7 @@ def test_cli_physical_json_and_bad_budget(capsys):
     assert "budget" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("loader", ["qrom", "assumed"])
+@pytest.mark.parametrize("loader", ["qrom"])
 def test_symbolic_physical_of_grover_formula_equals_numeric(loader):
     """The MS model's code distance / qubits / runtime as sympy expressions in (n, d, k, b)."""
     formulas = pytest.importorskip("estimates.formulas")
