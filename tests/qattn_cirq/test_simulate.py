@@ -236,3 +236,18 @@ def test_bad_engine():
     c = bloq_to_cirq(LessThanConstant(3, 2))
     with pytest.raises(QattnInputError, match="engine"):
         simulate_state(c, engine="gpu-magic")
+
+
+def test_threads_setting(monkeypatch):
+    from qattn_cirq.simulate import default_threads
+
+    monkeypatch.setenv("QATTN_SIM_THREADS", "3")
+    assert default_threads() == 3
+    monkeypatch.setenv("QATTN_SIM_THREADS", "0")
+    with pytest.raises(QattnInputError, match="QATTN_SIM_THREADS"):
+        default_threads()
+    monkeypatch.delenv("QATTN_SIM_THREADS")
+    assert default_threads() >= 1
+    # the result does not depend on the thread count
+    c = bloq_to_cirq(GroverIterate(IndicatorOracle(6, (1, 4)), 6))
+    np.testing.assert_allclose(simulate_state(c, threads=1), simulate_state(c, threads=2), atol=1e-7)
