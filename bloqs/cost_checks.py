@@ -23,6 +23,7 @@ import cirq
 from qualtran import Bloq, BloqInstance, CompositeBloq, DecomposeNotImplementedError, DecomposeTypeError
 from qualtran.bloqs.basic_gates import TGate, Toffoli, TwoBitCSwap
 from qualtran.bloqs.mcmt import And
+from qualtran.cirq_interop import BloqAsCirqGate
 from qualtran.resource_counting import GateCounts, QECGatesCost, get_cost_value
 
 from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI
@@ -76,6 +77,9 @@ def _t_of_cirq_op(op: cirq.Operation) -> Optional[int]:
         return 0
     if isinstance(gate, And):
         return 0 if gate.uncompute else TS_PER_TOFFOLI
+    if isinstance(gate, BloqAsCirqGate) and isinstance(gate.bloq, (TwoBitCSwap, Toffoli)):
+        # Qualtran's primitive CSWAP / Toffoli bloqs have no Cirq decomposition of their own.
+        return TS_PER_TOFFOLI
     if gate in (cirq.CCX, cirq.CCZ, cirq.CSWAP) or isinstance(gate, (cirq.CCXPowGate, cirq.CCZPowGate)) and abs(gate.exponent) == 1:
         return TS_PER_TOFFOLI
     if gate in (cirq.T, cirq.T**-1):

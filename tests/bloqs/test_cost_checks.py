@@ -3,7 +3,7 @@ import pytest
 from qualtran import QUInt
 from qualtran.bloqs.arithmetic import Add, LessThanConstant
 from qualtran.bloqs.data_loading import QROM
-from qualtran.bloqs.basic_gates import TGate, Hadamard, ZPowGate
+from qualtran.bloqs.basic_gates import CSwap, Hadamard, TGate, ZPowGate
 
 from bloqs.cost_checks import (
     assert_costs_consistent,
@@ -20,6 +20,7 @@ from bloqs.cost_checks import (
         (Add(QUInt(4)), 4 * (4 - 1)),  # Gidney adder: w-1 And
         (QROM.build_from_data(np.arange(8)), 4 * 8 - 8),  # unary iteration 4n-8
         (QROM.build_from_data(np.arange(5), np.arange(5) % 3), 4 * 5 - 8),
+        (CSwap(3), 4 * 3),  # one Toffoli-class CSWAP per bit
     ],
 )
 def test_three_counts_agree_with_known_constructions(bloq, expected):
