@@ -211,3 +211,26 @@ def mean_estimation_estimate(
         **extra,
         "conventions": CONVENTIONS,
     }
+
+
+@functools.lru_cache(maxsize=None)
+def mean_estimation_formula_eps() -> Dict[str, Any]:
+    r"""Coordinate-wise mean estimation as a formula in n, d, b, eps (l2) and delta.
+
+    Upper bounds on the concrete choices: :math:`M = 2^m` with :math:`m = \lceil\log_2(2\pi
+    \sqrt d/\varepsilon)\rceil` satisfies :math:`\pi/M + \pi^2/M^2 \le \varepsilon/\sqrt d`
+    (each term <= eps_inf / 2), and :math:`K = \lceil \ln(d/\delta)/(2(8/\pi^2-1/2)^2)\rceil + 1`
+    covers the odd-rounded median count. Returns ``{"t_count", "qubits", "flag_oracle_calls"}``
+    as sympy expressions."""
+    eps, delta = sympy.symbols("epsilon delta", positive=True)
+    c = mean_estimation_formula("coordinate")
+    m_expr = sympy.ceiling(sympy.log(2 * sympy.pi * sympy.sqrt(_D) / eps, 2))
+    gap = 8 / sympy.pi**2 - sympy.Rational(1, 2)
+    k_expr = sympy.ceiling(sympy.log(_D / delta) / (2 * gap**2)) + 1
+    sub = {_M: m_expr, _K: k_expr}
+    return {
+        "t_count": sympy.sympify(c.t_count).subs(sub),
+        "qubits": sympy.sympify(c.qubits).subs(sub),
+        "flag_oracle_calls": (_D * k_expr * 2 * (2**m_expr - 1)),
+        "symbols": (_N, _D, _B, eps, delta),
+    }

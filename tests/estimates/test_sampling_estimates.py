@@ -104,3 +104,18 @@ def test_ridge_qsample_estimate():
     assert out["algorithm"] == "ridge-leverage-qsample"
     assert out["rounds"] == math.ceil(math.pi / 4 * math.sqrt(2**20 / 32))
     assert set(out["logical"]) == KEYS
+
+
+def test_mean_formula_in_eps_bounds_the_estimate():
+    from estimates.sampling_estimates import mean_estimation_formula_eps
+
+    f = mean_estimation_formula_eps()
+    n_, d_, b_, eps, delta = f["symbols"]
+    assert {s.name for s in f["t_count"].free_symbols} == {"n", "d", "b", "epsilon", "delta"}
+    for (n, d, e, dl) in [(256, 4, 0.05, 0.05), (2**20, 16, 0.01, 0.01), (1024, 1, 0.2, 0.1)]:
+        est = mean_estimation_estimate(n, d, 8, e, dl)
+        vals = {n_: n, d_: d, b_: 8, eps: e, delta: dl}
+        t = float(f["t_count"].subs(vals))
+        q = float(f["flag_oracle_calls"].subs(vals))
+        assert est["logical"]["t_count"] <= t <= 4.5 * est["logical"]["t_count"]
+        assert est["flag_oracle_calls"] <= q
