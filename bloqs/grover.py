@@ -33,8 +33,9 @@ Alg. 1 and Lemma 3.3): for each query row :math:`q_i`, Grover search over the n 
   arXiv:2302.10244; search-and-remove is the simple strategy with the same leading order.
 * :class:`BBHTSchedule`: BBHT's algorithm for an unknown number t of marked items (Sec. 4, Theorem 3):
   iteration counts drawn uniformly from [0, m) with m growing by :math:`\lambda = 6/5`; expected
-  iterations :math:`\le \tfrac{9}{2}\, m_0 \le \tfrac{9}{2}\sqrt{n/t}` for :math:`1 \le t \le 3n/4`
-  (:math:`m_0 = 1/\sin 2\theta`; 3 m_0 before the critical stage plus 3/2 m_0 after it).
+  iterations :math:`O(\sqrt{n/t})`: at most :math:`9 m_0 = 9/\sin 2\theta \le 9\sqrt{n/t}`
+  (:math:`\approx \tfrac92\sqrt{n/t}` for :math:`t \ll n`), exactly about
+  :math:`1.42\sqrt{n/t}` at n = 2^20, t = 1 (:func:`bbht_expected_iterations`).
 
 Cost convention (``estimates.counts``): And / Toffoli / CSWAP = 4 T, And-dagger = 0 T (measurement
 based), rotations = 11 T and reported separately.
@@ -176,23 +177,57 @@ def find_all_exclusion_checks_expr(n, k):
     return sympy.Sum(_r_expr(n, m) * (k - m), (m, 1, k))
 
 
+def bbht_success_probability(n: int, t: int, M: int) -> float:
+    r"""Success probability of one BBHT round, j uniform in [0, M): BBHT Lemma 2,
+    :math:`\tfrac12 - \sin(4M\theta)/(4M\sin 2\theta)` (1 when t = n)."""
+    th = grover_angle(n, t)
+    s2 = math.sin(2 * th)
+    if s2 < 1e-15:
+        return 1.0
+    return 0.5 - math.sin(4 * M * th) / (4 * M * s2)
+
+
+def bbht_expected_iterations(n: int, t: int, lam: float = float(BBHT_LAMBDA)) -> float:
+    """Exact expected Grover iterations of :class:`BBHTSchedule` (no budget) with t of n marked."""
+    m, surv, total = 1.0, 1.0, 0.0
+    cap = math.sqrt(n)
+    while surv > 1e-15:
+        M = max(1, math.ceil(m))
+        total += surv * (M - 1) / 2
+        surv *= 1 - bbht_success_probability(n, t, M)
+        m = min(lam * m, cap)
+    return total
+
+
 def bbht_expected_iterations_bound(n, t):
-    r"""BBHT Theorem 3 bound :math:`\tfrac{9}{2}\sqrt{n/t}` on the expected iterations (1 <= t <= 3n/4)."""
-    return sympy.Rational(9, 2) * sympy.sqrt(sympy.Integer(1) * n / t)
+    r"""Proven bound :math:`9 m_0 = 9/\sin 2\theta` on BBHT's expected iterations (lambda = 6/5).
+
+    From BBHT Lemma 2 (a round with :math:`m \ge m_0` succeeds with probability >= 1/4), the proof
+    of Theorem 3 gives at most :math:`\lambda m_0 / (2(\lambda-1)) = 3 m_0` iterations before
+    m reaches :math:`m_0` and at most :math:`\sum_u (3/4)^u \lambda^{s_0+u}/2 <
+    2\lambda m_0/(4-3\lambda) = 6 m_0` after. For :math:`1 \le t \le 3n/4`,
+    :math:`m_0 \le \sqrt{n/t}`; for :math:`t \ll n`, :math:`m_0 \approx \tfrac12\sqrt{n/t}`, i.e.
+    :math:`\approx \tfrac92\sqrt{n/t}`. The exact expectation (:func:`bbht_expected_iterations`)
+    is far lower: 1.42 sqrt(n/t) at n = 2^20, t = 1.
+    """
+    th = sympy.asin(sympy.sqrt(sympy.Integer(1) * t / n))
+    return 9 / sympy.sin(2 * th)
 
 
 @attrs.frozen
 class BBHTSchedule:
     r"""Boyer-Brassard-Hoyer-Tapp search for an unknown number of marked items (quant-ph/9605034 Sec. 4).
 
-    Start with m = 1. Each round picks j uniformly in [0, m), runs a Grover search with j iterates
-    (j oracle calls), measures and checks the outcome classically; on failure m <- min(lambda m,
-    sqrt(n)). Expected oracle calls <= (9/2) sqrt(n/t) when 1 <= t <= 3n/4 (Theorem 3).
+    Start with m = 1. Each round picks j uniformly in [0, ceil(m)), runs a Grover search with j
+    iterates (j oracle calls), measures and checks the outcome classically; on failure
+    m <- min(lambda m, sqrt(n)). Expected iterations: :func:`bbht_expected_iterations` (exact),
+    at most :func:`bbht_expected_iterations_bound` (proof there).
 
-    With no marked item the loop never succeeds, so a caller stops after ``stop_budget`` oracle
-    calls: by Markov's inequality, if t >= 1 the probability of not having found an item within
-    (9/2) sqrt(n) / delta calls is at most delta, so stopping there declares "none left" with error
-    at most delta.
+    With no marked item the loop never succeeds, so a caller stops after ``stop_budget`` Grover
+    iterations: by Markov's inequality, if t >= 1 the probability of not having found an item
+    within E_max / delta iterations is at most delta (E_max = the largest expected count over
+    t = 1..n, computed exactly for n <= 2^14, else the proven bound 9 sqrt(n) for t <= 3n/4), so
+    stopping there declares "none left" with error at most delta.
 
     Use: ``for j in sched.rounds(rng): ... run j iterates; if found: break`` (the caller stops).
     """
@@ -209,18 +244,25 @@ class BBHTSchedule:
         if not 0 < self.failure_probability < 1:
             raise QattnInputError(f"failure_probability must be in (0, 1), got {self.failure_probability}")
 
+    @cached_property
+    def max_expected_iterations(self) -> float:
+        if self.n <= 2**14:
+            return max(bbht_expected_iterations(self.n, t, self.lam) for t in range(1, self.n + 1))
+        return 9 * math.sqrt(self.n)
+
     @property
     def stop_budget(self) -> int:
-        """Oracle calls after which the search declares that no marked item is left."""
-        return int(math.ceil(4.5 * math.sqrt(self.n) / self.failure_probability))
+        """Grover iterations after which the search declares that no marked item is left."""
+        return int(math.ceil(self.max_expected_iterations / self.failure_probability))
 
     def rounds(self, rng: np.random.Generator) -> Iterator[int]:
         """Iteration counts j of successive rounds, until the stop budget is spent."""
         m, spent = 1.0, 0
         cap = math.sqrt(self.n)
-        while spent < self.stop_budget:
+        budget = self.stop_budget
+        while spent < budget:
             j = int(rng.integers(0, max(1, int(math.ceil(m)))))
-            spent += j + 1  # j oracle calls in the run + 1 classical check, counted as a call
+            spent += j
             yield j
             m = min(self.lam * m, cap)
 

@@ -23,7 +23,9 @@ from bloqs.grover import (
     RepeatedGroverIterate,
     ThresholdOracle,
     UniformIndexPrepare,
+    bbht_expected_iterations,
     bbht_expected_iterations_bound,
+    bbht_success_probability,
     find_all_exclusion_checks_expr,
     find_all_expected_oracle_calls,
     find_all_oracle_calls,
@@ -100,13 +102,28 @@ def test_find_all_symbolic_sums_match_python():
 
 
 def test_bbht_schedule():
-    assert float(bbht_expected_iterations_bound(100, 4)) == pytest.approx(4.5 * 5)
+    # exact round success probability (BBHT Lemma 2) == average of sin^2((2j+1) theta), j < M
+    for n, t, M in [(64, 3, 5), (1000, 1, 17), (16, 12, 2)]:
+        th = math.asin(math.sqrt(t / n))
+        avg = sum(math.sin((2 * j + 1) * th) ** 2 for j in range(M)) / M
+        assert bbht_success_probability(n, t, M) == pytest.approx(avg)
+    # expected iterations: O(sqrt(n/t)), below the proven 9 m0 and below (9/2) sqrt(n/t)
+    for n in (64, 4096, 2**20):
+        for t in (1, 2, 7, n // 4, 3 * n // 4):
+            e = bbht_expected_iterations(n, t)
+            assert e <= float(bbht_expected_iterations_bound(n, t))
+            assert e <= 4.5 * math.sqrt(n / t)
+            assert float(bbht_expected_iterations_bound(n, t)) <= 9 * math.sqrt(n / t) + 1e-9
+    assert 1.3 < bbht_expected_iterations(2**20, 1) / 2**10 < 1.5
     sched = BBHTSchedule(64)
     js = list(sched.rounds(np.random.default_rng(3)))
-    # every round draws j uniformly from [0, m) with m <= sqrt(n)
+    # every round draws j uniformly from [0, ceil(m)) with m <= sqrt(n) = 8
     assert all(0 <= j < 8 for j in js)
-    assert sum(j + 1 for j in js) >= sched.stop_budget
-    assert sched.stop_budget == math.ceil(4.5 * 8 / 0.01)
+    assert sum(js) >= sched.stop_budget and sum(js[:-1]) < sched.stop_budget
+    assert sched.stop_budget == math.ceil(
+        max(bbht_expected_iterations(64, t) for t in range(1, 65)) / 0.01
+    )
+    assert BBHTSchedule(2**20).stop_budget == math.ceil(9 * 2**10 / 0.01)
     with pytest.raises(QattnInputError, match="lam"):
         BBHTSchedule(64, lam=1.5)
 
