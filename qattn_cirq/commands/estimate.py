@@ -21,6 +21,7 @@ class Estimator:
     """One estimable algorithm: help text, a function adding its flags, and the estimate itself."""
 
     help: str
+    #: adds the estimator's flags; a flag another estimator already declared is shared
     add_arguments: Callable[[argparse.ArgumentParser], None]
     estimate: Callable[[argparse.Namespace], Dict[str, Any]]
 
@@ -74,6 +75,23 @@ ESTIMATORS: Dict[str, Estimator] = {
 }
 
 
+class _SharedFlags:
+    """Parser proxy for estimators: a flag another estimator already added (e.g. ``--n``) is
+    shared rather than re-added, so estimators can declare the flags they use independently."""
+
+    def __init__(self, parser: argparse.ArgumentParser, target=None):
+        self._parser = parser
+        self._target = target if target is not None else parser
+
+    def add_argument_group(self, *args, **kwargs) -> "_SharedFlags":
+        return _SharedFlags(self._parser, self._parser.add_argument_group(*args, **kwargs))
+
+    def add_argument(self, *names, **kwargs):
+        if any(name in self._parser._option_string_actions for name in names):
+            return None
+        return self._target.add_argument(*names, **kwargs)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "estimate",
@@ -92,7 +110,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("algorithm", choices=sorted(ESTIMATORS), help="which algorithm to estimate")
     for est in ESTIMATORS.values():
-        est.add_arguments(p)
+        est.add_arguments(_SharedFlags(p))
     add_format_flag(p, choices=("json", "table", "csv"))
     p.set_defaults(func=run)
 

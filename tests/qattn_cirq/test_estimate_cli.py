@@ -114,3 +114,18 @@ def test_formula_strings_evaluate_to_the_estimate(capsys):
     subs = {sympy.Symbol(name): v for name, v in point.items()}
     for key in ("t_count", "qubits", "toffoli", "rotations"):
         assert int(sympy.sympify(data[key]).subs(subs).doit()) == est[key], key
+
+
+def test_estimators_registry_accepts_another_algorithm(monkeypatch, capsys):
+    """A new algorithm is one ESTIMATORS entry; shared flags such as --n are not re-declared."""
+    from qattn_cirq.commands import estimate as est_cmd
+
+    def add(p):
+        g = p.add_argument_group("toy")
+        g.add_argument("--n", type=int, help="shared with grover-sparse")
+        g.add_argument("--eps", type=float, default=0.1, help="toy precision")
+
+    toy = est_cmd.Estimator(help="toy", add_arguments=add, estimate=lambda a: {"algorithm": "toy", "n": a.n, "eps": a.eps})
+    monkeypatch.setitem(est_cmd.ESTIMATORS, "toy", toy)
+    rc, out, _ = _run(capsys, "estimate", "toy", "--n", "7", "--eps", "0.5")
+    assert rc == 0 and json.loads(out) == {"algorithm": "toy", "n": 7, "eps": 0.5}
