@@ -418,14 +418,163 @@ def ridge_leverage_sampler(
 # ----------------------------------------------------------------------------------------------
 
 
-def leverage_sampler_symbolic(n=None, d=None, alpha=None, bits=None) -> ImportanceSampler:
-    r"""Row-norm / leverage sampler with symbolic n, d, alpha, b: QROM weights and
+def _acc_bits(bits, d) -> SymbolicInt:
+    """Bits of a sum of d squares of b-bit magnitudes: 2b + ceil(log2 d) (no overflow)."""
+    if is_symbolic(bits, d):
+        return 2 * bits + ceil(log2(d))
+    return 2 * int(bits) + (int(d) - 1).bit_length()
+
+
+@attrs.frozen
+class RowNormSquaredOracle(Bloq):
+    r"""Computed weight oracle :math:`|i\rangle|t\rangle \mapsto |i\rangle|t \oplus \sum_j v_{ij}^2\rangle` (gate level).
+
+    Row queries only (the paper's access model): a QROM loads the d b-bit magnitudes
+    :math:`|v_{ij}|` of row i (one unary iteration for all d entries); for each j the entry is
+    copied (CNOTs) and :class:`bloqs.kernel.ShiftAddMultiplier` adds :math:`v_{ij}^2` into an
+    accumulator of 2b + ceil(log2 d) bits (no overflow); the accumulator is XORed into the target
+    and everything is uncomputed (multiplier adjoints, QROM again). Interface = QROM's
+    (``selection``, ``target0_``), so it plugs into :class:`WeightThresholdFlag`.
+    Cost: 2 QROM + 2 d multipliers (b x b into R bits), Cliffords otherwise.
+    """
+
+    n: SymbolicInt
+    d: SymbolicInt
+    bits: SymbolicInt
+    rows: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(
+        default=None, converter=lambda w: None if w is None else tuple(tuple(int(x) for x in r) for r in w)
+    )
+
+    def __attrs_post_init__(self):
+        if self.rows is not None:
+            arr = np.asarray(self.rows)
+            if arr.shape != (int(self.n), int(self.d)):
+                raise QattnInputError(f"rows must be n x d = {self.n} x {self.d}, got {arr.shape}")
+            if arr.min() < 0 or arr.max() > 2 ** int(self.bits) - 1:
+                raise QattnInputError(f"row magnitudes must be integers in [0, {2 ** int(self.bits) - 1}]")
+
+    @cached_property
+    def out_bits(self) -> SymbolicInt:
+        return _acc_bits(self.bits, self.d)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.out_bits))]
+        )
+
+    @cached_property
+    def qrom(self) -> QROM:
+        if self.rows is None:
+            return QROM.build_from_bitsize((self.n,), (self.bits,), target_shapes=((self.d,),))
+        cols = [np.asarray(self.rows)[:, j] for j in range(int(self.d))]
+        return QROM.build_from_data(*cols, target_bitsizes=(int(self.bits),) * int(self.d))
+
+    @cached_property
+    def multiplier(self) -> Bloq:
+        from bloqs.kernel import ShiftAddMultiplier
+
+        return ShiftAddMultiplier(self.bits, self.bits, self.out_bits)
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet, target0_: Soquet) -> Dict[str, SoquetT]:
+        from qualtran.bloqs.basic_gates import CNOT
+
+        if self.rows is None or is_symbolic(self.n, self.d, self.bits):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        d, b, R = int(self.d), int(self.bits), int(self.out_bits)
+        regs = {f"target{j}_": bb.allocate(dtype=QAny(b)) for j in range(d)}
+        out = bb.add_d(self.qrom, selection=selection, **regs)
+        selection = out.pop("selection")
+        vs = [bb.add(bb_cast(QAny(b), QUInt(b)), reg=out[f"target{j}_"]) for j in range(d)]
+        acc = bb.allocate(dtype=QUInt(R))
+
+        def copy(v):
+            vb, cb = bb.split(v), bb.split(bb.allocate(dtype=QUInt(b)))
+            for k in range(b):
+                vb[k], cb[k] = bb.add(CNOT(), ctrl=vb[k], target=cb[k])
+            return bb.join(vb, dtype=QUInt(b)), bb.join(cb, dtype=QUInt(b))
+
+        def uncopy(v, c):
+            vb, cb = bb.split(v), bb.split(c)
+            for k in range(b):
+                vb[k], cb[k] = bb.add(CNOT(), ctrl=vb[k], target=cb[k])
+            bb.free(bb.join(cb, dtype=QUInt(b)))
+            return bb.join(vb, dtype=QUInt(b))
+
+        for j in range(d):
+            vs[j], c = copy(vs[j])
+            vs[j], c, acc = bb.add(self.multiplier, a=vs[j], b=c, result=acc)
+            vs[j] = uncopy(vs[j], c)
+        ab = bb.split(acc)
+        tb = bb.split(bb.add(bb_cast(QAny(R), QUInt(R)), reg=target0_))
+        for k in range(R):
+            ab[k], tb[k] = bb.add(CNOT(), ctrl=ab[k], target=tb[k])
+        acc = bb.join(ab, dtype=QUInt(R))
+        target0_ = bb.add(bb_cast(QUInt(R), QAny(R)), reg=bb.join(tb, dtype=QUInt(R)))
+        for j in reversed(range(d)):
+            vs[j], c = copy(vs[j])
+            vs[j], c, acc = bb.add(self.multiplier.adjoint(), a=vs[j], b=c, result=acc)
+            vs[j] = uncopy(vs[j], c)
+        bb.free(acc)
+        regs = {f"target{j}_": bb.add(bb_cast(QUInt(b), QAny(b)), reg=vs[j]) for j in range(d)}
+        out = bb.add_d(self.qrom, selection=selection, **regs)
+        for j in range(d):
+            bb.free(out[f"target{j}_"])
+        return {"selection": out["selection"], "target0_": target0_}
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        from qualtran.bloqs.basic_gates import CNOT
+
+        return {
+            self.qrom: 2,
+            self.multiplier: self.d,
+            self.multiplier.adjoint(): self.d,
+            CNOT(): 4 * self.bits * self.d + self.out_bits,
+        }
+
+    def on_classical_vals(self, selection: int, target0_: int) -> Dict[str, int]:
+        w = sum(int(x) ** 2 for x in self.rows[int(selection)])
+        return {"selection": selection, "target0_": int(target0_) ^ w}
+
+    def __str__(self):
+        return f"||v_i||^2(n={self.n}, d={self.d}, b={self.bits})"
+
+
+def quantize_rows(V: np.ndarray, bits: int) -> np.ndarray:
+    """b-bit magnitudes round(|v_ij| / max|V| (2^b - 1)) (signs do not matter for squares)."""
+    V = np.abs(np.asarray(V, dtype=float))
+    if V.ndim != 2 or V.shape[0] < 2 or V.max() <= 0:
+        raise QattnInputError("V must be an n x d matrix with n >= 2 and a nonzero entry")
+    if not (1 <= bits <= 16):
+        raise QattnInputError(f"bits={bits} must be in [1, 16]")
+    return np.rint(V / V.max() * (2**bits - 1)).astype(int)
+
+
+def row_norm_sampler_computed(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:
+    """Row-norm sampler whose weights are computed coherently from row queries
+    (:class:`RowNormSquaredOracle`); the weights tuple is kept for the classical reference."""
+    q = quantize_rows(V, bits)
+    n, d = q.shape
+    oracle = RowNormSquaredOracle(n, d, bits, tuple(map(tuple, q)))
+    w = tuple(int(x) for x in np.sum(q**2, axis=1))
+    if sum(w) == 0:
+        raise QattnInputError("all rows quantise to zero; use more bits")
+    return ImportanceSampler(n, oracle.out_bits, w, rounds, weight_oracle=oracle)
+
+
+def leverage_sampler_symbolic(n=None, d=None, alpha=None, bits=None, computed: bool = False) -> ImportanceSampler:
+    r"""Row-norm / leverage sampler with symbolic n, d, alpha, b: QROM weights (or, ``computed``,
+    :class:`RowNormSquaredOracle` from row queries, weights 2b + log d bits) and
     :math:`r = \lceil \tfrac{\pi}{4}\sqrt{\alpha n/d}\rceil` rounds (acceptance :math:`\ge d/(\alpha n)`)."""
     n = sympy.Symbol("n", positive=True, integer=True) if n is None else n
     d = sympy.Symbol("d", positive=True, integer=True) if d is None else d
     alpha = sympy.Symbol("alpha", positive=True) if alpha is None else alpha
     bits = sympy.Symbol("b", positive=True, integer=True) if bits is None else bits
-    return ImportanceSampler(n, bits, rounds=rounds_upper_bound_expr(alpha * n / d))
+    rounds = rounds_upper_bound_expr(alpha * n / d)
+    if computed:
+        oracle = RowNormSquaredOracle(n, d, bits)
+        return ImportanceSampler(n, oracle.out_bits, rounds=rounds, weight_oracle=oracle)
+    return ImportanceSampler(n, bits, rounds=rounds)
 
 
 @attrs.frozen

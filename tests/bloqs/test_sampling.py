@@ -291,3 +291,25 @@ def test_bloq_examples():
         assert_bloq_example_make(ex)
     for ex in (_reflect_about_zero, _importance_sampler_small):
         assert_bloq_example_decompose(ex)
+
+
+def test_computed_row_norm_oracle_and_sampler_qsim():
+    from bloqs.sampling import RowNormSquaredOracle, row_norm_sampler_computed
+
+    rng = np.random.default_rng(5)
+    V = rng.normal(size=(8, 2))
+    s = row_norm_sampler_computed(V, 1)
+    o = s.flag_oracle.oracle
+    assert isinstance(o, RowNormSquaredOracle)
+    cb = o.decompose_bloq()
+    for i in range(8):
+        for t in range(2 ** int(o.out_bits)):
+            want = o.call_classically(selection=i, target0_=t)
+            assert cb.call_classically(selection=i, target0_=t) == want
+            assert want[1] == t ^ s.weights[i]
+    t = assert_costs_consistent(o)
+    assert t == 2 * logical_counts(o.qrom).t_count + 4 * logical_counts(o.multiplier).t_count
+    res = _check_samples(s, shots=3000, seed=6)
+    print("computed row-norm sampler", res)
+    c = logical_counts(leverage_sampler_symbolic(computed=True))
+    assert {x.name for x in sympy.sympify(c.t_count).free_symbols} == {"n", "d", "alpha", "b"}
