@@ -23,11 +23,14 @@ The loop, for each query row i (``S_i = {j : score_ij >= tau}``, ``|S_i| <= k``)
      Hoyer, Tapp (quant-ph/9605034 Sec. 4, :class:`bloqs.grover.BBHTSchedule`): m = 1; each round
      draws j uniformly from [0, ceil(m)), runs ``shots`` Grover runs with j iterates (each shot is
      an independent run, j oracle calls), checks each outcome, and on failure sets
-     m <- min(6/5 m, sqrt(n)). If t >= 1 items remain, BBHT Theorem 3 bounds the expected oracle
-     calls by (9/2) sqrt(n/t) <= (9/2) sqrt(n), so by Markov's inequality a step that has spent
-     ``stop_budget = ceil(4.5 sqrt(n) / delta)`` oracle calls (a round's shots and checks count)
-     without success declares "no large entry left" with error probability at most
-     ``delta = failure_probability``. A row with no large entry stops this way after one step.
+     m <- min(6/5 m, sqrt(n)). ``BBHTSchedule.stop_budget`` is ``ceil(E_max / delta)`` Grover
+     iterations, E_max the largest expected iteration count over t = 1..n remaining items (exact
+     for n <= 2^14, else BBHT's proven 9 sqrt(n)). A step that has spent ``shots x stop_budget``
+     iterations without success declares "no large entry left": by Markov's inequality the
+     probability of that while t >= 1 items remain is at most ``delta = failure_probability``
+     (``shots`` runs per round cost ``shots`` times the iterations and succeed at least as often
+     as one, so the expectation scales by at most ``shots``). A row with no large entry stops
+     this way after one step.
 
 5. **Post-processing**: ``B = B1 + B2`` from the *measured* sets (:func:`qattn_cirq.reference.
    sparse_rank_one_attention` with ``sets=found``), output ``D(B)^{-1} B V`` compared with
@@ -200,6 +203,7 @@ class _GroverStates:
 
             self._compiled = bloq_to_cirq(self.iterate)
             self.runner.widths.append(self._compiled.width)
+            self.runner.widths_of_iterates.append(self._compiled.width)
             self.runner.qubit_counts.append(int(get_cost_value(self.iterate, QubitCount())))
         return self._compiled
 
@@ -239,6 +243,7 @@ class _Runner:
         self.cache: Dict[object, _GroverStates] = {}
         self.widths: List[int] = []
         self.qubit_counts: List[int] = []
+        self.widths_of_iterates: List[int] = []
         self.sim_seconds = 0.0
         self.iterates = 0
         self._uniform: Optional[np.ndarray] = None
@@ -284,7 +289,8 @@ def _search_row(
             break
         states = runner.states(make_oracle(tuple(found)))
         m, spent, success = 1.0, 0, False
-        while spent < sched.stop_budget and not success:
+        budget = shots * sched.stop_budget  # Grover iterations (see module docstring)
+        while spent < budget and not success:
             j = int(rng.integers(0, max(1, int(math.ceil(m)))))
             p = states.probabilities(j)
             outcomes = rng.choice(len(p), size=shots, p=p)
@@ -292,7 +298,7 @@ def _search_row(
                 calls += j
                 checks += 1
                 runs += 1
-                spent += j + 1
+                spent += j
                 x = int(x)
                 if x < n and x not in found and is_marked(x):
                     found.append(x)
@@ -336,7 +342,7 @@ def grover_sparse_attention(
         rows: rows to search (default all); other rows use their exact sets (for partial runs).
         progress: wraps the row iterable (e.g. a progress bar).
     """
-    from bloqs.grover import GroverIterate, ThresholdOracle
+    from bloqs.grover import BBHTSchedule, GroverIterate, ThresholdOracle
     from qualtran.resource_counting import QubitCount, get_cost_value
 
     t_start = time.perf_counter()
@@ -445,16 +451,21 @@ def grover_sparse_attention(
         )
         note = extra if note is None else note + "; " + extra
 
-    widths = runner.widths or [qubit_count]
+    if not runner.qubit_counts and row_list:
+        # Every row succeeded with 0 iterates (or had nothing to search): still report the width
+        # of the Grover iterate the schedule would have run.
+        runner.states(make_oracle_for(row_list[0])(()))._iterate_circuit()
+    iterate_widths = runner.widths_of_iterates or [qubit_count]
     if runner.qubit_counts:
         qubit_count = max(runner.qubit_counts)
     return GroverSparseRun(
         params={
             "n": n, "d": d, "k": k, "tau": tau, "tau_int": t_int, "bits": bits, "seed": seed,
             "shots": shots, "loader": loader, "failure_probability": failure_probability,
-            "engine": engine, "stopping_rule": "k found, else BBHT budget ceil(4.5 sqrt(n)/delta)",
+            "engine": engine, "stopping_rule": "k found, else shots x BBHT budget ceil(E_max/delta) iterations per step",
+            "bbht_stop_budget": BBHTSchedule(n, failure_probability=failure_probability).stop_budget,
         },
-        qubits=int(max(widths)),
+        qubits=int(max(iterate_widths)),
         qubit_count=qubit_count,
         rows=tuple(results),
         output=out,
