@@ -320,6 +320,30 @@ def test_symbolic_uniform_prep_exact_for_pow2_and_odd_bound_otherwise():
         assert _costs(sym, {N: n})[0] >= _costs(UniformIndexPrepare(n))[0]
 
 
+@pytest.mark.parametrize("n,d,bits", [(4, 1, 2), (8, 2, 2), (16, 1, 3)])
+def test_decomposed_worst_case_query_equals_symbolic_formula(n, d, bits):
+    """Closes the chain: Cirq T == flattened == call graph == symbolic formula at the point.
+
+    (For other data the decomposition can be cheaper: ``test_worst_case_bounds_data_specific_cost``.)
+
+    q_i = 1 (b = 2) or 3 = 4 - 1 (b = 3) has the largest NAF weight ceil(b/2) at the lowest
+    positions, and the accumulator width does not depend on q, so this query attains the
+    worst-case cost the symbolic formula (query=None) counts.
+    """
+    q = (1 if bits == 2 else 3,) * d
+    # keys with no two rows of an aligned pair equal: Qualtran's QROM prunes unary-iteration
+    # branches whose data is constant (cheaper than 4n - 8 T), which this data never allows
+    j = np.arange(n)
+    K_ = np.stack([(j % 2) - 2 * ((j // 2) % 2)] * d, axis=1)
+    tau = int(np.median(K_ @ np.array(q)))
+    oracle = ThresholdOracle(n=n, d=d, bits=bits, tau_int=tau, query=q, key_data=K_)
+    t = assert_costs_consistent(GroverIterate(oracle, n))
+    sym = GroverIterate(ThresholdOracle(n=N, d=D, bits=B, tau_int=0), N)
+    got = _costs(sym, {N: n, D: d, B: bits})
+    assert got[0] == t
+    assert got == _costs(GroverIterate(oracle, n))
+
+
 def test_worst_case_bounds_data_specific_cost():
     for n, d, bits in [(8, 2, 2), (16, 2, 3)]:
         K_, q, _ = _instance(n, d, bits, seed=5)
