@@ -355,7 +355,7 @@ def bloq_to_cirq(bloq: Bloq, *, ancilla_prefix: str = "anc") -> CompiledCircuit:
     See the module docstring for the method. Bloqs with measurement-based constructions other than
     And-dagger (e.g. ``QROAMClean``'s uncompute) raise ``NotImplementedError``.
     """
-    if bloq.signature.is_symbolic() if hasattr(bloq.signature, "is_symbolic") else False:
+    if any(reg.is_symbolic() for reg in bloq.signature):
         raise QattnInputError(f"bloq to simulate must have concrete sizes, got {bloq}")
     pool = _AncillaPool(ancilla_prefix)
     comp = _Compiler(pool)

@@ -251,3 +251,10 @@ def test_threads_setting(monkeypatch):
     # the result does not depend on the thread count
     c = bloq_to_cirq(GroverIterate(IndicatorOracle(6, (1, 4)), 6))
     np.testing.assert_allclose(simulate_state(c, threads=1), simulate_state(c, threads=2), atol=1e-7)
+
+
+def test_symbolic_bloq_is_refused():
+    import sympy
+
+    with pytest.raises(QattnInputError, match="concrete sizes"):
+        bloq_to_cirq(Add(QUInt(sympy.Symbol("b"))))
