@@ -46,7 +46,6 @@ from qualtran import (
     QAny,
     QInt,
     QUInt,
-    Register,
     Signature,
     Soquet,
     SoquetT,

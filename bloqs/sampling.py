@@ -81,7 +81,7 @@ from qualtran.bloqs.data_loading import QROM
 from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
     PrepareUniformSuperposition,
 )
-from qualtran.symbolics import bit_length, ceil, is_symbolic, log2
+from qualtran.symbolics import ceil, is_symbolic, log2
 
 from bloqs.amplification import (
     AmplifiedPrepare,

@@ -24,7 +24,6 @@ import sympy
 from estimates.counts import LogicalCounts, logical_counts
 from qattn_cirq.errors import QattnInputError
 
-N, D, ALPHA, B, S, M, K = sympy.symbols("n d alpha b s m K", positive=True)
 _N, _D, _B, _S, _M, _K = (sympy.Symbol(x, positive=True, integer=True) for x in ("n", "d", "b", "s", "m", "K"))
 _ALPHA = sympy.Symbol("alpha", positive=True)
 _NQ = sympy.Symbol("N_q", positive=True, integer=True)
