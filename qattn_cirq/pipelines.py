@@ -72,10 +72,8 @@ from qattn_cirq.reference import (
 )
 from qattn_cirq.simulate import (
     CompiledCircuit,
-    ancilla_weight,
     bloq_to_cirq,
     check_memory,
-    register_probabilities,
     simulate_state,
 )
 
@@ -216,7 +214,9 @@ class _GroverStates:
             sel = c.positions("selection", "in")
             assert list(sel) == list(range(len(sel))), "selection qubits lead the qubit order"
             anc = c.width - len(sel)
-            init = np.kron(self.states[-1], np.eye(1, 2**anc, 0)[0]).astype(np.complex64)
+            # |state_{j-1}> (x) |0...0>: index = sel * 2^anc + 0 (selection qubits lead the order).
+            init = np.zeros(2 ** c.width, dtype=np.complex64)
+            init[:: 2**anc] = self.states[-1]
             t0 = time.perf_counter()
             st = simulate_state(
                 c, initial_state=init, seed=self.runner.seed, memory_limit=self.runner.memory_limit,
@@ -224,10 +224,13 @@ class _GroverStates:
             )
             self.runner.sim_seconds += time.perf_counter() - t0
             self.runner.iterates += 1
-            w = ancilla_weight(c, st)
+            sel_state = st.reshape(2 ** len(sel), 2**anc)[:, 0].copy()
+            # Weight outside |ancillas = 0> (same as simulate.ancilla_weight, without a 2^W
+            # float64 temporary): the iterate must uncompute every ancilla.
+            w = 1.0 - float(np.vdot(sel_state, sel_state).real)
             if w > ANCILLA_TOLERANCE:
                 raise RuntimeError(f"ancillas of {self.iterate} not returned to |0> (weight {w:.2e})")
-            self.states.append(st.reshape(2 ** len(sel), 2**anc)[:, 0].copy())
+            self.states.append(sel_state)
         p = np.abs(self.states[j].astype(np.complex128)) ** 2
         return p / p.sum()
 

@@ -157,3 +157,34 @@ def test_planted_n16_d2_recovered_exactly_within_bound():
     assert res.all_sets_found
     assert res.within_bound is True
     assert res.qubits == res.qubit_count
+
+
+def test_iterate_that_leaves_an_ancilla_dirty_is_caught():
+    # A "phase oracle" that copies a selection bit into an ancilla and frees it without
+    # uncomputing: the pipeline's per-iterate check must refuse its state.
+    from functools import cached_property
+
+    import attrs
+    from qualtran import Bloq, BQUInt, QBit, Register, Signature
+    from qualtran.bloqs.basic_gates import CNOT
+
+    from qattn_cirq.pipelines import _Runner
+
+    @attrs.frozen
+    class Leaky(Bloq):
+        n: int = 4
+
+        @cached_property
+        def signature(self):
+            return Signature([Register("selection", BQUInt(2, 4))])
+
+        def build_composite_bloq(self, bb, selection):
+            a = bb.allocate(dtype=QBit())
+            qs = bb.split(selection)
+            qs[1], a = bb.add(CNOT(), ctrl=qs[1], target=a)
+            bb.free(a)
+            return {"selection": bb.join(qs, dtype=BQUInt(2, 4))}
+
+    runner = _Runner(4, seed=0, memory_limit=None, engine="qsim")
+    with pytest.raises(RuntimeError, match="not returned to"):
+        runner.states(Leaky()).probabilities(1)
