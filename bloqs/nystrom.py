@@ -1,0 +1,486 @@
+r"""Quantum Nystrom approximation of the exponential kernel (Song, Xue, Zhang, Zhang, arXiv:2602.00874).
+
+The QAttention data structure approximates ``E = exp(c X X^T)``, ``X = [Q; K]`` (``2n x d``,
+``c = 1/sqrt d``), by ``E~ = C W^+ C^T`` on landmarks ``S`` drawn from the ridge leverage scores
+(QSample; classical original Musco & Musco, *Recursive Sampling for the Nystrom Method*, NeurIPS
+2017, arXiv:1605.07583), and needs ``U2^T 1_n = W^{+1/2} E[S, keys] 1_n``, i.e. the mean over the
+keys of the landmark kernel values, by quantum multivariate mean estimation (Cornelissen, Hamoudi,
+Jerbi, arXiv:2111.09787). This module holds those two quantum steps and their oracles:
+
+* :class:`LandmarkFeatures` (gate level, decomposes to Clifford + T): ``k_l += exp(c <x_l, q>)`` for
+  s classical landmark rows ``x_l`` and a quantum b-bit row ``q``: per landmark a fresh
+  accumulator, :class:`bloqs.arithmetic.ClassicalInnerProduct` (NAF shift-and-add),
+  :class:`bloqs.kernel.KernelExp` (two tables + shift-add multiplier), and the inner product
+  subtracted again (so the accumulator returns to 0 without needing an adjoint of ``KernelExp``).
+  Cost: ``sum_l (IP_l + IP_l^dagger + KernelExp_l)``.
+* :class:`KernelOracleCostModel` (COST MODEL): ``|j>|0> -> |j>|v_j>`` with ``v_j`` a kernel value
+  (or a ridge score) computed coherently from a row loaded by a *named, switchable* loader
+  (``qrom``: unary-iteration QROM, 4n - 8 T; ``assumed``: the papers' polylog QRAM as
+  :class:`bloqs.loaders.AssumedQRAMRowLoader`). Per call: 2 row loads, 2 s worst-case inner
+  products (gate-level bloq, worst-case call graph), 2 s ``KernelExp`` (gate-level shape), and for
+  ridge scores the ``s x s`` quadratic form (2 s^2 Qualtran ``Product`` + ``Add``: ``Product`` has
+  no decomposition in Qualtran 0.7, which is why this is a cost model). Gate-level alternative for
+  concrete instances: QROM of the classically computed values (``weights=`` / ``values=``).
+* :class:`QRAMLookup` (COST MODEL): a b-bit table lookup with Qualtran ``QROM``'s interface, costed
+  as :class:`bloqs.loaders.AssumedQRAMRowLoader` (bucket brigade, ``b ceil(log2 n)`` Toffoli).
+* :class:`NystromLandmarkSampling`: ``draws`` runs of :class:`bloqs.sampling.ImportanceSampler` over
+  the 2n rows of X, weights = ridge leverage scores (acceptance ``>= s / (2n)``,
+  ``ceil(pi/4 sqrt(2n/s))`` rounds).
+* :class:`LandmarkKernelMean`: the s-dimensional mean ``c_l = mean_j k(x_l, k_j)``: ``chj`` (cost
+  model, :class:`bloqs.mean_estimation.CHJMeanEstimationCostModel`, ``chj_queries(s, s/4, eps,
+  delta)`` queries) or ``coordinate`` (s x K amplitude estimations with phase estimation,
+  :class:`bloqs.mean_estimation.UnivariateMeanEstimation`, gate level for concrete values).
+
+Symbols: ``n, d, s, b`` (positive integers), ``alpha, eps`` (positive), exactly as in
+:mod:`estimates.sampling_estimates`; call graphs never enumerate n items.
+"""
+
+
+import math
+from functools import cached_property
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import attrs
+import numpy as np
+import sympy
+from qualtran import (
+    Bloq,
+    BloqBuilder,
+    BloqDocSpec,
+    BQUInt,
+    DecomposeTypeError,
+    QAny,
+    QInt,
+    QUInt,
+    Register,
+    Signature,
+    SoquetT,
+    bloq_example,
+)
+from qualtran.bloqs.arithmetic import Add
+from qualtran.bloqs.arithmetic.multiplication import Product
+from qualtran.bloqs.data_loading import QROM
+from qualtran.resource_counting import QubitCount, get_cost_value
+from qualtran.symbolics import is_symbolic
+
+from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+from bloqs.kernel import KernelExp
+from bloqs.loaders import AssumedQRAMRowLoader, make_row_loader
+from bloqs.sampling import ImportanceSampler, index_bits
+from qattn_cirq.errors import QattnInputError
+
+SymbolicInt = Union[int, sympy.Expr]
+
+#: loaders a cost model may name: unary-iteration QROM (gate level) or the papers' assumed QRAM
+LOADERS = ("qrom", "assumed")
+#: failure probability in the symbolic landmark count and CHJ query count (a constant, not a symbol)
+DELTA = sympy.Rational(1, 10)
+#: output bits of the kernel tables in the cost models (fixed precision, documented)
+KERNEL_OUT_BITS = 16
+
+
+def symbols():
+    """The symbols ``n, d, s, alpha, eps, b`` with the project's assumptions."""
+    n, d, s, b = (sympy.Symbol(x, positive=True, integer=True) for x in ("n", "d", "s", "b"))
+    alpha, eps = sympy.Symbol("alpha", positive=True), sympy.Symbol("eps", positive=True)
+    return n, d, s, alpha, eps, b
+
+
+def check_loader(loader: str) -> str:
+    if loader not in LOADERS:
+        raise QattnInputError(f"loader must be one of {', '.join(LOADERS)}; got {loader!r}")
+    return loader
+
+
+def landmark_draws_expr(s) -> SymbolicInt:
+    """``ceil(s ln(s / delta))`` landmark draws (Musco-Musco Thm 3 shape, delta = 1/10)."""
+    if is_symbolic(s):
+        return sympy.ceiling(s * sympy.log(s / DELTA))
+    return max(1, math.ceil(max(1, s) * math.log(max(1, s) / float(DELTA))))
+
+
+# ----------------------------------------------------------------------------------------------
+# lookups and oracles
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class QRAMLookup(Bloq):
+    """COST MODEL: a b-bit table lookup ``target0_ ^= T[selection]`` through the papers' assumed
+    QRAM, with Qualtran ``QROM``'s register names. Costed as
+    :class:`bloqs.loaders.AssumedQRAMRowLoader` (n rows of one b-bit entry: ``b ceil(log2 n)``
+    Toffoli, Giovannetti-Lloyd-Maccone bucket brigade). No decomposition."""
+
+    n: SymbolicInt
+    bits: SymbolicInt
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.bits))])
+
+    @cached_property
+    def loader(self) -> AssumedQRAMRowLoader:
+        return AssumedQRAMRowLoader(n=self.n, d=1, bits=self.bits)
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        return {self.loader: 1}
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            return index_bits(self.n) + self.bits
+        return NotImplemented
+
+    def __str__(self):
+        return f"QRAM[{self.n}]"
+
+
+def table_lookup(loader: str, n: SymbolicInt, bits: SymbolicInt) -> Bloq:
+    """A b-bit lookup over n entries with QROM's interface: ``qrom`` (gate level) or ``assumed``."""
+    check_loader(loader)
+    if loader == "qrom":
+        return QROM.build_from_bitsize((n,), (bits,))
+    return QRAMLookup(n, bits)
+
+
+@attrs.frozen
+class KernelOracleCostModel(Bloq):
+    r"""COST MODEL: ``|j>|0> -> |j>|v_j>`` with ``v_j`` computed from row j of an n x d table.
+
+    ``quadratic=False``: the s landmark kernel values :math:`k(x_l, x_j) = e^{c\langle x_l, x_j\rangle}`
+    (the CHJ query of :class:`LandmarkKernelMean`); ``quadratic=True``: the Musco-Musco ridge-score
+    estimate :math:`\lambda^{-1}(k(x_j,x_j) - k_{jS}^T (K_{SS}+\lambda I)^{-1} k_{jS})`
+    (:class:`NystromLandmarkSampling`). Call graph per call (compute + uncompute): 2 row loads by
+    the named ``loader``, 2 s :class:`ClassicalInnerProduct` (worst case, gate level), 2 s
+    :class:`KernelExp` (table shape, ``KERNEL_OUT_BITS`` output bits), and with ``quadratic`` 2 s^2
+    ``Product(p, p)`` + ``Add(QUInt(2p))``. Interface: QROM's (``selection``, ``target0_``)."""
+
+    n: SymbolicInt
+    d: SymbolicInt
+    s: SymbolicInt
+    bits: SymbolicInt
+    loader: str = "qrom"
+    quadratic: bool = False
+    kernel_out_bits: SymbolicInt = KERNEL_OUT_BITS
+
+    def __attrs_post_init__(self):
+        check_loader(self.loader)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.bits))])
+
+    @cached_property
+    def row_loader(self) -> Bloq:
+        return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits)
+
+    @cached_property
+    def inner_product(self) -> ClassicalInnerProduct:
+        return ClassicalInnerProduct(self.d, self.bits)
+
+    @cached_property
+    def kernel(self) -> KernelExp:
+        return KernelExp.symbolic_cost_model(acc_bits_for(self.d, self.bits), self.kernel_out_bits)
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        s, p = self.s, self.kernel_out_bits
+        counts: Dict[Bloq, SymbolicInt] = {self.row_loader: 2, self.inner_product: 2 * s, self.kernel: 2 * s}
+        if self.quadratic:
+            counts[Product(p, p)] = 2 * s * s
+            counts[Add(QUInt(2 * p))] = 2 * s * s
+        return counts
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            # the loaded row, s kernel values of 2p bits, and the widest sub-step (an inner product)
+            return (
+                get_cost_value(self.row_loader, QubitCount())
+                + self.s * 2 * self.kernel_out_bits
+                + get_cost_value(self.inner_product, QubitCount())
+            )
+        return NotImplemented
+
+    def __str__(self):
+        kind = "ridge score" if self.quadratic else "kernel row"
+        return f"{kind} oracle(n={self.n}, s={self.s}, {self.loader})"
+
+
+# ----------------------------------------------------------------------------------------------
+# gate-level landmark features (the row-query kernel step)
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class LandmarkFeatures(Bloq):
+    r"""``k_l += round(e^{c <x_l, q>} 2^{2F})`` for s classical landmark rows ``x_l`` (gate level).
+
+    ``q`` is a quantum row of d b-bit two's complement fractions (value ``q_int 2^{-(b-1)}``), the
+    landmarks ``x_l`` classical b-bit ints. Per landmark: allocate an accumulator of
+    ``acc_bits_for(d, b)`` bits, ``acc += <x_l, q>`` (:class:`ClassicalInnerProduct`), ``k_l +=``
+    :class:`KernelExp` (``acc``) with input fraction bits ``2(b-1)``, ``acc -= <x_l, q>`` (the same
+    bloq with ``subtract=True``), free. Cost: ``sum_l (2 IP(x_l) + KernelExp)``; exact with
+    concrete landmarks, worst case (``landmarks=None``, cost only) otherwise.
+
+    Registers: ``q`` QInt(b) shape (d,) THRU; ``k`` QUInt(P) shape (s,) THRU with
+    ``P = KernelExp.out_bits``.
+    """
+
+    d: SymbolicInt
+    s: SymbolicInt
+    bits: SymbolicInt
+    landmarks: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(
+        default=None, converter=lambda x: None if x is None else tuple(tuple(int(v) for v in r) for r in x)
+    )
+    scale: float = 1.0
+    frac_bits: int = 4
+    kernel_out_bits: SymbolicInt = KERNEL_OUT_BITS
+
+    def __attrs_post_init__(self):
+        if self.landmarks is not None:
+            if is_symbolic(self.d, self.s, self.bits):
+                raise QattnInputError("landmarks need concrete d, s and bits")
+            if len(self.landmarks) != self.s or any(len(r) != self.d for r in self.landmarks):
+                raise QattnInputError(f"landmarks must be s x d = {self.s} x {self.d}")
+
+    @cached_property
+    def acc_bits(self) -> SymbolicInt:
+        return acc_bits_for(self.d, self.bits)
+
+    @cached_property
+    def kernel(self) -> KernelExp:
+        if self.landmarks is None:
+            return KernelExp.symbolic_cost_model(self.acc_bits, self.kernel_out_bits)
+        return KernelExp.build(self.scale, int(self.acc_bits), 2 * (int(self.bits) - 1), self.frac_bits)
+
+    @cached_property
+    def out_bits(self) -> SymbolicInt:
+        return self.kernel.out_bits
+
+    def inner_product(self, l: Optional[int], subtract: bool = False) -> ClassicalInnerProduct:
+        q = None if l is None else self.landmarks[l]
+        return ClassicalInnerProduct(self.d, self.bits, q, subtract=subtract, acc_bitsize=self.acc_bits)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("q", QInt(self.bits), shape=(self.d,)), Register("k", QUInt(self.out_bits), shape=(self.s,))])
+
+    def build_composite_bloq(self, bb: BloqBuilder, q, k) -> Dict[str, SoquetT]:
+        if self.landmarks is None:
+            raise DecomposeTypeError(f"{self}: no landmarks (cost only)")
+        k = np.array(k)
+        for l in range(int(self.s)):
+            acc = bb.allocate(dtype=QInt(self.acc_bits))
+            q, acc = bb.add(self.inner_product(l), row=q, acc=acc)
+            acc, k[l] = bb.add(self.kernel, x=acc, out=k[l])
+            q, acc = bb.add(self.inner_product(l, subtract=True), row=q, acc=acc)
+            bb.free(acc)
+        return {"q": q, "k": k}
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        if self.landmarks is None:
+            ip = self.inner_product(None)
+            return {ip: self.s, ip.adjoint(): self.s, self.kernel: self.s}
+        counts: Dict[Bloq, SymbolicInt] = {}
+        for l in range(int(self.s)):
+            for b in (self.inner_product(l), self.inner_product(l, subtract=True), self.kernel):
+                counts[b] = counts.get(b, 0) + 1
+        return counts
+
+    def on_classical_vals(self, q, k) -> Dict[str, object]:
+        if self.landmarks is None:
+            raise NotImplementedError("no landmarks: no classical action")
+        qv = np.asarray(q).reshape(-1)
+        out = np.array(k, dtype=object).reshape(-1).copy()
+        for l, x in enumerate(self.landmarks):
+            ip = sum(int(a) * int(b) for a, b in zip(x, qv))
+            out[l] = (int(out[l]) + self.kernel.kernel_int(ip)) % (2 ** int(self.out_bits))
+        return {"q": q, "k": np.array(out, dtype=np.int64)}
+
+    def __str__(self):
+        return f"LandmarkFeatures(d={self.d}, s={self.s}, b={self.bits})"
+
+
+# ----------------------------------------------------------------------------------------------
+# landmark sampling (QSample) and the kernel mean for D
+# ----------------------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class NystromLandmarkSampling(Bloq):
+    r"""QSample: ``draws`` ridge-leverage-score samples over the ``2n`` rows of ``X = [Q; K]``.
+
+    Symbolic (``weights=None``): the computed ridge-score oracle (:class:`KernelOracleCostModel`,
+    ``quadratic=True``, named ``loader``) and ``ceil(pi/4 sqrt(2n/s))`` rounds (ridge scores are
+    <= 1 and sum to ``s``, so the acceptance is ``>= s / 2n``). Concrete: ``weights`` (2n ints,
+    QROM-loaded, gate level) and the optimal round count. ``draws`` defaults to
+    :func:`landmark_draws_expr` (s). Each draw is one measured run of the sampler (a failed run,
+    flag = 0, is repeated; with the chosen rounds it succeeds with probability ``>= 1 - s/2n``).
+    No decomposition (separate measured runs); call graph ``{sampler: draws}``.
+    """
+
+    n: SymbolicInt
+    d: SymbolicInt
+    s: SymbolicInt
+    bits: SymbolicInt
+    loader: str = "qrom"
+    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=lambda w: None if w is None else tuple(int(x) for x in w))
+    draws: Optional[SymbolicInt] = None
+
+    def __attrs_post_init__(self):
+        check_loader(self.loader)
+        if self.weights is not None and (is_symbolic(self.n) or len(self.weights) != 2 * int(self.n)):
+            raise QattnInputError(f"weights must have 2n = {2 * self.n} entries (one per row of X = [Q; K])")
+
+    @cached_property
+    def n_draws(self) -> SymbolicInt:
+        return landmark_draws_expr(self.s) if self.draws is None else self.draws
+
+    @cached_property
+    def sampler(self) -> ImportanceSampler:
+        if self.weights is not None:
+            return ImportanceSampler(2 * self.n, self.bits, self.weights)
+        from bloqs.amplification import rounds_upper_bound_expr
+
+        oracle = KernelOracleCostModel(2 * self.n, self.d, self.s, self.bits, self.loader, quadratic=True)
+        return ImportanceSampler(2 * self.n, self.bits, rounds=rounds_upper_bound_expr(2 * self.n / self.s), weight_oracle=oracle)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return self.sampler.signature
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        return {self.sampler: self.n_draws}
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            return get_cost_value(self.sampler, QubitCount())
+        return NotImplemented
+
+    def __str__(self):
+        return f"QSample landmarks(2n={2 * self.n}, draws={self.n_draws})"
+
+
+def phase_bits_expr(eps) -> SymbolicInt:
+    r"""Phase bits m with :math:`\pi/M + \pi^2/M^2 \le \varepsilon`: for a symbol,
+    :math:`m = \lceil\log_2(2\pi/\varepsilon)\rceil` (then :math:`\pi/M \le \varepsilon/2` and
+    :math:`\pi^2/M^2 \le \varepsilon^2/4`); concrete: the smallest such m."""
+    if is_symbolic(eps):
+        return sympy.ceiling(sympy.log(2 * sympy.pi / eps, 2))
+    from bloqs.mean_estimation import phase_bits_for_error
+
+    return phase_bits_for_error(float(eps))
+
+
+def median_reps_expr(s) -> SymbolicInt:
+    r""":math:`K = \lceil \ln(s/\delta) / (2 (8/\pi^2 - 1/2)^2)\rceil` runs per coordinate (union bound over s)."""
+    gap = 8 / sympy.pi**2 - sympy.Rational(1, 2)
+    if is_symbolic(s):
+        return sympy.ceiling(sympy.log(s / DELTA) / (2 * gap**2))
+    from bloqs.mean_estimation import median_repetitions
+
+    return median_repetitions(float(DELTA) / max(1, int(s)))
+
+
+@attrs.frozen
+class LandmarkKernelMean(Bloq):
+    r"""The s-vector ``c_l = mean_j k(x_l, k_j)`` over the n keys (D~ = diag(U1 W^{+1/2} n c)).
+
+    ``method='chj'`` (COST MODEL, default for symbolic sizes): Cornelissen-Hamoudi-Jerbi with
+    ``chj_queries(s, s/4, eps, delta)`` controlled iterates of the sampler built on the computed
+    kernel-row oracle (values in [0, 1]^s after scaling, Tr Sigma <= s/4; C = 1, delta = 1/10).
+    ``method='coordinate'``: per coordinate, amplitude estimation with phase estimation
+    (:class:`UnivariateMeanEstimation`, ``m = phase_bits_expr(eps)``), median of
+    ``median_reps_expr(s)`` runs: ``s K`` runs. With concrete ``values`` (n x s ints) the
+    coordinates are QROM-loaded, gate-level circuits (simulated on qsim by
+    :func:`qattn_cirq.qattention.simulate_qattention`)."""
+
+    n: SymbolicInt
+    d: SymbolicInt
+    s: SymbolicInt
+    bits: SymbolicInt
+    eps: Union[float, sympy.Expr]
+    loader: str = "qrom"
+    method: str = "chj"
+    values: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(
+        default=None, converter=lambda x: None if x is None else tuple(tuple(int(v) for v in r) for r in x)
+    )
+
+    def __attrs_post_init__(self):
+        check_loader(self.loader)
+        if self.method not in ("chj", "coordinate"):
+            raise QattnInputError(f"method must be 'chj' or 'coordinate'; got {self.method!r}")
+        if self.values is not None and self.method != "coordinate":
+            raise QattnInputError("concrete values are simulated coordinate-wise: use method='coordinate'")
+
+    @cached_property
+    def phase_bits(self) -> SymbolicInt:
+        return phase_bits_expr(self.eps)
+
+    @cached_property
+    def repetitions(self) -> SymbolicInt:
+        return median_reps_expr(self.s)
+
+    @cached_property
+    def oracle(self) -> KernelOracleCostModel:
+        return KernelOracleCostModel(self.n, self.d, self.s, self.bits, self.loader)
+
+    @cached_property
+    def chj(self) -> Bloq:
+        from bloqs.mean_estimation import CHJMeanEstimationCostModel, chj_queries
+        from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag
+
+        queries = chj_queries(self.s, self.s / 4, self.eps, DELTA if is_symbolic(self.s, self.eps) else float(DELTA))
+        return CHJMeanEstimationCostModel(
+            UniformIndexAndCoin(self.n, self.bits), WeightThresholdFlag(self.n, self.bits, weight_oracle=self.oracle), queries
+        )
+
+    def coordinate(self, l: Optional[int]) -> Bloq:
+        from bloqs.mean_estimation import UnivariateMeanEstimation
+
+        if self.values is not None:
+            col = tuple(np.asarray(self.values)[:, l])
+            return UnivariateMeanEstimation(self.n, self.bits, self.phase_bits, values=col)
+        # the computed oracle of one coordinate: s = 1 kernel value per call
+        one = KernelOracleCostModel(self.n, self.d, 1, self.bits, self.loader)
+        return UnivariateMeanEstimation(self.n, self.bits, self.phase_bits, value_oracle=one)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([])
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        if self.method == "chj":
+            return {self.chj: 1}
+        if self.values is None:
+            return {self.coordinate(None): self.s * self.repetitions}
+        counts: Dict[Bloq, SymbolicInt] = {}
+        for l in range(int(self.s)):
+            c = self.coordinate(l)
+            counts[c] = counts.get(c, 0) + self.repetitions
+        return counts
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            if self.method == "chj":
+                return get_cost_value(self.chj, QubitCount())
+            return get_cost_value(self.coordinate(0 if self.values is not None else None), QubitCount())
+        return NotImplemented
+
+    def __str__(self):
+        return f"KernelMean(s={self.s}, {self.method})"
+
+
+@bloq_example
+def _landmark_features_small() -> LandmarkFeatures:
+    landmark_features_small = LandmarkFeatures(2, 2, 2, landmarks=((1, -1), (0, 1)), scale=0.7, frac_bits=3)
+    return landmark_features_small
+
+
+@bloq_example
+def _landmark_sampling_symb() -> NystromLandmarkSampling:
+    n, d, s, alpha, eps, b = symbols()
+    landmark_sampling_symb = NystromLandmarkSampling(n, d, s, b)
+    return landmark_sampling_symb
+
+
+_LANDMARK_FEATURES_DOC = BloqDocSpec(bloq_cls=LandmarkFeatures, examples=[_landmark_features_small])
+_LANDMARK_SAMPLING_DOC = BloqDocSpec(bloq_cls=NystromLandmarkSampling, examples=[_landmark_sampling_symb])
