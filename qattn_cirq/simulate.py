@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 
 import attrs
 import cirq
