@@ -235,7 +235,7 @@ def _marked_probability(search: GroverSearch, marked):
     return float(p[list(marked)].sum()), float(p[: search.iterate.n].sum())
 
 
-@pytest.mark.parametrize("n", [8, 6])
+@pytest.mark.parametrize("n", [8, pytest.param(6, marks=pytest.mark.slow)])
 def test_grover_rotation_law(n):
     """After r iterates the marked-set probability is sin^2((2r+1) theta), sin^2 theta = |S|/n."""
     K_, q, _ = _instance(n, 1, 2, seed=11)
@@ -266,7 +266,7 @@ def test_diffusion_and_index_equals_costs(n):
         (4, 1, 2, "qrom"),
         (8, 2, 2, "qrom"),
         (16, 1, 3, "qrom"),
-        (8, 2, 2, "qroam"),
+        pytest.param(8, 2, 2, "qroam", marks=pytest.mark.slow),
         pytest.param(16, 1, 2, "qroam", marks=pytest.mark.slow),
         pytest.param(5, 2, 3, "qrom", marks=pytest.mark.slow),
     ],
