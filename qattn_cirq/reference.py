@@ -22,6 +22,7 @@ Bad input raises :class:`qattn_cirq.errors.QattnInputError` with a one-line mess
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Sequence
 
 import attrs
@@ -42,6 +43,7 @@ __all__ = [
     "sparse_rank_one_error",
     "stable_rank",
     "statistical_dimension",
+    "statistical_dimension_info",
 ]
 
 
@@ -306,7 +308,22 @@ def sparse_rank_one_error(
 
 
 def statistical_dimension(inst: AttentionInstance, lam: float) -> float:
-    """``s_lambda = tr(E (E + lambda I)^{-1}) = sum_i mu_i / (mu_i + lambda)`` (arXiv 2602.00874).
+    """``s_lambda`` (see :func:`statistical_dimension_info`); warns when only a lower bound."""
+    value, exact = statistical_dimension_info(inst, lam)
+    if not exact:
+        warnings.warn(
+            "statistical_dimension: near-duplicate points with huge norms make E too ill-"
+            f"conditioned for float64; {value:.6g} is a lower bound (true value <= {2 * inst.n})",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    return value
+
+
+def statistical_dimension_info(inst: AttentionInstance, lam: float) -> tuple[float, bool]:
+    """``(s_lambda, exact)``: ``exact`` is False when the value is only a lower bound (below).
+
+    ``s_lambda = tr(E (E + lambda I)^{-1}) = sum_i mu_i / (mu_i + lambda)`` (arXiv 2602.00874).
 
     ``E = exp(scale * X X^T)`` entrywise with ``X = [Q; K]`` (``2n x d``) is the exponential
     kernel on queries and keys (``2n x 2n``, positive semidefinite).
@@ -319,11 +336,19 @@ def statistical_dimension(inst: AttentionInstance, lam: float) -> float:
     ``A_ij = exp(-scale |x_i - x_j|^2 / 2)`` (entries in ``[0, 1]``, unit diagonal). Then, by
     similarity, ``s_lambda = tr(A (A + L)^{-1}) = 2n - sum_i L_ii ((A + L)^{-1})_ii`` with
     ``L = lambda D^{-2} = diag(lambda e^{-g_i})``, computed from a Cholesky factorisation of the
-    well-scaled ``A + L``. (Checked against 120-digit arithmetic in the tests.) If ``L``
-    underflows where ``A`` is singular (duplicate points with ``g_i > ~745``), ``L`` is floored at
-    ``2n * eps``. Cost ``O(n^2 d + n^3)``.
+    well-scaled ``A + L``; ``A`` is formed from pairwise differences (no cancellation between
+    large norms). Checked against 60-digit arithmetic in the tests.
+
+    Limit of accuracy: the inverse is accurate to about ``eps / p_min`` (``p_min`` the smallest
+    Cholesky pivot). When ``p_min < sqrt(eps)`` - near-duplicate points (``A`` nearly singular)
+    whose ``L_ii`` is tiny or underflows (``g_i > ~745``) - ``L`` is floored at ``sqrt(eps)``
+    (``~1.5e-8``) and refactored. Raising ``L`` can only lower ``tr(A (A + L)^{-1})``, so that
+    value is a **lower bound** (``exact = False``): directions of ``A`` with eigenvalue below
+    ``~1e-8`` are counted only partially, though each may truly count ~1 (``s_lambda <= 2n``).
+    Resolving them needs extended precision. Cost ``O(n^2 d + n^3)``.
     """
     from scipy.linalg import LinAlgError, cho_factor, cho_solve
+    from scipy.spatial.distance import cdist
 
     inst = _check_instance(inst)
     try:
@@ -334,22 +359,21 @@ def statistical_dimension(inst: AttentionInstance, lam: float) -> float:
         raise QattnInputError(f"lam must be a finite real number > 0; got {lam!r}")
     X = np.vstack([inst.Q, inst.K])
     m = X.shape[0]
-    G = score_block(X, X, inst.scale)
-    G = 0.5 * (G + G.T)
-    g = np.diag(G).copy()
-    # -scale |x_i - x_j|^2 / 2 = G_ij - g_i/2 - g_j/2 <= 0 (clip round-off above 0)
-    A = np.exp(np.minimum(G - 0.5 * g[:, None] - 0.5 * g[None, :], 0.0))
+    g = inst.scale * np.einsum("ij,ij->i", X, X)
+    A = np.exp(-0.5 * inst.scale * cdist(X, X, "sqeuclidean"))
     np.fill_diagonal(A, 1.0)
     L = lam * np.exp(-g)
-    for floor in (0.0, m * np.finfo(float).eps):
-        Ld = np.maximum(L, floor)
+    floor = math.sqrt(np.finfo(float).eps)
+    for Ld in (L, np.maximum(L, floor)):
         try:
             factor = cho_factor(A + np.diag(Ld), lower=True, check_finite=False)
         except LinAlgError:
             continue
+        if Ld is L and np.min(np.diag(factor[0])) ** 2 < floor:
+            continue  # nearly singular: inverse unreliable, use the floored L
         inv_diag = np.diag(cho_solve(factor, np.eye(m), check_finite=False))
         terms = np.clip(Ld * inv_diag, 0.0, 1.0)  # each is in [0, 1] in exact arithmetic
-        return float(m - np.sum(terms))
+        return float(m - np.sum(terms)), Ld is L or bool(np.all(L >= floor))
     raise QattnInputError("statistical_dimension: kernel matrix is numerically indefinite")  # pragma: no cover
 
 

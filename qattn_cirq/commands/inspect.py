@@ -28,6 +28,8 @@ fields:
                    ((tau, k)-goodness, arXiv 2307.08045)
   s_lambda         statistical dimension tr(E (E + lam I)^-1) of the exponential kernel
                    E = exp(scale [Q;K][Q;K]^T) (2n x 2n), arXiv 2602.00874
+  s_lambda_exact   false when float64 can only give a lower bound on s_lambda (near-duplicate
+                   points with huge norms; see reference.statistical_dimension_info)
   lam              the lambda used for s_lambda (default 1.0)
   srank_v          stable rank ||V||_F^2 / ||V||_2^2
   alpha            row distortion of V: max_i (||V_i||^2/||V||_F^2) / (leverage_i / rank V),
@@ -55,7 +57,7 @@ def inspect_instance(path, tau: float | None = None, lam: float = 1.0, with_sets
         goodness,
         row_distortion,
         stable_rank,
-        statistical_dimension,
+        statistical_dimension_info,
     )
 
     if tau is not None:
@@ -69,6 +71,7 @@ def inspect_instance(path, tau: float | None = None, lam: float = 1.0, with_sets
     tau = default_tau(inst.n) if tau is None else float(tau)
     rep = goodness(inst, tau)
     alpha = row_distortion(inst.V)
+    s_lambda, s_exact = statistical_dimension_info(inst, lam)
     out = {
         "n": inst.n,
         "d": inst.d,
@@ -79,7 +82,8 @@ def inspect_instance(path, tau: float | None = None, lam: float = 1.0, with_sets
         "eta": float(rep.eta),
         "max_outside": float(rep.max_outside) if math.isfinite(rep.max_outside) else None,
         "conditions_hold": bool(rep.conditions_hold),
-        "s_lambda": float(statistical_dimension(inst, lam)),
+        "s_lambda": s_lambda,
+        "s_lambda_exact": bool(s_exact),
         "lam": float(lam),
         "srank_v": float(stable_rank(inst.V)),
         "alpha": float(alpha) if math.isfinite(alpha) else None,

@@ -18,6 +18,7 @@ from qattn_cirq.reference import (
     sparse_rank_one_error,
     stable_rank,
     statistical_dimension,
+    statistical_dimension_info,
 )
 
 
@@ -309,3 +310,51 @@ def test_fro_over_spec_brute_force(inst):
     expected = np.linalg.norm(A, "fro") / np.linalg.norm(A, 2)
     assert fro_over_spec(inst) == pytest.approx(expected, rel=1e-9)
     assert 1 - 1e-12 <= fro_over_spec(inst) <= math.sqrt(inst.n) + 1e-9
+
+
+def test_statistical_dimension_duplicate_points_with_underflowing_lambda():
+    # all 2n points equal with scale |x|^2 = 800: E = e^800 J (rank one), s_lambda = 1 - O(e^-800);
+    # lambda e^-800 underflows and A = J is singular, so the floored Cholesky path is taken
+    v = np.array([[20.0, 20.0]])
+    inst = AttentionInstance(np.repeat(v, 4, 0), np.repeat(v, 4, 0), np.ones((4, 2)))
+    value, exact = statistical_dimension_info(inst, 1.0)
+    assert value == pytest.approx(1.0, abs=1e-6) and not exact
+    with pytest.warns(RuntimeWarning, match="lower bound"):
+        statistical_dimension(inst, 1.0)
+    # and with moderate norms the same structure gives 8 e^g / (8 e^g + lam) exactly
+    w = np.array([[0.5, 0.5]])
+    inst = AttentionInstance(np.repeat(w, 4, 0), np.repeat(w, 4, 0), np.ones((4, 2)))
+    mu = 8 * math.exp(0.5)
+    assert statistical_dimension(inst, 2.0) == pytest.approx(mu / (mu + 2.0), rel=1e-9)
+
+
+def test_statistical_dimension_tight_cluster_is_reported_as_lower_bound():
+    # 12 points within 1e-5 of each other at norm ~15: every eigenvalue of E is >> lambda, so
+    # s_lambda = 12 (60-digit arithmetic), which float64 cannot resolve; the function must say so
+    rng = np.random.default_rng(4)
+    c = np.array([11.0, 10.0])
+    Q = c + 1e-5 * rng.standard_normal((6, 2))
+    K = c + 1e-5 * rng.standard_normal((6, 2))
+    inst = AttentionInstance(Q, K, np.ones((6, 2)))
+    truth = _s_lambda_high_precision(inst, 1.0, dps=120)
+    value, exact = statistical_dimension_info(inst, 1.0)
+    assert not exact and value <= truth + 1e-9 and truth == pytest.approx(12.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_statistical_dimension_exact_flag_is_honest(seed):
+    # clustered points at random norms: when the value is flagged exact it matches 80-digit
+    # arithmetic; otherwise it is a lower bound
+    rng = np.random.default_rng(100 + seed)
+    n, d = 4, int(rng.integers(1, 4))
+    centre = rng.standard_normal(d) * rng.uniform(0, 12)
+    Q = centre + rng.standard_normal((n, d)) * 10 ** rng.uniform(-6, 0.5)
+    K = centre + rng.standard_normal((n, d)) * 10 ** rng.uniform(-6, 0.5)
+    inst = AttentionInstance(Q, K, np.ones((n, d)), scale=10 ** rng.uniform(-1, 0.5))
+    lam = 10 ** rng.uniform(-3, 3)
+    value, exact = statistical_dimension_info(inst, lam)
+    truth = _s_lambda_high_precision(inst, lam, dps=80)
+    if exact:
+        assert value == pytest.approx(truth, rel=1e-8)
+    else:
+        assert value <= truth + 1e-9
