@@ -283,7 +283,16 @@ def _eval_sums(exprs: Iterable[Any], values: Dict[sympy.Symbol, int]) -> Dict[sy
     for e in exprs:
         if isinstance(e, sympy.Basic):
             sums |= e.atoms(sympy.Sum)
-    return {s: s.subs(values).doit() for s in sums}
+    out = {}
+    for s in sums:
+        # k-term sums: evaluate term by term in floating point, exactly as the Python schedule
+        # (bloqs.grover.find_all_schedule) does, instead of sympy's slower exact evaluation
+        (m, lo, hi) = s.limits[0]
+        f = sympy.lambdify(m, s.function.subs(values), modules="math")
+        lo_, hi_ = int(sympy.sympify(lo).subs(values)), int(sympy.sympify(hi).subs(values))
+        total = sum(f(i) for i in range(lo_, hi_ + 1))
+        out[s] = sympy.Integer(int(total)) if float(total).is_integer() else sympy.Float(total)
+    return out
 
 
 def _num(expr, values: Dict[sympy.Symbol, int], sums: Optional[Dict] = None):
