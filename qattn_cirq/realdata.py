@@ -203,6 +203,22 @@ def load_set(path: str | os.PathLike) -> HeadSet:
     return sub
 
 
+def is_head_set(path: str | os.PathLike) -> bool:
+    """True when ``path`` is a set of heads (a directory or a set archive), not a single instance."""
+    p = Path(path)
+    if p.is_dir():
+        return True
+    if not p.is_file():
+        return False
+    # Only the array names are read; a malformed instance file is left to load_npz's own message.
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            files = set(z.files)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError):
+        return False
+    return not ({"Q", "K", "V"} & files) and any(f.endswith("_Q") for f in files)
+
+
 def _as_headset(source) -> HeadSet:
     if isinstance(source, HeadSet):
         return source
