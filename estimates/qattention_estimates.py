@@ -68,6 +68,13 @@ def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_samp
     }
 
 
+@functools.lru_cache(maxsize=None)
+def t_count_expr(part: str = "preprocess", loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi"):
+    """The symbolic T-count of one part (``preprocess``, ``row_query``, ``landmarks``, ``mean``,
+    ``v_rows``), cached: ``LogicalCounts.t_count`` re-simplifies on every access (seconds here)."""
+    return qattention_counts(loader, mean_method, multi_sample)[part].t_count
+
+
 def _check_choice(name, v, choices):
     if v not in choices:
         raise QattnInputError(f"{name} must be one of {', '.join(choices)}; got {v!r}")
@@ -91,7 +98,7 @@ def _values(n, d, s_lambda, alpha, eps, bits) -> Dict[sympy.Symbol, Any]:
 def _logical(c: LogicalCounts, values) -> Dict[str, Any]:
     out = {}
     for key in ("t_count", "toffoli", "clifford", "rotations", "measurements", "qubits"):
-        v = getattr(c, key)
+        v = getattr(c, key) if key != "t_count" else c.t + 4 * c.toffoli + 11 * c.rotations
         out[key] = _num(v.subs(values) if isinstance(v, sympy.Basic) else v)
     return out
 
@@ -179,9 +186,8 @@ def fitted_exponent(
     """Least-squares slope of log T(n) vs log n for the preprocessing T-count, plus the local
     slope over the last two points (the asymptotic exponent the global fit approaches)."""
     validate(int(ns[0]), d, s_lambda, alpha, eps, bits)
-    c = qattention_counts(loader, mean_method, multi_sample)["preprocess"]
     N, D, S, ALPHA, EPS, B = _syms()
-    expr = c.t_count.subs({D: d, S: sympy.nsimplify(s_lambda), ALPHA: sympy.nsimplify(alpha), EPS: sympy.nsimplify(eps), B: bits})
+    expr = t_count_expr("preprocess", loader, mean_method, multi_sample).subs({D: d, S: sympy.nsimplify(s_lambda), ALPHA: sympy.nsimplify(alpha), EPS: sympy.nsimplify(eps), B: bits})
     # mpmath keeps ceiling/log exact enough at n = 2^30 and is ~100x faster than repeated subs
     f = sympy.lambdify([N], expr, modules="mpmath")
     ts = np.array([float(f(int(x))) for x in ns])
@@ -203,9 +209,9 @@ def qattention_formula(loader: str = "qrom", mean_method: str = "chj", multi_sam
         "mean_method": mean_method,
         "multi_sample": multi_sample,
         "symbols": "n (sequence length), d (head dim), s (= s_lambda), alpha (row distortion), eps (accuracy), b (bits)",
-        "preprocess": {"t_count": str(c["preprocess"].t_count), "qubits": str(c["preprocess"].qubits)},
-        "row_query": {"t_count": str(c["row_query"].t_count), "qubits": str(c["row_query"].qubits)},
-        "components_t_count": {k: str(c[k].t_count) for k in ("landmarks", "mean", "v_rows")},
+        "preprocess": {"t_count": str(t_count_expr("preprocess", loader, mean_method, multi_sample)), "qubits": str(c["preprocess"].qubits)},
+        "row_query": {"t_count": str(t_count_expr("row_query", loader, mean_method, multi_sample)), "qubits": str(c["row_query"].qubits)},
+        "components_t_count": {k: str(t_count_expr(k, loader, mean_method, multi_sample)) for k in ("landmarks", "mean", "v_rows")},
         "fitted_n_exponent": fit["fitted_exponent"],
         "local_n_exponent_at_2^30": fit["local_exponent"],
         "fit_point": {"d": 4, "s": 8, "alpha": 2.0, "eps": 0.1, "b": 8, "n": "2^10 .. 2^30"},
