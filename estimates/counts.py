@@ -28,9 +28,15 @@ TS_PER_TOFFOLI = 4
 TS_PER_ROTATION = 11
 
 
-def _simplify(x: Any) -> Any:
+def tidy(x: Any, simplify: bool = False) -> Any:
+    """Group a symbolic count cheaply (``factor_terms``, milliseconds) or fully (``simplify``).
+
+    ``sympy.simplify`` on the Sum / floor / ceiling expressions our call graphs produce takes
+    seconds, and it does not change the function, only its form: it is opt-in. A count that is a
+    number comes back as a Python ``int``.
+    """
     if isinstance(x, sympy.Basic):
-        x = sympy.simplify(x)
+        x = sympy.simplify(x) if simplify else sympy.factor_terms(x)
         if x.is_Integer:
             return int(x)
     return x
@@ -50,7 +56,7 @@ class LogicalCounts:
     @property
     def t_count(self) -> SymbolicInt:
         """T-count with Toffoli-class gates as 4 T and rotations as ``TS_PER_ROTATION`` T."""
-        return _simplify(self.t + TS_PER_TOFFOLI * self.toffoli + TS_PER_ROTATION * self.rotations)
+        return tidy(self.t + TS_PER_TOFFOLI * self.toffoli + TS_PER_ROTATION * self.rotations)
 
     @property
     def is_symbolic(self) -> bool:
@@ -60,7 +66,8 @@ class LogicalCounts:
         """Substitute symbols (``{sympy.Symbol or name: value}``) into every count."""
         def sub(v):
             if isinstance(v, sympy.Basic):
-                return _simplify(v.subs(values))
+                # doit() evaluates Sums whose bounds became numbers.
+                return tidy(v.subs(values).doit())
             return v
 
         return LogicalCounts(**{f.name: sub(getattr(self, f.name)) for f in attrs.fields(LogicalCounts)})
@@ -82,14 +89,18 @@ def gate_counts(bloq: Bloq) -> GateCounts:
     return get_cost_value(bloq, QECGatesCost())
 
 
-def logical_counts(bloq: Bloq) -> LogicalCounts:
-    """T / Toffoli / Clifford / rotation / measurement counts and peak logical qubits of ``bloq``."""
+def logical_counts(bloq: Bloq, simplify: bool = False) -> LogicalCounts:
+    """T / Toffoli / Clifford / rotation / measurement counts and peak logical qubits of ``bloq``.
+
+    ``simplify=True`` runs ``sympy.simplify`` on symbolic counts (slow: seconds for the attention
+    formulas); the default only groups terms.
+    """
     gc = gate_counts(bloq)
     return LogicalCounts(
-        t=_simplify(gc.t),
-        toffoli=_simplify(gc.toffoli + gc.and_bloq + gc.cswap),
-        clifford=_simplify(gc.clifford),
-        rotations=_simplify(gc.rotation),
-        measurements=_simplify(gc.measurement),
-        qubits=_simplify(get_cost_value(bloq, QubitCount())),
+        t=tidy(gc.t, simplify),
+        toffoli=tidy(gc.toffoli + gc.and_bloq + gc.cswap, simplify),
+        clifford=tidy(gc.clifford, simplify),
+        rotations=tidy(gc.rotation, simplify),
+        measurements=tidy(gc.measurement, simplify),
+        qubits=tidy(get_cost_value(bloq, QubitCount()), simplify),
     )

@@ -13,14 +13,13 @@ complement fractions in [-1, 1) (b-1 fractional bits), so a score is an integer 
 
 import functools
 import math
-import time
-from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional, Tuple
 
 import sympy
 from qualtran import Adjoint, Bloq
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_bloq_callee_counts, get_cost_value
 
-from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts
+from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts, tidy
 from qattn_cirq.errors import QattnInputError
 
 #: The four symbols every formula is written in.
@@ -124,33 +123,6 @@ def _component_counts(calls: Dict[Bloq, Any]) -> Dict[str, Any]:
     return tot
 
 
-def _tidy(x):
-    # factor_terms is cheap (ms) where sympy.simplify on these Sum/floor/ceiling expressions takes
-    # seconds; the result is the same function, only grouped.
-    return sympy.factor_terms(x) if isinstance(x, sympy.Basic) else x
-
-
-def fast_logical_counts(bloq: Bloq) -> LogicalCounts:
-    """``estimates.counts.logical_counts`` without its ``sympy.simplify`` (5 s here), same counts.
-
-    Same definitions: toffoli = Toffoli + And + CSWAP; qubits = ``QubitCount``.
-    """
-    gc = get_cost_value(bloq, QECGatesCost())
-    return LogicalCounts(
-        t=_tidy(gc.t),
-        toffoli=_tidy(gc.toffoli + gc.and_bloq + gc.cswap),
-        clifford=_tidy(gc.clifford),
-        rotations=_tidy(gc.rotation),
-        measurements=_tidy(gc.measurement),
-        qubits=get_cost_value(bloq, QubitCount()),
-    )
-
-
-def t_count_of(c: LogicalCounts):
-    """T + 4 x Toffoli-class + 11 x rotations, unsimplified (``LogicalCounts.t_count`` simplifies)."""
-    return _tidy(c.t + TS_PER_TOFFOLI * c.toffoli + TS_PER_ROTATION * c.rotations)
-
-
 # --------------------------------------------------------------------------------------------------
 # Symbolic formula (cached per loader)
 # --------------------------------------------------------------------------------------------------
@@ -162,7 +134,7 @@ def _symbolic(loader: str):
 
     check_loader(loader)
     top = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=b, loader=loader)
-    total = fast_logical_counts(top)
+    total = logical_counts(top)
     calls = component_calls(top, lambda x: _classify(x, top.oracle))
     comps = {name: _component_counts(calls.get(name, {})) for name in COMPONENTS}
     return top, total, comps
@@ -184,7 +156,7 @@ def grover_sparse_component_formulas(loader: str = "qrom") -> Dict[str, Dict[str
 
 
 def t_count_expr(c: Dict[str, Any]):
-    return _tidy(c["t"] + TS_PER_TOFFOLI * c["toffoli"] + TS_PER_ROTATION * c["rotations"])
+    return tidy(c["t"] + TS_PER_TOFFOLI * c["toffoli"] + TS_PER_ROTATION * c["rotations"])
 
 
 def _sum_leading(expr):
@@ -372,7 +344,7 @@ def grover_sparse_estimate(
         exprs.extend(c.values())
     sums = _eval_sums(exprs, values)
     logical = {
-        "t_count": _num(t_count_of(total), values, sums),
+        "t_count": _num(total.t_count, values, sums),
         "toffoli": _num(total.toffoli, values, sums),
         "clifford": _num(total.clifford, values, sums),
         "rotations": _num(total.rotations, values, sums),
@@ -428,7 +400,7 @@ def grover_sparse_leading_terms(loader: str = "qrom") -> Dict[str, Any]:
     """Leading terms (n -> infinity) of the T-count, qubits and oracle calls, as sympy expressions."""
     total = grover_sparse_formula(loader)
     return {
-        "t_count": leading_term(t_count_of(total)),
+        "t_count": leading_term(total.t_count),
         "qubits": leading_term(total.qubits),
         "oracle_calls": n * find_all_leading(),
     }
@@ -450,7 +422,7 @@ def grover_sparse_formula_dict(loader: str = "qrom") -> Dict[str, Any]:
             "k": "large entries per row",
             "b": "bits per fixed-point entry",
         },
-        "t_count": _std(t_count_of(total)),
+        "t_count": _std(total.t_count),
         "qubits": _std(total.qubits),
         "toffoli": _std(total.toffoli),
         "rotations": _std(total.rotations),

@@ -30,7 +30,7 @@ def _concrete(n, d, k, bits, loader):
 def test_formula_symbols_and_cache():
     for loader in LOADERS:
         f = F.grover_sparse_formula(loader)
-        for expr in (F.t_count_of(f), f.qubits, f.toffoli, f.rotations):
+        for expr in (f.t_count, f.qubits, f.toffoli, f.rotations):
             assert {s.name for s in sympy.sympify(expr).free_symbols} <= {"n", "d", "k", "b"}
         assert F.grover_sparse_formula(loader) is f  # cached per loader
 
@@ -84,7 +84,7 @@ def test_llm_scale_estimate_is_fast_and_symbolic():
 def test_leading_terms():
     n, k = F.n, F.k
     assert sympy.simplify(F.leading_term(n * F._sum_form_oracle_calls()) - sympy.pi / 2 * sympy.sqrt(k) * n ** sympy.Rational(3, 2)) == 0
-    lead = F.leading_term(F.t_count_of(F.grover_sparse_formula("qrom")))
+    lead = F.leading_term(F.grover_sparse_formula("qrom").t_count)
     # QROM: 2 loads of 4n T per oracle call, (pi/2) sqrt(nk) calls per row, n rows
     assert sympy.simplify(lead - 4 * sympy.pi * sympy.sqrt(k) * n ** sympy.Rational(5, 2)) == 0
 
