@@ -1,0 +1,129 @@
+"""QAttention classical twin and the end-to-end qsim pipeline (arXiv 2602.00874, Thm 3.1 / 9.2)."""
+
+import argparse
+import math
+
+import numpy as np
+import pytest
+
+from qattn_cirq.errors import QattnInputError
+from qattn_cirq.qattention import (
+    QAttentionStructure,
+    check_qattention_inputs,
+    integer_weights,
+    kernel_matrix,
+    nystrom_from_landmarks,
+    qattention_classical,
+    random_instance,
+    run_qattention_simulate,
+    simulate_qattention,
+    theorem_bound,
+)
+from qattn_cirq.reference import exact_attention
+
+
+@pytest.fixture(scope="module")
+def inst():
+    return random_instance(8, 2, seed=0)
+
+
+def test_kernel_blocks_and_full_nystrom_is_exact(inst):
+    E = kernel_matrix(inst)
+    n = inst.n
+    assert np.allclose(E[:n, n:], np.exp(inst.scores()))
+    Wih = nystrom_from_landmarks(E, np.arange(2 * n))
+    U = E @ Wih
+    assert np.allclose(U @ U.T, E, rtol=1e-6, atol=1e-8)
+
+
+def test_row_query_equals_dense_formula(inst):
+    """The O(s^2 + s d) query gives D~^{-1} A~ V~ with A~ = U1 U2^T, D~ = diag(A~ 1)."""
+    E = kernel_matrix(inst)
+    n = inst.n
+    S = np.array([0, 3, 9, 12])
+    Wih = nystrom_from_landmarks(E, S)
+    U = E[:, S] @ Wih
+    U1, U2 = U[:n], U[n:]
+    X = np.vstack([inst.Q, inst.K])
+    st = QAttentionStructure(landmarks=S, X_S=X[S], W_inv_half=Wih, M=U2.T @ inst.V, z=U2.T @ np.ones(n), scale=inst.scale)
+    At = U1 @ U2.T
+    dense = (At @ inst.V) / (At @ np.ones(n))[:, None]
+    assert np.allclose(st.answer_all(inst.Q), dense)
+    assert st.query_flops(inst.d) == 4 * 2 + 16 + 4 * 2 + 4
+
+
+def test_theorem_bound_formula(inst):
+    lam, eps = 0.1, 0.5
+    tb = theorem_bound(inst, lam, eps)
+    A = np.exp(inst.scores())
+    dinv = 1 / A.sum(axis=1).min()
+    pre = (eps * np.linalg.norm(A, 2) + lam * math.sqrt(8)) * dinv
+    assert tb["precondition_holds"] and math.isclose(tb["precondition_value"], pre)
+    beta = 1 / (1 - pre)
+    want = eps * beta * dinv * (np.linalg.norm(A, "fro") + lam * math.sqrt(8)) * np.linalg.norm(inst.V, "fro")
+    assert math.isclose(tb["bound"], want) and math.isclose(tb["beta"], beta)
+
+
+def test_precondition_failure_is_reported(inst):
+    r = qattention_classical(inst, lam=10.0, eps=0.5, seed=0)
+    assert r["bound"] is None and r["within_bound"] is None
+    assert "||D^-1||" in r["failed_condition"] and ">= 1" in r["failed_condition"]
+    assert r["theorem"]["beta"] is None and not r["theorem"]["precondition_holds"]
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_classical_twin_within_bound(inst, seed):
+    r = qattention_classical(inst, lam=0.1, eps=0.5, seed=seed)
+    assert r["within_bound"] is True and r["fro_error"] <= r["bound"]
+    assert len(r["per_row_errors"]) == inst.n
+    assert math.isclose(math.sqrt(sum(e * e for e in r["per_row_errors"])), r["fro_error"])
+    assert r["mode"] == "classical" and r["s"] == len(r["landmarks"])
+
+
+def test_integer_weights_keep_support():
+    q = integer_weights([0.0, 1e-6, 0.5, 1.0], 3)
+    assert q.tolist() == [0, 1, 4, 7]
+    with pytest.raises(QattnInputError):
+        integer_weights([0.0, 0.0], 3)
+
+
+def test_qsim_end_to_end_n8(inst):
+    r = simulate_qattention(inst, lam=0.1, eps=0.5, seed=1)
+    for key in ("qubits", "landmarks", "fro_error", "bound", "within_bound", "per_row_errors"):
+        assert key in r
+    assert r["mode"] == "qsim"
+    # every circuit was simulated at its Qualtran width and the widest one is reported
+    assert r["qubits"] == max(c["qubits"] for c in r["circuits"])
+    assert set(r["landmarks"]) <= set(range(16)) and r["landmarks"] == sorted(set(r["landmarks"]))
+    assert r["landmark_sampler"]["accepted"] == r["landmark_draws"]
+    assert len(r["v_rows"]) == math.ceil(2 / 0.5**2)
+    me = r["mean_estimation"]
+    assert me["phase_bits"] == 4 and len(me["estimate"]) == len(r["landmarks"])
+    # BHMT bound at m = 4 on values quantised to 3 bits: a few percent of each mean here
+    assert me["max_relative_error"] < 0.25
+    assert r["bound"] is not None and r["within_bound"] is True
+    assert len(r["per_row_errors"]) == 8
+
+
+def test_bad_input(inst):
+    for kw in (dict(lam=0.0), dict(lam=-1.0), dict(eps=0.0), dict(eps=1.0), dict(eps=1.5), dict(s_lambda=17)):
+        with pytest.raises(QattnInputError) as e:
+            check_qattention_inputs(8, **kw)
+        assert "\n" not in str(e.value)
+    with pytest.raises(QattnInputError):
+        qattention_classical(inst, lam=0.0, eps=0.5)
+    with pytest.raises(QattnInputError):
+        simulate_qattention(inst, lam=0.1, eps=1.0)
+    with pytest.raises(QattnInputError):
+        simulate_qattention(inst, lam=0.1, eps=0.5, bits=1)
+    args = argparse.Namespace(lam=None, eps=0.5, input=None, n=8, d=2, seed=0, value_bits=3, phase_bits=None)
+    with pytest.raises(QattnInputError):
+        run_qattention_simulate(args)
+
+
+@pytest.mark.slow
+def test_qsim_end_to_end_n16():
+    inst16 = random_instance(16, 2, seed=3)
+    r = simulate_qattention(inst16, lam=0.2, eps=0.5, seed=0)
+    assert r["within_bound"] is True
+    assert len(r["per_row_errors"]) == 16
