@@ -55,14 +55,122 @@ def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     )
 
 
-def _grover_sparse_estimate(args: argparse.Namespace) -> Dict[str, Any]:
-    from estimates.formulas import grover_sparse_estimate
+def _measured(args: argparse.Namespace, keys) -> Dict[str, Any] | None:
+    """With ``--from-data``, fill the flags in ``keys`` (``n``, ``d``, ``k``, ``s_lambda``,
+    ``alpha``) that the user left out from the measured set; flags given explicitly win.
+
+    Returns the ``measured`` section of the output (values, statistic and a label for each),
+    or None without ``--from-data``.
+    """
+    if getattr(args, "from_data", None) is None:
+        return None
+    from qattn_cirq.commands._common import progress
+    from qattn_cirq.realdata import measured_parameters
+
+    progress(f"qattn estimate: measuring {args.from_data} (O(n^3) per head)")
+    m = measured_parameters(args.from_data, args.statistic, mass=args.mass, lam_frac=args.lam_frac)
+    source = {"n": m["n"], "d": m["d"], "k": m["k"], "s_lambda": m["s_lambda_int"], "alpha": m["alpha"]}
+    used = {}
+    for key in keys:
+        if getattr(args, key, None) is None:
+            setattr(args, key, source[key])
+            used[key] = source[key]
+    labels = {k: v for k, v in m["labels"].items() if k in used}
+    return {"source": str(args.from_data), "statistic": m["statistic"], "heads": m["heads"],
+            "values": used, "labels": labels}
+
+
+def _require(args: argparse.Namespace, algorithm: str, names) -> None:
     from qattn_cirq.errors import QattnInputError
 
-    for name in ("n", "d", "k", "bits"):
+    for name in names:
         if getattr(args, name) is None:
-            raise QattnInputError(f"--{name} is required for grover-sparse")
-    return grover_sparse_estimate(args.n, args.d, args.k, args.bits, loader=args.loader, tau=args.tau)
+            flag = "--" + name.replace("_", "-")
+            raise QattnInputError(f"{flag} is required for {algorithm} (or --from-data DIR where it is measured)"
+                                  if name in ("n", "d", "k", "s_lambda", "alpha") else
+                                  f"{flag} is required for {algorithm}")
+
+
+def _with_measured(result: Dict[str, Any], measured: Dict[str, Any] | None) -> Dict[str, Any]:
+    if measured is not None:
+        result = {**result, "measured": measured}
+    return result
+
+
+def _grover_sparse_estimate(args: argparse.Namespace) -> Dict[str, Any]:
+    from estimates.formulas import grover_sparse_estimate
+
+    measured = _measured(args, ("n", "d", "k"))
+    _require(args, "grover-sparse", ("n", "d", "k", "bits"))
+    return _with_measured(
+        grover_sparse_estimate(args.n, args.d, args.k, args.bits, loader=args.loader, tau=args.tau), measured
+    )
+
+
+def _from_data_args(p) -> None:
+    g = p.add_argument_group("measured parameters (a real model's heads; see `qattn inspect DIR`)")
+    g.add_argument(
+        "--from-data", metavar="DIR", default=None,
+        help="take n, d and the algorithm's data parameters (k; s_lambda; alpha) left unset from a set of "
+        "heads (a directory of .npz instances or a set archive, e.g. qattn_cirq/data/"
+        "minilm_declaration_n256.npz); the output's `measured` section says which statistic each is",
+    )
+    g.add_argument("--statistic", choices=("min", "median", "max"), default="median",
+                   help="statistic over the heads (default: median)")
+    g.add_argument("--mass", type=float, default=0.9,
+                   help="k = smallest per-row key count holding this share of the softmax mass (default 0.9)")
+    g.add_argument("--lam-frac", type=float, default=0.1,
+                   help="s_lambda at lambda = LAM_FRAC * min_i D_ii / sqrt(n) (default 0.1)")
+
+
+def _leverage_sampling_args(p) -> None:
+    g = p.add_argument_group("leverage-sampling (amplitude-amplified importance sampling of V's rows / QSample)")
+    g.add_argument("--n", type=int, help="number of rows (integer >= 2)")
+    g.add_argument("--d", type=int, help="row dimension (integer >= 1)")
+    g.add_argument("--bits", type=int, help="fixed-point width of the weights (integer >= 1)")
+    g.add_argument("--alpha", type=float, default=None,
+                   help="row distortion of V, in [1, d] (row-norm kind; default 1.0)")
+    g.add_argument("--samples", type=int, default=1, help="number of samples drawn (default 1)")
+    g.add_argument("--kind", choices=("row-norm", "ridge"), default="row-norm",
+                   help="row-norm: rows of V by squared norm; ridge: Nystrom landmarks by ridge leverage "
+                   "scores (needs --s-lambda) (default: row-norm)")
+    g.add_argument("--s-lambda", type=int, default=None, help="statistical dimension s_lambda (ridge kind)")
+
+
+def _leverage_sampling_estimate(args: argparse.Namespace) -> Dict[str, Any]:
+    from estimates.sampling_estimates import leverage_sampling_estimate
+
+    keys = ("n", "d", "alpha") if args.kind == "row-norm" else ("n", "d", "s_lambda")
+    measured = _measured(args, keys)
+    _require(args, "leverage-sampling", ("n", "d", "bits"))
+    alpha = 1.0 if args.alpha is None else args.alpha
+    return _with_measured(
+        leverage_sampling_estimate(args.n, args.d, alpha=alpha, bits=args.bits, samples=args.samples,
+                                   kind=args.kind, s_lambda=args.s_lambda),
+        measured,
+    )
+
+
+def _mean_estimation_args(p) -> None:
+    g = p.add_argument_group("mean-estimation (amplitude estimation per coordinate, or the CHJ cost model)")
+    g.add_argument("--n", type=int, help="number of vectors averaged (integer >= 2)")
+    g.add_argument("--d", type=int, help="vector dimension (integer >= 1)")
+    g.add_argument("--bits", type=int, help="fixed-point width of the entries (integer >= 1)")
+    g.add_argument("--eps", type=float, default=None, help="target l2 error, in (0, 1)")
+    g.add_argument("--delta", type=float, default=0.05, help="failure probability, in (0, 1) (default 0.05)")
+    g.add_argument("--method", choices=("coordinate", "chj"), default="coordinate",
+                   help="coordinate: BHMT amplitude estimation per coordinate (gate level); chj: "
+                   "Cornelissen-Hamoudi-Jerbi query count as a cost model (default: coordinate)")
+    g.add_argument("--chj-constant", type=float, default=1.0,
+                   help="the constant C of the CHJ query count, a modelling choice (default 1.0)")
+
+
+def _mean_estimation_estimate(args: argparse.Namespace) -> Dict[str, Any]:
+    from estimates.sampling_estimates import mean_estimation_estimate
+
+    _require(args, "mean-estimation", ("n", "d", "bits", "eps"))
+    return mean_estimation_estimate(args.n, args.d, args.bits, args.eps, delta=args.delta,
+                                    method=args.method, chj_constant=args.chj_constant)
 
 
 #: name -> Estimator. Register further algorithms here.
@@ -71,6 +179,17 @@ ESTIMATORS: Dict[str, Estimator] = {
         help="Grover sparse attention: n rows x find-all-marked Grover search (arXiv 2307.08045)",
         add_arguments=_grover_sparse_args,
         estimate=_grover_sparse_estimate,
+    ),
+    "leverage-sampling": Estimator(
+        help="one or more samples of V's rows by squared norm (or Nystrom landmarks by ridge leverage "
+        "scores) by amplitude amplification (arXiv 2602.00874 building block)",
+        add_arguments=_leverage_sampling_args,
+        estimate=_leverage_sampling_estimate,
+    ),
+    "mean-estimation": Estimator(
+        help="multivariate mean of n b-bit vectors to l2 error eps (arXiv 2602.00874 building block)",
+        add_arguments=_mean_estimation_args,
+        estimate=_mean_estimation_estimate,
     ),
 }
 
@@ -111,6 +230,7 @@ def register(subparsers) -> None:
     p.add_argument("algorithm", choices=sorted(ESTIMATORS), help="which algorithm to estimate")
     for est in ESTIMATORS.values():
         est.add_arguments(_SharedFlags(p))
+    _from_data_args(p)
     add_format_flag(p, choices=("json", "table", "csv"))
     p.set_defaults(func=run)
 

@@ -1,0 +1,83 @@
+"""`qattn estimate` for the sampling building blocks and with --from-data (measured parameters)."""
+
+import json
+
+import numpy as np
+import pytest
+
+from estimates.sampling_estimates import leverage_sampling_estimate, mean_estimation_estimate
+from qattn_cirq.cli import main
+from qattn_cirq.instance import AttentionInstance
+from qattn_cirq.realdata import measured_parameters
+
+
+def _run(capsys, *argv):
+    rc = main(["estimate", *argv])
+    cap = capsys.readouterr()
+    return rc, cap.out, cap.err
+
+
+def test_leverage_sampling_cli_equals_python_api(capsys):
+    rc, out, _ = _run(capsys, "leverage-sampling", "--n", "1024", "--d", "64", "--alpha", "4", "--bits", "8")
+    assert rc == 0
+    assert json.loads(out)["logical"] == leverage_sampling_estimate(1024, 64, alpha=4.0, bits=8)["logical"]
+
+
+def test_mean_estimation_cli_equals_python_api(capsys):
+    rc, out, _ = _run(capsys, "mean-estimation", "--n", "64", "--d", "4", "--bits", "4", "--eps", "0.1")
+    assert rc == 0
+    assert json.loads(out)["logical"] == mean_estimation_estimate(64, 4, 4, 0.1)["logical"]
+
+
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (("mean-estimation", "--n", "64", "--d", "4", "--bits", "4"), "--eps is required for mean-estimation"),
+        (("mean-estimation", "--n", "64", "--d", "4", "--bits", "4", "--eps", "2"), "eps=2.0 must be in (0, 1)"),
+        (("leverage-sampling", "--n", "64", "--bits", "4"), "--d is required for leverage-sampling"),
+        (("leverage-sampling", "--n", "64", "--d", "4", "--bits", "4", "--kind", "ridge"),
+         "s_lambda is required for kind='ridge'"),
+        (("grover-sparse", "--from-data", "/nonexistent/heads", "--bits", "4"), "no such file or directory"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2(capsys, argv, message):
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2 and out == ""
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0]
+    assert "Traceback" not in err
+
+
+@pytest.fixture()
+def head_dir(tmp_path):
+    rng = np.random.default_rng(3)
+    for layer in range(3):
+        Q, K, V = (rng.normal(size=(16, 4)) for _ in range(3))
+        AttentionInstance(Q, K, V, scale=0.5).save_npz(tmp_path / f"L{layer}H0.npz")
+    return tmp_path
+
+
+def test_from_data_fills_unset_parameters_with_the_measured_statistic(capsys, head_dir):
+    m = measured_parameters(head_dir, "max")
+    rc, out, _ = _run(capsys, "grover-sparse", "--from-data", str(head_dir), "--statistic", "max", "--bits", "4")
+    assert rc == 0
+    res = json.loads(out)
+    assert (res["params"]["n"], res["params"]["d"], res["params"]["k"]) == (m["n"], m["d"], m["k"])
+    assert res["measured"]["values"] == {"n": 16, "d": 4, "k": m["k"]}
+    assert res["measured"]["labels"]["k"].startswith("max over 3 heads")
+
+
+def test_from_data_explicit_flag_wins(capsys, head_dir):
+    rc, out, _ = _run(capsys, "grover-sparse", "--from-data", str(head_dir), "--k", "2", "--bits", "4")
+    assert rc == 0
+    res = json.loads(out)
+    assert res["params"]["k"] == 2
+    assert "k" not in res["measured"]["values"]
+
+
+def test_from_data_row_norm_sampling_takes_alpha(capsys, head_dir):
+    m = measured_parameters(head_dir)
+    rc, out, _ = _run(capsys, "leverage-sampling", "--from-data", str(head_dir), "--bits", "4")
+    assert rc == 0
+    res = json.loads(out)
+    assert res["params"]["alpha"] == pytest.approx(m["alpha"])
