@@ -43,6 +43,10 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     "crossover_n_max_exp": 40,
     "spread_n_exps": [10, 15, 20],
     "spread_loader": "qrom",
+    # The "real model" section: parameters measured on a set of real attention heads (see
+    # qattn_cirq.realdata). "shipped" = the MiniLM-L6 n = 256 set in qattn_cirq/data; a path takes
+    # any directory / set archive; null leaves the section out.
+    "real_model": {"set": "shipped", "statistic": "median", "mass": 0.9, "lam_frac": 0.1},
 }
 
 # The papers' claims, for the fitted-exponent table.
@@ -73,6 +77,13 @@ def _merge_config(user: Optional[Dict[str, Any]]) -> Dict[str, Any]:
         raise QattnInputError(f"config n_min_exp ({cfg['n_min_exp']}) must be <= n_max_exp ({cfg['n_max_exp']})")
     if cfg["crossover_n_max_exp"] < cfg["n_min_exp"]:
         raise QattnInputError("config crossover_n_max_exp must be >= n_min_exp")
+    rm = cfg["real_model"]
+    if rm is not None and (not isinstance(rm, dict) or set(rm) - set(DEFAULT_CONFIG["real_model"])):
+        raise QattnInputError(
+            f"config real_model must be null or an object with keys {', '.join(DEFAULT_CONFIG['real_model'])}"
+        )
+    if rm is not None:
+        cfg["real_model"] = {**DEFAULT_CONFIG["real_model"], **rm}
     if not set(cfg["models"]) <= {"ms", "gidney-fowler"} or not cfg["models"]:
         raise QattnInputError("config models must be a non-empty subset of {ms, gidney-fowler}")
     return cfg
@@ -160,6 +171,47 @@ def _fit_exponent(ns: List[int], ys: List[float]) -> Optional[float]:
     return sum((p[0] - mx) * (p[1] - my) for p in pts) / sxx if sxx else None
 
 
+def _real_model_section(cfg, available, gpu, progress) -> Dict[str, Any]:
+    """Costs at parameters measured on real attention heads, beside the synthetic sweep.
+
+    n, d, k (smallest per-row key count holding ``mass`` of the softmax, max over rows) and
+    s_lambda (at lambda = ``lam_frac`` * min_i D_ii / sqrt(n)) are the ``statistic`` over the set's
+    heads (arXiv 2307.08045's k; arXiv 2602.00874's s_lambda); bits and the physical models are the
+    report's own.
+    """
+    from estimates.classical import attention_gpu_time
+    from qattn_cirq.realdata import inspect_set, markdown_summary, measured_parameters, shipped_set_path
+
+    rm = cfg["real_model"]
+    path = shipped_set_path(256) if rm["set"] == "shipped" else rm["set"]
+    progress(f"report: real model, measuring {path}")
+    measured = inspect_set(path, masses=tuple(sorted({rm["mass"], 0.99})), lam_fracs=(rm["lam_frac"],))
+    params = measured_parameters(measured, rm["statistic"], mass=rm["mass"], lam_frac=rm["lam_frac"])
+    rcfg = {**cfg, "d": params["d"], "k": params["k"], "s_lambda": params["s_lambda_int"]}
+    n = params["n"]
+    gpu_time = attention_gpu_time(n, params["d"], gpu)["time_s"]
+    rows = []
+    for name, est in available.items():
+        for loader in cfg["loaders"]:
+            lg = _logical(name, est, n, rcfg, loader)
+            row = {"algorithm": name, "loader": loader, "n": n, "d": params["d"], "k": params["k"],
+                   "s_lambda": params["s_lambda_int"], **lg, "gpu_time_s": gpu_time}
+            for model, mcfg in cfg["models"].items():
+                ph = _physical(lg, model, mcfg)
+                row[f"{model}_runtime_s"] = ph.get("runtime_s")
+                row[f"{model}_physical_qubits"] = ph.get("physical_qubits")
+            rows.append(row)
+    return {
+        "source": str(path),
+        "parameters": params,
+        "k_over_n": params["k"] / n,
+        "s_lambda_over_2n": params["s_lambda"] / (2 * n),
+        "estimates": rows,
+        "summary": measured["summary"],
+        "summary_markdown": markdown_summary({f"n = {n}": measured}),
+    }
+
+
 def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str], None] = lambda s: None) -> Dict[str, Any]:
     """All report sections as one JSON-ready dict (see module docstring)."""
     from estimates.classical import attention_gpu_time, classical_twin_costs, get_gpu
@@ -170,7 +222,7 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
     ns = [2**e for e in range(cfg["n_min_exp"], cfg["n_max_exp"] + 1)]
     gpu = get_gpu(cfg["gpu"])
     report: Dict[str, Any] = {"config": cfg, "algorithms": {}, "logical": [], "fits": [], "physical": [],
-                              "classical": [], "crossover": [], "spread": [], "symbolic": {}}
+                              "classical": [], "crossover": [], "spread": [], "symbolic": {}, "real_model": None}
 
     available = {}
     for name in cfg["algorithms"]:
@@ -279,6 +331,9 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
                 row["runtime_ratio_gf_over_ms"] = row["gf_runtime_s"] / row["ms_runtime_s"]
                 row["qubit_ratio_gf_over_ms"] = row["gf_physical_qubits"] / row["ms_physical_qubits"]
             report["spread"].append(row)
+
+    if cfg["real_model"] is not None:
+        report["real_model"] = _real_model_section(cfg, available, gpu, progress)
 
     if "grover-sparse" in available:
         progress("report: symbolic physical formulas")
@@ -451,6 +506,19 @@ def _markdown(report: Dict[str, Any], pngs: List[str]) -> str:
     out.append(_md_table(report["spread"], ["algorithm", "loader", "n", "ms_physical_qubits", "microsoft_physical_qubits",
                                              "gf_physical_qubits", "ms_runtime_s", "microsoft_runtime_s", "gf_runtime_s",
                                              "runtime_ratio_gf_over_ms", "microsoft_note"]))
+    rm = report.get("real_model")
+    if rm:
+        p = rm["parameters"]
+        out += ["", "## Real model: parameters measured on MiniLM-L6 attention heads", ""]
+        out.append(
+            f"Source: `{rm['source']}` ({p['heads']} heads, n = {p['n']}, d = {p['d']}). Measured "
+            f"({p['statistic']} over heads): k = {p['k']} ({rm['k_over_n']:.0%} of n) for {p['mass']:g} of the "
+            f"softmax mass; s_lambda = {p['s_lambda']:.1f} ({rm['s_lambda_over_2n']:.0%} of its maximum 2n) at "
+            f"lambda = {p['lam_frac']:g} lambda_max; alpha = {p['alpha']:.3g}. Both papers assume k and s_lambda "
+            "much smaller than n; see docs/real_attention.md."
+        )
+        out += ["", _md_table(rm["estimates"], [k for k in rm["estimates"][0]] if rm["estimates"] else ["algorithm"])]
+        out += ["", "Measured on the heads (min / median / max):", "", rm["summary_markdown"]]
     if report["symbolic"]:
         out += ["", "## Symbolic physical estimate (MS model)", ""]
         out.append("Full expressions in report.json (`symbolic`); shown here up to 400 characters.")
@@ -475,10 +543,13 @@ def write_report(report: Dict[str, Any], out_dir: str) -> Dict[str, Any]:
         json.dump(to_jsonable(report), f, indent=2)
     files["json"] = p
     files["csv"] = []
-    for sec in ("logical", "fits", "physical", "classical", "crossover", "spread"):
-        if report[sec]:
+    sections = {sec: report[sec] for sec in ("logical", "fits", "physical", "classical", "crossover", "spread")}
+    if report.get("real_model"):
+        sections["real_model"] = report["real_model"]["estimates"]
+    for sec, rows in sections.items():
+        if rows:
             cp = os.path.join(out_dir, f"{sec}.csv")
-            _write_csv(cp, to_jsonable(report[sec]))
+            _write_csv(cp, to_jsonable(rows))
             files["csv"].append(cp)
     files["png"] = _plots(report, out_dir)
     mp = os.path.join(out_dir, "report.md")

@@ -13,9 +13,25 @@ SMALL = {"d": 8, "n_min_exp": 4, "n_max_exp": 5, "k": 2, "bits": 4, "loaders": [
          "crossover_n_max_exp": 7, "spread_n_exps": [4], "models": {"ms": {"preset": "qubit_gate_ns_e3", "error_budget": 1e-3}}}
 
 
+def _tiny_head_set(path):
+    import numpy as np
+
+    from qattn_cirq.instance import AttentionInstance
+
+    rng = np.random.default_rng(11)
+    path.mkdir()
+    for layer in range(2):
+        Q, K, V = (rng.normal(size=(16, 4)) for _ in range(3))
+        AttentionInstance(Q, K, V, scale=0.5).save_npz(path / f"L{layer}H0.npz")
+    return path
+
+
 def test_report_small_config_writes_every_section(tmp_path, capsys):
+    from qattn_cirq.realdata import measured_parameters
+
+    heads = _tiny_head_set(tmp_path / "heads")
     cfg = tmp_path / "cfg.json"
-    cfg.write_text(json.dumps(SMALL))
+    cfg.write_text(json.dumps({**SMALL, "real_model": {"set": str(heads)}}))
     out = tmp_path / "rep"
     assert main(["report", "--config", str(cfg), "--out", str(out)]) == 0
     captured = capsys.readouterr()
@@ -38,14 +54,25 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     s = rep["spread"][0]
     assert s["ms_physical_qubits"] == s["microsoft_physical_qubits"]  # our MS model == the estimator
     assert "code_distance" in rep["symbolic"]
-    for name in ("report.md", "logical.csv", "physical.csv", "classical.csv", "crossover.csv", "spread.csv",
+    # The real-model section evaluates the same estimators at the measured parameters.
+    rm = rep["real_model"]
+    m = measured_parameters(heads)
+    assert (rm["parameters"]["n"], rm["parameters"]["k"], rm["parameters"]["d"]) == (16, m["k"], 4)
+    assert rm["parameters"]["statistic"] == "median"
+    row = rm["estimates"][0]
+    from estimates.formulas import grover_sparse_estimate
+
+    assert row["t_count"] == grover_sparse_estimate(16, 4, m["k"], 4, "qrom")["logical"]["t_count"]
+    assert row["ms_runtime_s"] > 0 and row["gpu_time_s"] > 0
+    assert "## Real model" in (out / "report.md").read_text()
+    for name in ("report.md", "real_model.csv", "logical.csv", "physical.csv", "classical.csv", "crossover.csv", "spread.csv",
                  "logical_vs_n.png", "physical_vs_n.png", "crossover.png"):
         assert (out / name).stat().st_size > 0, name
     assert (out / "report.md").read_text().startswith("# Fault-tolerant cost report")
     assert summary["out"] == str(out)
 
 
-@pytest.mark.parametrize("bad", ['{"nope": 1}', '{"d": 0}', '{"n_min_exp": 9, "n_max_exp": 3}', "[1, 2]", "{not json"])
+@pytest.mark.parametrize("bad", ['{"nope": 1}', '{"d": 0}', '{"real_model": {"sett": 1}}', '{"n_min_exp": 9, "n_max_exp": 3}', "[1, 2]", "{not json"])
 def test_report_bad_config_is_one_line_exit_2(tmp_path, capsys, bad):
     cfg = tmp_path / "cfg.json"
     cfg.write_text(bad)
