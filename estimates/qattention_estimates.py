@@ -16,14 +16,14 @@ Public: :func:`qattention_estimate`, :func:`qattention_formula`, :func:`fitted_e
 :func:`add_qattention_estimate_args`, :func:`run_qattention_estimate`.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 from typing import Any, Dict, Sequence
 
-import numpy as np
-import sympy
-
-from estimates.counts import LogicalCounts, logical_counts
+# numpy, sympy and Qualtran are imported inside the functions: the CLI registers
+# ``add_qattention_estimate_args`` at start-up for every command, which must stay cheap.
 from qattn_cirq.errors import QattnInputError
 
 PAPER_PREPROCESS = "O~(eps^-1 n^0.5 (s^2.5 + s^1.5 d + alpha^0.5 d))"
@@ -53,8 +53,10 @@ def _bloqs(loader: str, mean_method: str, multi_sample: str):
 
 
 @functools.lru_cache(maxsize=None)
-def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi") -> Dict[str, LogicalCounts]:
+def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi") -> Dict[str, "LogicalCounts"]:
     """Symbolic logical counts ``{preprocess, row_query, landmarks, mean, v_rows}`` (cached)."""
+    from estimates.counts import logical_counts
+
     _check_choice("loader", loader, LOADERS)
     _check_choice("mean_method", mean_method, MEAN_METHODS)
     _check_choice("multi_sample", multi_sample, MULTI_SAMPLE)
@@ -81,6 +83,8 @@ def _check_choice(name, v, choices):
 
 
 def _num(x):
+    import sympy
+
     if isinstance(x, sympy.Basic):
         v = sympy.N(x, 30)
         if not v.is_number:
@@ -91,11 +95,15 @@ def _num(x):
 
 
 def _values(n, d, s_lambda, alpha, eps, bits) -> Dict[sympy.Symbol, Any]:
+    import sympy
+
     N, D, S, ALPHA, EPS, B = _syms()
     return {N: n, D: d, S: sympy.nsimplify(s_lambda), ALPHA: sympy.nsimplify(alpha), EPS: sympy.nsimplify(eps), B: bits}
 
 
 def _logical(c: LogicalCounts, values) -> Dict[str, Any]:
+    import sympy
+
     out = {}
     for key in ("t_count", "toffoli", "clifford", "rotations", "measurements", "qubits"):
         v = getattr(c, key) if key != "t_count" else c.t + 4 * c.toffoli + 11 * c.rotations
@@ -105,6 +113,8 @@ def _logical(c: LogicalCounts, values) -> Dict[str, Any]:
 
 def validate(n, d, s_lambda, alpha, eps, bits) -> None:
     """One-line :class:`QattnInputError` for each bad parameter."""
+    import numpy as np
+
     from qattn_cirq.qattention import check_qattention_inputs
 
     for name, v, lo in (("n", n, 2), ("d", d, 1), ("bits", bits, 2)):
@@ -133,6 +143,8 @@ def qattention_estimate(
     multi_sample: str = "hamoudi",
 ) -> Dict[str, Any]:
     """Logical costs of the preprocessing and of one row query at the given sizes."""
+    import sympy
+
     from bloqs.nystrom import landmark_draws_expr, median_reps_expr, phase_bits_expr
     from bloqs.qattention import v_samples_expr
 
@@ -185,6 +197,9 @@ def fitted_exponent(
 ) -> Dict[str, Any]:
     """Least-squares slope of log T(n) vs log n for the preprocessing T-count, plus the local
     slope over the last two points (the asymptotic exponent the global fit approaches)."""
+    import numpy as np
+    import sympy
+
     validate(int(ns[0]), d, s_lambda, alpha, eps, bits)
     N, D, S, ALPHA, EPS, B = _syms()
     expr = t_count_expr("preprocess", loader, mean_method, multi_sample).subs({D: d, S: sympy.nsimplify(s_lambda), ALPHA: sympy.nsimplify(alpha), EPS: sympy.nsimplify(eps), B: bits})

@@ -49,10 +49,10 @@ import time
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import attrs
-import numpy as np
 
+# numpy is imported inside the functions: the CLI registers ``add_qattention_simulate_args`` at
+# start-up for every command, and importing numpy there would slow every ``qattn`` call.
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.instance import AttentionInstance, score_block
 
 __all__ = [
     "DEFAULT_DELTA",
@@ -111,7 +111,9 @@ def check_qattention_inputs(n: int, lam=None, eps=None, s_lambda=None) -> None:
             )
 
 
-def _check_instance(inst) -> AttentionInstance:
+def _check_instance(inst) -> "AttentionInstance":
+    from qattn_cirq.instance import AttentionInstance
+
     if not isinstance(inst, AttentionInstance):
         raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
     return inst
@@ -124,6 +126,9 @@ def _check_instance(inst) -> AttentionInstance:
 
 def kernel_matrix(inst: AttentionInstance) -> np.ndarray:
     """``E = exp(scale X X^T)`` for ``X = [Q; K]`` (``2n x 2n``); ``E[:n, n:] == A``. ``O(n^2 d)``."""
+    import numpy as np
+    from qattn_cirq.instance import score_block
+
     inst = _check_instance(inst)
     X = np.vstack([inst.Q, inst.K])
     G = score_block(X, X, inst.scale)
@@ -153,6 +158,7 @@ def integer_weights(w: Sequence[float], bits: int) -> np.ndarray:
     ``round(w_i / max w * (2^b - 1))`` floored at 1 for positive weights, so every item with
     positive weight keeps a positive sampling probability (the estimators divide by the *actual*
     probability ``q_i / sum q``, so the flooring biases nothing)."""
+    import numpy as np
     w = np.asarray(w, dtype=float)
     if w.ndim != 1 or w.size < 2 or not np.isfinite(w).all() or (w < 0).any() or w.max() <= 0:
         raise QattnInputError("weights must be a finite non-negative 1-d array (>= 2 entries, not all 0)")
@@ -167,6 +173,7 @@ def nystrom_from_landmarks(E: np.ndarray, landmarks: Sequence[int], rcond: float
     ``W^{+1/2}`` from an eigendecomposition, eigenvalues below ``rcond * max`` dropped
     (pseudo-inverse). Returns the ``s x s`` matrix ``W^{+1/2}`` (the structure stores it; a row
     query multiplies by it)."""
+    import numpy as np
     S = np.asarray(landmarks, dtype=int)
     W = E[np.ix_(S, S)]
     lam, Qm = np.linalg.eigh(0.5 * (W + W.T))
@@ -202,11 +209,13 @@ class QAttentionStructure:
 
     def features(self, q: np.ndarray) -> np.ndarray:
         """``u = k(q, X_S) W^{+1/2}``: ``s d`` multiply-adds, ``s`` exps, ``s^2`` multiply-adds."""
+        import numpy as np
         k = np.exp(self.scale * (self.X_S @ np.asarray(q, dtype=float)))
         return k @ self.W_inv_half
 
     def query(self, q: np.ndarray) -> np.ndarray:
         """One attention row from the query vector ``q`` in ``O(s^2 + s d)``."""
+        import numpy as np
         u = self.features(q)
         den = float(u @ self.z)
         if den == 0.0:
@@ -219,6 +228,7 @@ class QAttentionStructure:
         return s * d + s * s + s * d + s
 
     def answer_all(self, Q: np.ndarray) -> np.ndarray:
+        import numpy as np
         return np.vstack([self.query(q) for q in np.asarray(Q)])
 
 
@@ -233,6 +243,7 @@ def theorem_bound(inst: AttentionInstance, lam: float, eps: float) -> Dict[str, 
     Returns ``beta``, ``D_inv_norm``, ``A_fro``, ``A_spec``, ``V_fro``, ``precondition_value``
     ``= (eps ||A||_2 + lambda sqrt n) ||D^-1||``, ``precondition_holds`` (value < 1),
     ``bound`` (None when the precondition fails) and ``failed_condition`` (None or the text)."""
+    import numpy as np
     inst = _check_instance(inst)
     check_qattention_inputs(inst.n, lam=lam, eps=eps)
     s = inst.scores()
@@ -277,6 +288,7 @@ def theorem_bound(inst: AttentionInstance, lam: float, eps: float) -> Dict[str, 
 
 
 def _assemble(inst, E, landmarks, c_est, v_rows, v_probs) -> QAttentionStructure:
+    import numpy as np
     n = inst.n
     S = np.unique(np.asarray(landmarks, dtype=int))
     Wih = nystrom_from_landmarks(E, S)
@@ -291,6 +303,7 @@ def _assemble(inst, E, landmarks, c_est, v_rows, v_probs) -> QAttentionStructure
 
 
 def _report(inst, lam, eps, struct: QAttentionStructure, extra: Dict[str, Any]) -> Dict[str, Any]:
+    import numpy as np
     from qattn_cirq.reference import exact_attention, statistical_dimension
 
     exact = exact_attention(inst)
@@ -328,6 +341,7 @@ def qattention_classical(
     Landmarks: ``L`` draws from the quantised ridge leverage scores of ``E`` (the distribution the
     quantum sampler draws from); ``c``: the mean of ``ceil(1/eps^2)`` uniformly drawn key columns
     (classical Monte-Carlo mean); V rows: ``K_V`` draws from the quantised leverage scores of V."""
+    import numpy as np
     from bloqs.sampling import leverage_scores, ridge_leverage_scores
     from qattn_cirq.reference import statistical_dimension
 
@@ -359,6 +373,7 @@ def qattention_classical(
 
 def _joint_samples(compiled, state, regs: Sequence[str], shots: int, rng) -> np.ndarray:
     """Draw ``shots`` joint outcomes of several registers from a state vector (exact marginal)."""
+    import numpy as np
     from qattn_cirq.simulate import ancilla_weight
 
     if ancilla_weight(compiled, state) > 1e-4:
@@ -384,6 +399,7 @@ def _joint_samples(compiled, state, regs: Sequence[str], shots: int, rng) -> np.
 
 def _sample_accepted(sampler, count: int, rng, sim_kw, log) -> Tuple[np.ndarray, Dict[str, Any]]:
     """Run ``sampler`` on qsim; draw shots until ``count`` have flag = 1; return the indices."""
+    import numpy as np
     from qattn_cirq.simulate import bloq_to_cirq, simulate_state
 
     c = bloq_to_cirq(sampler)
@@ -431,6 +447,7 @@ def simulate_qattention(
     drawn from the exact final state with a seeded generator (the circuits end in measurement
     only). Output keys: ``qubits`` (widest circuit), ``landmarks``, ``fro_error``, ``bound``,
     ``within_bound``, ``failed_condition``, ``per_row_errors``, ... (see :func:`_report`)."""
+    import numpy as np
     from bloqs.mean_estimation import (
         UnivariateMeanEstimation,
         median_repetitions,
@@ -527,10 +544,13 @@ def simulate_qattention(
 def random_instance(n: int, d: int, seed: Optional[int] = 0, spread: float = 0.5) -> AttentionInstance:
     """A seeded random instance for the pipeline: ``Q, K ~ spread N(0, 1)``, ``V ~ N(0, 1)``,
     ``scale = 1/sqrt(d)`` (arXiv:2602.00874 eq. (1)). Small ``spread`` keeps ``E`` well scaled."""
+    import numpy as np
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise QattnInputError(f"n must be an integer >= 2; got {n!r}")
     if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
         raise QattnInputError(f"d must be an integer >= 1; got {d!r}")
+    from qattn_cirq.instance import AttentionInstance
+
     rng = np.random.default_rng(seed)
     Q = spread * rng.standard_normal((n, d))
     K = spread * rng.standard_normal((n, d))
