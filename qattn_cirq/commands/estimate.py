@@ -173,6 +173,18 @@ def _mean_estimation_estimate(args: argparse.Namespace) -> Dict[str, Any]:
                                     method=args.method, chj_constant=args.chj_constant)
 
 
+def _qattention_args(p) -> None:
+    from estimates.qattention_estimates import add_qattention_estimate_args  # light: no numpy/Qualtran
+
+    add_qattention_estimate_args(p)
+
+
+def _qattention_estimate(args: argparse.Namespace) -> Dict[str, Any]:
+    from estimates.qattention_estimates import run_qattention_estimate
+
+    return run_qattention_estimate(args)
+
+
 #: name -> Estimator. Register further algorithms here.
 ESTIMATORS: Dict[str, Estimator] = {
     "grover-sparse": Estimator(
@@ -190,6 +202,11 @@ ESTIMATORS: Dict[str, Estimator] = {
         help="multivariate mean of n b-bit vectors to l2 error eps (arXiv 2602.00874 building block)",
         add_arguments=_mean_estimation_args,
         estimate=_mean_estimation_estimate,
+    ),
+    "qattention": Estimator(
+        help="sublinear QAttention data structure: preprocess + one row query (arXiv 2602.00874 Thm 3.1)",
+        add_arguments=_qattention_args,
+        estimate=_qattention_estimate,
     ),
 }
 
