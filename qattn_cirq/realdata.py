@@ -661,7 +661,7 @@ def markdown_summary(reports: dict) -> str:
     """A markdown table: one row per quantity, min / median / max over heads for each report.
 
     ``reports`` maps a column label (e.g. ``"n = 256"``) to an :func:`inspect_set` result.
-    Quantities missing from a report are left blank.
+    Quantities missing from a report are left blank; quantities no report measured are left out.
     """
     labels = list(reports)
     head = "| quantity | " + " | ".join(f"{lb} (min / median / max)" for lb in labels) + " |"
@@ -671,6 +671,10 @@ def markdown_summary(reports: dict) -> str:
         for lb in labels:
             s = reports[lb]["summary"].get(key)
             cells.append("" if s is None else " / ".join(_fmt(s[q]) for q in STATISTICS))
+        if not any(cells):
+            continue
+        # A literal '|' (norms, |S_i|) would split the markdown cell.
+        text = text.replace("|", "\\|")
         lines.append(f"| {text} (`{key}`) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
