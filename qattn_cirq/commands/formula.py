@@ -16,9 +16,19 @@ def _grover_sparse_formula(args: argparse.Namespace) -> Dict[str, Any]:
     return grover_sparse_formula_dict(args.loader)
 
 
+def _qattention_formula(args: argparse.Namespace) -> Dict[str, Any]:
+    from estimates.qattention_estimates import qattention_formula
+    from qattn_cirq.errors import QattnInputError
+
+    if args.loader not in ("qrom", "assumed"):
+        raise QattnInputError(f"--loader must be qrom or assumed for qattention; got {args.loader!r}")
+    return qattention_formula(args.loader)
+
+
 #: name -> function(args) -> dict of sympy strings. Register further algorithms here.
 FORMULAS: Dict[str, Callable[[argparse.Namespace], Dict[str, Any]]] = {
     "grover-sparse": _grover_sparse_formula,
+    "qattention": _qattention_formula,
 }
 
 

@@ -106,3 +106,25 @@ def test_estimate_shape_and_bad_input():
         assert "\n" not in str(e.value)
     f = qattention_formula()
     assert f["paper"]["n_exponent"] == 0.5 and "n" in f["preprocess"]["t_count"]
+
+
+def test_formula_leading_terms_and_cli(capsys):
+    import json
+
+    from qattn_cirq.cli import main
+
+    f = qattention_formula("assumed")
+    lead = sympy.sympify(f["leading_terms"]["t_count"])
+    n = sympy.Symbol("n")
+    # the assumed QRAM leaves sqrt(n) log n; QROM lookups give n^(3/2)
+    ratio = sympy.limit(lead / (sympy.sqrt(n) * sympy.log(n)), n, sympy.oo)
+    assert n not in ratio.free_symbols and ratio != 0 and ratio.is_finite is not False
+    assert "n**(3/2)" in qattention_formula("qrom")["leading_terms"]["t_count"]
+    assert main(["estimate", "qattention", "--n", "4096", "--d", "8", "--s-lambda", "4", "--alpha", "2",
+                 "--eps", "0.25", "--bits", "6", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["logical"]["preprocess"] == qattention_estimate(4096, 8, 4, 2.0, 0.25, 6)["logical"]["preprocess"]
+    assert main(["estimate", "qattention", "--n", "16", "--d", "2", "--s-lambda", "40", "--alpha", "1",
+                 "--eps", "0.5", "--bits", "4"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "s_lambda" in err and "\n" not in err
