@@ -28,13 +28,15 @@ Uses:
 
 * (a) **Leverage-score sampling of V's rows** (:func:`row_norm_sampler`, Apers-Gribling
   arXiv:2311.03215): weights :math:`w_i = \|v_i\|^2` (the row norms, QROM-loaded after
-  quantisation). Row distortion (our definition, matching the paper's bound
-  :math:`\alpha \le d/{\rm srank}(V)`): :math:`\alpha = \max_i \frac{\|v_i\|^2/\|V\|_F^2}{\ell_i/d}`
-  with :math:`\ell_i` the leverage scores (:func:`row_distortion`). Since
-  :math:`\|v_i\|^2 \le \sigma_{max}^2 \ell_i`, :math:`\alpha \le d\sigma_{max}^2/\|V\|_F^2 =
-  d/{\rm srank}(V)`; since :math:`\ell_i \le 1`, the acceptance obeys
-  :math:`a \ge d/(\alpha n)`, so :math:`r \le \tfrac{\pi}{4}\sqrt{\alpha n/d}` rounds
-  (:func:`leverage_sampler_symbolic` uses this bound).
+  quantisation). Row distortion (:func:`row_distortion`, the definition of
+  :func:`qattn_cirq.reference.row_distortion`, consistent with the paper's bound
+  :math:`\alpha \le d/{\rm srank}(V)`): :math:`\alpha = \max_i \frac{\|v_i\|^2/\|V\|_F^2}{\ell_i/r}`
+  with :math:`\ell_i` the leverage scores and :math:`r = {\rm rank}(V)` (:math:`r = d` for V of
+  full column rank, the usual case n >= d). Since :math:`\|v_i\|^2 \le \sigma_{max}^2 \ell_i`,
+  :math:`\alpha \le r\sigma_{max}^2/\|V\|_F^2 = r/{\rm srank}(V) \le d/{\rm srank}(V)`; since
+  :math:`\ell_i \le 1`, the acceptance obeys :math:`a \ge r/(\alpha n)`, so
+  :math:`r \le \tfrac{\pi}{4}\sqrt{\alpha n/{\rm rank}(V)}` rounds
+  (:func:`leverage_sampler_symbolic` uses this bound with d = rank(V)).
 * (b) **QSample of Nystrom landmarks** by ridge leverage scores
   :math:`\tau_i(\lambda) = (K(K+\lambda I)^{-1})_{ii}`, which sum to the statistical dimension
   :math:`s_\lambda` and are at most 1, so :math:`a \ge s_\lambda/n`. The recursive scheme is
@@ -89,6 +91,7 @@ from bloqs.amplification import (
     rounds_upper_bound_expr,
     success_probability,
 )
+from qattn_cirq import reference as _reference
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -356,20 +359,13 @@ def leverage_scores(V: np.ndarray) -> np.ndarray:
     return np.sum(U[:, :r] ** 2, axis=1)
 
 
-def row_distortion(V: np.ndarray) -> float:
-    r""":math:`\alpha = \max_i (\|v_i\|^2/\|V\|_F^2) / (\ell_i/d)` (rows with :math:`\ell_i = 0` have
-    :math:`v_i = 0` and are skipped); :math:`\alpha \le d/{\rm srank}(V)`."""
-    V = np.asarray(V, dtype=float)
-    d = V.shape[1]
-    lev = leverage_scores(V)
-    p = np.sum(V**2, axis=1) / np.sum(V**2)
-    mask = lev > 1e-12
-    return float(np.max(p[mask] / (lev[mask] / d)))
-
-
-def stable_rank(V: np.ndarray) -> float:
-    s = np.linalg.svd(np.asarray(V, dtype=float), compute_uv=False)
-    return float(np.sum(s**2) / s[0] ** 2)
+# ``row_distortion`` and ``stable_rank`` are the reference definitions (one definition for the
+# project: the one ``qattn inspect``, the real-data tables and docs/instances_and_reference.md use).
+# alpha normalises the leverage scores by r = rank(V), so that both distributions sum to 1; for a
+# V of full column rank (the usual n >= d case) r = d. The row-norm acceptance then obeys
+# a >= r/(alpha n) (module docstring).
+row_distortion = _reference.row_distortion
+stable_rank = _reference.stable_rank
 
 
 def row_norm_sampler(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:
@@ -565,7 +561,9 @@ def row_norm_sampler_computed(V: np.ndarray, bits: int, rounds: Optional[int] = 
 def leverage_sampler_symbolic(n=None, d=None, alpha=None, bits=None, computed: bool = False) -> ImportanceSampler:
     r"""Row-norm / leverage sampler with symbolic n, d, alpha, b: QROM weights (or, ``computed``,
     :class:`RowNormSquaredOracle` from row queries, weights 2b + log d bits) and
-    :math:`r = \lceil \tfrac{\pi}{4}\sqrt{\alpha n/d}\rceil` rounds (acceptance :math:`\ge d/(\alpha n)`)."""
+    :math:`r = \lceil \tfrac{\pi}{4}\sqrt{\alpha n/d}\rceil` rounds (acceptance :math:`\ge d/(\alpha n)`).
+    The bound needs d = rank(V) (``row_distortion`` normalises by the rank): for a rank-deficient
+    V pass its rank as ``d``."""
     n = sympy.Symbol("n", positive=True, integer=True) if n is None else n
     d = sympy.Symbol("d", positive=True, integer=True) if d is None else d
     alpha = sympy.Symbol("alpha", positive=True) if alpha is None else alpha

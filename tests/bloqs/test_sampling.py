@@ -166,6 +166,18 @@ def test_leverage_scores_and_row_distortion():
     assert p.sum() / (len(p) * p.max()) >= 4 / (a * 32) - 1e-12
 
 
+def test_row_distortion_rank_deficient_uses_rank():
+    # one definition (qattn_cirq.reference's): leverage scores normalised by r = rank(V) < d
+    rng = np.random.default_rng(3)
+    V = rng.normal(size=(24, 2)) @ rng.normal(size=(2, 5))  # d = 5, rank 2
+    r = np.linalg.matrix_rank(V)
+    assert r == 2
+    a = row_distortion(V)
+    assert 1 - 1e-9 <= a <= r / stable_rank(V) + 1e-9
+    p = np.sum(V**2, axis=1)
+    assert p.sum() / (len(p) * p.max()) >= r / (a * 24) - 1e-12
+
+
 def test_ridge_scores_overestimate_with_landmarks():
     rng = np.random.default_rng(2)
     X = rng.normal(size=(12, 2)) / 2
