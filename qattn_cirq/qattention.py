@@ -567,7 +567,7 @@ def add_qattention_simulate_args(p) -> None:
     g.add_argument("--phase-bits", type=int, default=None, help="amplitude-estimation phase bits (default from eps)")
 
 
-def run_qattention_simulate(args) -> Dict[str, Any]:
+def run_qattention_simulate(args, progress=None) -> Dict[str, Any]:
     """``qattn simulate qattention (--input FILE.npz | --n N --d D) --lam L --eps E --seed S``."""
     from qattn_cirq.instance import load_npz
 
@@ -584,6 +584,7 @@ def run_qattention_simulate(args) -> Dict[str, Any]:
     res = simulate_qattention(
         inst, args.lam, args.eps, seed=args.seed, bits=args.value_bits, phase_bits=args.phase_bits,
         memory_limit=None if getattr(args, "memory_limit", None) is None else int(args.memory_limit),
+        progress=progress,
     )
     res.pop("rows", None)
     return res

@@ -32,7 +32,7 @@ def register(subparsers) -> None:
             "anyway with bound = within_bound = null and a note. Too wide to simulate: exit 2."
         ),
     )
-    p.add_argument("algorithm", choices=["grover-sparse"], help="which algorithm to simulate")
+    p.add_argument("algorithm", choices=["grover-sparse", "qattention"], help="which algorithm to simulate")
     src = p.add_argument_group("instance (either --input or --n/--d/--k for a planted instance)")
     src.add_argument("--input", metavar="FILE.npz", help="arrays Q, K, V (n x d) and optional scale")
     src.add_argument("--n", type=int, help="planted instance: rows (integer >= 2)")
@@ -57,6 +57,9 @@ def register(subparsers) -> None:
         "--memory-limit", type=float, default=None, metavar="BYTES",
         help="state-vector memory limit (default: available memory, or $QATTN_SIM_MEMORY_LIMIT)",
     )
+    from qattn_cirq.qattention import add_qattention_simulate_args  # light: numpy is imported lazily
+
+    add_qattention_simulate_args(p)
     add_format_flag(p, choices=("json", "table"))
     p.set_defaults(func=run)
 
@@ -90,6 +93,11 @@ def _instance(args):
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.algorithm == "qattention":
+        from qattn_cirq.qattention import run_qattention_simulate
+
+        emit(run_qattention_simulate(args, progress=lambda m: progress(f"qattn simulate: {m}")), args.format)
+        return 0
     from qattn_cirq.pipelines import grover_sparse_attention
 
     inst, k = _instance(args)

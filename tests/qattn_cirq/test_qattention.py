@@ -87,8 +87,16 @@ def test_integer_weights_keep_support():
         integer_weights([0.0, 0.0], 3)
 
 
-def test_qsim_end_to_end_n8(inst):
-    r = simulate_qattention(inst, lam=0.1, eps=0.5, seed=1)
+def test_qsim_end_to_end_n8_via_cli(inst, tmp_path, capsys):
+    """``qattn simulate qattention --input FILE.npz ...``: every sample and the D estimate measured on qsim."""
+    import json
+
+    from qattn_cirq.cli import main
+
+    path = inst.save_npz(tmp_path / "inst.npz")
+    rc = main(["simulate", "qattention", "--input", str(path), "--lam", "0.1", "--eps", "0.5", "--seed", "1", "--format", "json"])
+    assert rc == 0
+    r = json.loads(capsys.readouterr().out)
     for key in ("qubits", "landmarks", "fro_error", "bound", "within_bound", "per_row_errors"):
         assert key in r
     assert r["mode"] == "qsim"
@@ -119,6 +127,15 @@ def test_bad_input(inst):
     args = argparse.Namespace(lam=None, eps=0.5, input=None, n=8, d=2, seed=0, value_bits=3, phase_bits=None)
     with pytest.raises(QattnInputError):
         run_qattention_simulate(args)
+
+
+def test_cli_bad_input_exit_2(capsys):
+    from qattn_cirq.cli import main
+
+    for argv in (["--lam", "0", "--eps", "0.5"], ["--lam", "0.1", "--eps", "1.0"], ["--lam", "-2", "--eps", "0.3"]):
+        assert main(["simulate", "qattention", "--n", "8", "--d", "2", *argv]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and ("lam" in err[0] or "eps" in err[0])
 
 
 @pytest.mark.slow
