@@ -123,3 +123,6 @@ _GROVER_SPARSE_ATTENTION_DOC = BloqDocSpec(
     bloq_cls=GroverSparseAttention,
     examples=(_grover_sparse_attention_symb, _grover_sparse_attention_small),
 )
+
+# The sublinear QAttention data structure (arXiv 2602.00874) lives in bloqs/qattention.py; re-exported here.
+from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery  # noqa: E402,F401
