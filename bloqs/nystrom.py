@@ -38,7 +38,7 @@ Symbols: ``n, d, s, b`` (positive integers), ``alpha, eps`` (positive), exactly 
 
 import math
 from functools import cached_property
-from typing import Dict, Optional, Sequence, Tuple, Union
+from typing import Dict, Optional, Tuple, Union
 
 import attrs
 import numpy as np

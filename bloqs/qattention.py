@@ -38,7 +38,7 @@ from typing import Dict, Optional, Tuple, Union
 
 import attrs
 import sympy
-from qualtran import Bloq, BloqDocSpec, QInt, QUInt, Register, Signature, bloq_example
+from qualtran import Bloq, BloqDocSpec, QUInt, Signature, bloq_example
 from qualtran.bloqs.arithmetic import Add
 from qualtran.bloqs.arithmetic.multiplication import Product
 from qualtran.resource_counting import QubitCount, get_cost_value

@@ -20,11 +20,16 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Dict, Sequence
+from typing import TYPE_CHECKING, Any, Dict, Sequence
 
 # numpy, sympy and Qualtran are imported inside the functions: the CLI registers
 # ``add_qattention_estimate_args`` at start-up for every command, which must stay cheap.
 from qattn_cirq.errors import QattnInputError
+
+if TYPE_CHECKING:  # annotations only
+    import sympy
+
+    from estimates.counts import LogicalCounts
 
 PAPER_PREPROCESS = "O~(eps^-1 n^0.5 (s^2.5 + s^1.5 d + alpha^0.5 d))"
 PAPER_ROW_QUERY = "O~(s^2 + s d)"

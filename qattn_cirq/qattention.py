@@ -46,13 +46,18 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 
 # numpy is imported inside the functions: the CLI registers ``add_qattention_simulate_args`` at
 # start-up for every command, and importing numpy there would slow every ``qattn`` call.
 from qattn_cirq.errors import QattnInputError
+
+if TYPE_CHECKING:  # annotations only
+    import numpy as np
+
+    from qattn_cirq.instance import AttentionInstance
 
 __all__ = [
     "DEFAULT_DELTA",

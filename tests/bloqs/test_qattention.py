@@ -3,7 +3,6 @@ cost-model switches, the fitted n-exponent vs the paper's 0.5, and the estimate'
 
 import math
 
-import numpy as np
 import pytest
 import sympy
 from qualtran.bloqs.arithmetic import Add
@@ -16,7 +15,6 @@ from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery, VRowSampl
 from estimates.counts import logical_counts
 from estimates.qattention_estimates import (
     fitted_exponent,
-    qattention_counts,
     t_count_expr,
     qattention_estimate,
     qattention_formula,

@@ -19,7 +19,6 @@ from qattn_cirq.qattention import (
     simulate_qattention,
     theorem_bound,
 )
-from qattn_cirq.reference import exact_attention
 
 
 @pytest.fixture(scope="module")
