@@ -382,7 +382,10 @@ class RepeatedIterate(Bloq):
     r"""``iterate`` applied ``reps`` times (``reps`` may be a symbol).
 
     Qualtran's ``Power`` cannot report a qubit count for a symbolic exponent; this bloq's call graph
-    is ``{iterate: reps}`` and its peak width is the iterate's (applications are sequential)."""
+    is ``{iterate: reps}`` and its peak width is the iterate's (applications are sequential, on the
+    same registers, so the iterate's ancillas are reused). With ``reps = 0`` there are no gates:
+    empty call graph and the width of the registers alone, as the (empty) decomposition gives.
+    Also serves Grover (:class:`bloqs.grover.RepeatedGroverIterate`)."""
 
     iterate: Bloq
     reps: SymbolicInt
@@ -403,10 +406,14 @@ class RepeatedIterate(Bloq):
         return soqs
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        if not is_symbolic(self.reps) and self.reps == 0:
+            return {}
         return {self.iterate: self.reps}
 
     def my_static_costs(self, cost_key):
         if isinstance(cost_key, QubitCount):
+            if not is_symbolic(self.reps) and self.reps == 0:
+                return self.signature.n_qubits()
             return get_cost_value(self.iterate, QubitCount())
         return NotImplemented
 

@@ -17,7 +17,10 @@ Alg. 1 and Lemma 3.3): for each query row :math:`q_i`, Grover search over the n 
   :math:`\sin^2\theta = |S|/n` and start state :math:`|s\rangle`, r iterates give marked-set probability
   :math:`\sin^2((2r+1)\theta)` (Boyer-Brassard-Hoyer-Tapp, quant-ph/9605034, Sec. 2, Lemma 1).
 * :class:`RepeatedGroverIterate`: :math:`G^r` with a call graph that works for symbolic r (Qualtran's
-  ``Power`` cannot give a qubit count for symbolic r).
+  ``Power`` cannot give a qubit count for symbolic r); it is :mod:`bloqs.amplification`'s
+  ``RepeatedIterate``, and :class:`GroverDiffusion` decomposes as that module's ``Diffusion``
+  (this module specialises generic amplitude amplification to the uniform start state and a
+  phase oracle).
 * :class:`GroverSearch`: uniform preparation followed by :math:`G^r` (one Grover run, before the
   measurement).
 * :class:`FindAllMarked`: the search-and-remove strategy for k known marked items: k Grover runs with
@@ -64,7 +67,7 @@ from qualtran import (
     SoquetT,
 )
 from qualtran import QUInt
-from qualtran.bloqs.basic_gates import CNOT, CZ, GlobalPhase, Hadamard, XGate, ZGate
+from qualtran.bloqs.basic_gates import CNOT, CZ, Hadamard, XGate, ZGate
 from qualtran.bloqs.mcmt import And, MultiAnd
 from qualtran.bloqs.state_preparation.prepare_base import PrepareOracle
 from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
@@ -73,6 +76,7 @@ from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
 from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import HasLength, bit_length, is_symbolic, slen, smax
 
+from bloqs.amplification import Diffusion, RepeatedIterate, _and_of, _apply_and, _unapply_and
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -325,30 +329,6 @@ class UniformIndexPrepare(PrepareOracle):
         return f"Uniform({self.n})"
 
 
-def _and_of(cvs) -> Bloq:
-    """Logical AND of len(cvs) >= 2 controls (with control values cvs) into a fresh target."""
-    if isinstance(cvs, HasLength):
-        return MultiAnd(cvs)
-    return And(*cvs) if len(cvs) == 2 else MultiAnd(tuple(cvs))
-
-
-def _apply_and(bb: BloqBuilder, cvs, qs: List[Soquet]):
-    """Compute AND(qs == cvs) with Gidney's And (2 controls) or MultiAnd; return (qs, junk, target)."""
-    if len(cvs) == 2:
-        (c0, c1), t = bb.add(And(*cvs), ctrl=np.array(qs))
-        return [c0, c1], None, t
-    ctrl, junk, t = bb.add(MultiAnd(tuple(cvs)), ctrl=np.array(qs))
-    return list(ctrl), junk, t
-
-
-def _unapply_and(bb: BloqBuilder, cvs, qs, junk, t):
-    if len(cvs) == 2:
-        ctrl = bb.add(And(*cvs).adjoint(), ctrl=np.array(qs), target=t)
-        return list(ctrl)
-    ctrl = bb.add(MultiAnd(tuple(cvs)).adjoint(), ctrl=np.array(qs), junk=junk, target=t)
-    return list(ctrl)
-
-
 @attrs.frozen
 class IndexEquals(Bloq):
     r"""``target`` ^= [x == value] for an L-bit index register (Gidney AND ladder, arXiv:1709.06648).
@@ -413,7 +393,8 @@ class GroverDiffusion(Bloq):
     r"""Grover diffusion :math:`2|s\rangle\langle s| - I`, :math:`|s\rangle` uniform over n indices.
 
     :math:`U (2|0\rangle\langle 0| - I) U^\dagger` with U = :class:`UniformIndexPrepare` (any n, not
-    only powers of two). The reflection about :math:`|0\rangle`: an AND of the first L-1 index
+    only powers of two); its gates are :class:`bloqs.amplification.Diffusion`'s with that U. The
+    reflection about :math:`|0\rangle` (:class:`bloqs.amplification.ReflectAboutZero`): an AND of the first L-1 index
     qubits (control value 0) into an ancilla t, CZ(t, last qubit) conjugated by X on the last
     qubit (phase -1 on :math:`|0\rangle` only), AND uncomputed, and a global phase -1 (free) so
     that the sign is the textbook one: :math:`G = (2|s\rangle\langle s|-I)(I-2\Pi_{marked})`
@@ -439,55 +420,22 @@ class GroverDiffusion(Bloq):
     def prepare(self) -> Bloq:
         return UniformIndexPrepare(self.n)
 
+    @cached_property
+    def generic(self) -> Diffusion:
+        """The same reflection as :class:`bloqs.amplification.Diffusion` with U = Uniform(n)."""
+        return Diffusion(self.prepare)
+
+    # The gates are those of the generic amplitude-amplification diffusion (U^dagger,
+    # ReflectAboutZero, U): one construction serves both modules. This class keeps the Grover
+    # interface (``GroverDiffusion(n)``, symbolic n, refusing to decompose symbolic n) that the
+    # cost breakdown in ``estimates.formulas`` recognises as the "diffusion" component.
     def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
         if is_symbolic(self.n):
             raise DecomposeTypeError(f"cannot decompose symbolic {self}")
-        L = int(self.bitsize)
-        selection = bb.add(self.prepare.adjoint(), selection=selection)
-        qs = list(bb.split(selection))
-        if L == 1:
-            qs[0] = bb.add(XGate(), q=qs[0])
-            qs[0] = bb.add(ZGate(), q=qs[0])
-            qs[0] = bb.add(XGate(), q=qs[0])
-        else:
-            head, last = qs[:-1], qs[-1]
-            if L == 2:
-                head[0] = bb.add(XGate(), q=head[0])
-                t, junk = head[0], None
-            else:
-                head, junk, t = _apply_and(bb, (0,) * (L - 1), head)
-            last = bb.add(XGate(), q=last)
-            t, last = bb.add(CZ(), q1=t, q2=last)
-            last = bb.add(XGate(), q=last)
-            if L == 2:
-                head[0] = bb.add(XGate(), q=t)
-            else:
-                head = _unapply_and(bb, (0,) * (L - 1), head, junk, t)
-            qs = head + [last]
-        bb.add(GlobalPhase(exponent=1))
-        selection = bb.join(np.array(qs), dtype=BQUInt(L, self.n))
-        selection = bb.add(self.prepare, selection=selection)
-        return {"selection": selection}
+        return self.generic.build_composite_bloq(bb, selection=selection)
 
     def build_call_graph(self, ssa):
-        L = self.bitsize
-        counts: Dict[Bloq, SymbolicInt] = {
-            self.prepare: 1,
-            self.prepare.adjoint(): 1,
-            CZ(): 1,
-            GlobalPhase(exponent=1): 1,
-        }
-        if is_symbolic(L):
-            a = MultiAnd(HasLength(L - 1))
-            counts.update({a: 1, a.adjoint(): 1, XGate(): 2})
-        elif L == 1:
-            counts = {self.prepare: 1, self.prepare.adjoint(): 1, XGate(): 2, ZGate(): 1, GlobalPhase(exponent=1): 1}
-        elif L == 2:
-            counts[XGate()] = 4
-        else:
-            a = _and_of((0,) * (L - 1))
-            counts.update({a: 1, a.adjoint(): 1, XGate(): 2})
-        return counts
+        return self.generic.build_call_graph(ssa)
 
     def __str__(self):
         return f"Diffusion({self.n})"
@@ -758,43 +706,21 @@ class GroverIterate(Bloq):
 
 
 @attrs.frozen
-class RepeatedGroverIterate(Bloq):
+class RepeatedGroverIterate(RepeatedIterate):
     r""":math:`G^r` for an iterate G with a ``selection`` register; r may be a sympy expression.
 
-    Concrete r decomposes into r copies of G; the call graph is {G: r} for any r. Unlike
-    ``Power``, the qubit count works for symbolic r (= G's qubit count, G's ancillas are reused).
+    The generic :class:`bloqs.amplification.RepeatedIterate` (``reps`` = r): concrete r decomposes
+    into r copies of G; the call graph is {G: r} for any r (empty for r = 0). Unlike ``Power``, the
+    qubit count works for symbolic r (= G's qubit count, G's ancillas are reused). Kept as a name of
+    its own for the Grover interface (``.r``, ``G^r`` in listings).
     """
 
-    iterate: Bloq
-    r: SymbolicInt
-
-    @cached_property
-    def signature(self) -> Signature:
-        return self.iterate.signature
-
-    def build_composite_bloq(self, bb: BloqBuilder, **soqs: SoquetT) -> Dict[str, SoquetT]:
-        if is_symbolic(self.r):
-            raise DecomposeTypeError(f"cannot decompose {self} with symbolic r")
-        for _ in range(int(self.r)):
-            soqs = bb.add_d(self.iterate, **soqs)
-        return soqs
-
-    def build_call_graph(self, ssa):
-        if not is_symbolic(self.r) and self.r == 0:
-            return {}
-        return {self.iterate: self.r}
-
-    def my_static_costs(self, cost_key):
-        # r copies in sequence on the same register reuse the iterate's ancillas: the width is the
-        # iterate's (saves decomposing r copies for QubitCount).
-        if isinstance(cost_key, QubitCount):
-            if not is_symbolic(self.r) and self.r == 0:
-                return self.signature.n_qubits()
-            return get_cost_value(self.iterate, QubitCount())
-        return NotImplemented
+    @property
+    def r(self) -> SymbolicInt:
+        return self.reps
 
     def __str__(self):
-        return f"{self.iterate}^{self.r}"
+        return f"{self.iterate}^{self.reps}"
 
 
 @attrs.frozen

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 import sympy
 from qualtran import QUInt, Register
+from qualtran.resource_counting import QubitCount, get_cost_value
 from scipy import stats
 
 from bloqs.amplification import (
@@ -100,6 +101,17 @@ def test_controlled_iterate_costs():
     t = assert_costs_consistent(it)
     assert t == 2 * (2 * (4 * 4 - 8) + 4 * 2) + 4 * (4 - 1)  # 2 F + controlled reflection (L=4: 3 And)
     assert assert_costs_consistent(RepeatedIterate(it, 3)) == 3 * t
+
+
+def test_zero_rounds_width_is_the_circuit_width():
+    # r = 0: no iterate is applied, so neither its gates nor its ancillas count (same rule as
+    # bloqs.grover.RepeatedGroverIterate, which is this class)
+    it = AmplificationIterate(UniformIndexAndCoin(4, 2), WeightThresholdFlag(4, 2, (3, 3, 2, 3)))
+    assert RepeatedIterate(it, 0).build_call_graph(None) == {}
+    assert get_cost_value(RepeatedIterate(it, 0), QubitCount()) == RepeatedIterate(it, 0).signature.n_qubits()
+    for r in (0, 1):
+        s = ImportanceSampler(4, 2, (3, 3, 2, 3), r)
+        assert get_cost_value(s, QubitCount()) == bloq_to_cirq(s).width
 
 
 def test_flag_oracle_classical_action_matches_decomposition():
