@@ -460,7 +460,7 @@ def simulate_qattention(
     )
     from bloqs.sampling import ImportanceSampler, leverage_scores, ridge_leverage_scores
     from qattn_cirq.reference import statistical_dimension
-    from qattn_cirq.simulate import bloq_to_cirq, check_memory, simulate_state, register_probabilities
+    from qattn_cirq.simulate import bloq_to_cirq, register_probabilities, simulate_state
 
     inst = _check_instance(inst)
     check_qattention_inputs(inst.n, lam=lam, eps=eps)
@@ -516,8 +516,7 @@ def simulate_qattention(
     rows, v_info = _sample_accepted(v_sampler, K, rng, sim_kw, log)
 
     struct = _assemble(inst, E, S, c_est, rows, p_v)
-    qubits = max(land_info["qubits"], mean_qubits, v_info["qubits"])
-    check_memory(qubits, memory_limit)
+    qubits = max(land_info["qubits"], mean_qubits, v_info["qubits"])  # simulate_state checked each circuit's memory
     extra = {
         "mode": "qsim",
         "qubits": qubits,
