@@ -76,7 +76,16 @@ from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
 from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import HasLength, bit_length, is_symbolic, slen, smax
 
-from bloqs.amplification import Diffusion, RepeatedIterate, _and_of, _apply_and, _unapply_and
+from bloqs.amplification import (
+    Diffusion,
+    RepeatedIterate,
+    _and_of,
+    _apply_and,
+    _unapply_and,
+    amplification_angle,
+    optimal_rounds,
+    success_probability,
+)
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -88,6 +97,8 @@ BBHT_LAMBDA = sympy.Rational(6, 5)
 # --------------------------------------------------------------------------------------------------
 # Plain-Python schedules (used by the simulation pipeline and by the cost model)
 # --------------------------------------------------------------------------------------------------
+# Grover search is amplitude amplification with acceptance a = marked/n: the angle, iteration count
+# and success probability below are bloqs.amplification's closed forms at that a.
 
 
 def _check_n_marked(n: int, marked: int) -> None:
@@ -100,7 +111,7 @@ def _check_n_marked(n: int, marked: int) -> None:
 def grover_angle(n: int, marked: int) -> float:
     r""":math:`\theta` with :math:`\sin^2\theta = \text{marked}/n` (BBHT Sec. 2)."""
     _check_n_marked(n, marked)
-    return math.asin(math.sqrt(marked / n))
+    return amplification_angle(marked / n)
 
 
 def grover_iterations(n: int, marked: int) -> int:
@@ -109,12 +120,14 @@ def grover_iterations(n: int, marked: int) -> int:
     With this count the failure probability is at most marked/n (BBHT Sec. 3). It is 0 when more
     than half the items are marked (then a plain measurement succeeds with probability >= 1/2).
     """
-    return int(math.floor(math.pi / (4 * grover_angle(n, marked))))
+    _check_n_marked(n, marked)
+    return optimal_rounds(marked / n)
 
 
 def grover_success_probability(n: int, marked: int, r: int) -> float:
     r"""Marked-set probability :math:`\sin^2((2r+1)\theta)` after r iterates from the uniform state."""
-    return math.sin((2 * r + 1) * grover_angle(n, marked)) ** 2
+    _check_n_marked(n, marked)
+    return success_probability(marked / n, r)
 
 
 def find_all_schedule(n: int, k: int) -> List[Dict[str, float]]:
