@@ -31,6 +31,7 @@ import numpy as np
 
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, score_block
+from qattn_cirq.reference import _check_tau
 
 __all__ = ["HalfspaceTree", "QueryStats", "classical_twin_attention", "halfspace_large_sets"]
 
@@ -139,12 +140,7 @@ class HalfspaceTree:
             raise QattnInputError(f"query must have length d = {self.d}; got shape {q.shape}")
         if not np.isfinite(q).all():
             raise QattnInputError("query contains NaN or infinite values")
-        try:
-            tau = float(tau)
-        except (TypeError, ValueError):
-            raise QattnInputError(f"tau must be a finite real number; got {tau!r}") from None
-        if not math.isfinite(tau):
-            raise QattnInputError(f"tau must be a finite real number; got {tau!r}")
+        tau = _check_tau(tau)
         return q, tau
 
     def brute_force(self, q, tau: float) -> np.ndarray:

@@ -50,6 +50,7 @@ import numpy as np
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, load_npz
 from qattn_cirq.reference import (
+    _check_tau,
     default_tau,
     fro_over_spec,
     goodness,
@@ -519,12 +520,7 @@ def inspect_set(
     masses = _check_masses(masses)
     lam_fracs = _check_fracs(lam_fracs)
     if tau is not None:
-        try:
-            tau = float(tau)
-        except (TypeError, ValueError):
-            raise QattnInputError(f"tau must be a finite real number; got {tau!r}") from None
-        if not math.isfinite(tau):
-            raise QattnInputError(f"tau must be a finite real number; got {tau!r}")
+        tau = _check_tau(tau)
     it = hs.heads if progress is None else progress(hs.heads)
     rows = [_head_row(h, masses, lam_fracs, tau) for h in it]
     return {
