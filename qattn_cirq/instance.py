@@ -40,6 +40,7 @@ __all__ = [
     "FixedPoint",
     "PlantedInstance",
     "QuantizedInstance",
+    "atomic_savez",
     "load_npz",
     "planted_instance",
     "quantize",
@@ -343,17 +344,32 @@ class AttentionInstance:
         parent = path.parent if str(path.parent) else Path(".")
         if not parent.is_dir():
             raise QattnInputError(f"cannot write {path}: directory {parent} does not exist")
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=parent)
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, Q=self.Q, K=self.K, V=self.V, scale=np.float64(self.scale))
-            os.replace(tmp, path)
-        except OSError as exc:
-            raise QattnInputError(f"cannot write {path}: {exc.strerror or exc}") from None
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+        atomic_savez(path, {"Q": self.Q, "K": self.K, "V": self.V, "scale": np.float64(self.scale)})
         return path
+
+
+def atomic_savez(path, arrays: dict, *, compressed: bool = False) -> None:
+    """Write ``arrays`` to the ``.npz`` file ``path`` atomically: a temp file beside it, then a rename.
+
+    Nothing is left at ``path`` (and an existing file there is kept) if writing fails; an
+    ``OSError`` becomes a one-line :class:`QattnInputError`. The file gets the permissions a plain
+    ``open()`` would give (``mkstemp`` creates 0600). Used by :meth:`AttentionInstance.save_npz`
+    and by :mod:`qattn_cirq.models` (``compressed=True``).
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            (np.savez_compressed if compressed else np.savez)(fh, **arrays)
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise QattnInputError(f"cannot write {path}: {exc.strerror or exc}") from None
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
 def load_npz(path) -> AttentionInstance:

@@ -33,7 +33,6 @@ import json
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -41,7 +40,7 @@ import attrs
 import numpy as np
 
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.instance import AttentionInstance
+from qattn_cirq.instance import AttentionInstance, atomic_savez
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -339,23 +338,6 @@ def _f32(a: np.ndarray) -> np.ndarray:
     return np.asarray(a, dtype=np.float32)
 
 
-def _atomic_savez(path: Path, arrays: dict) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez_compressed(fh, **arrays)
-        # mkstemp creates 0600; give the file the permissions a plain open() would
-        mask = os.umask(0)
-        os.umask(mask)
-        os.chmod(tmp, 0o666 & ~mask)
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise QattnInputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def write_directory(ex: Extraction, out_dir: str | os.PathLike) -> list[Path]:
     """One instance-format ``.npz`` per head (``L{layer}H{head}.npz``) plus ``manifest.json``.
 
@@ -369,10 +351,11 @@ def write_directory(ex: Extraction, out_dir: str | os.PathLike) -> list[Path]:
     written = []
     for h in ex.heads:
         p = out / f"{h.name}.npz"
-        _atomic_savez(
+        atomic_savez(
             p,
             {"Q": _f32(h.instance.Q), "K": _f32(h.instance.K), "V": _f32(h.instance.V),
              "scale": np.float64(h.instance.scale)},
+            compressed=True,
         )
         written.append(p)
     manifest = dict(ex.meta, files=[p.name for p in written], tokens=ex.tokens)
@@ -396,7 +379,7 @@ def write_archive(ex: Extraction, path: str | os.PathLike) -> Path:
         arrays[f"{h.name}_K"] = _f32(h.instance.K)
         arrays[f"{h.name}_V"] = _f32(h.instance.V)
         arrays[f"{h.name}_scale"] = np.float64(h.instance.scale)
-    _atomic_savez(path, arrays)
+    atomic_savez(path, arrays, compressed=True)
     return path
 
 

@@ -129,6 +129,14 @@ def test_save_failure_writes_nothing(tmp_path, monkeypatch):
     assert os.listdir(tmp_path) == []
 
 
+def test_saved_file_has_plain_open_permissions(tmp_path):
+    # the temp file comes from mkstemp (0600); the saved file must not keep that mode
+    path = AttentionInstance(*_rand(3, 2)).save_npz(tmp_path / "mode.npz")
+    mask = os.umask(0)
+    os.umask(mask)
+    assert os.stat(path).st_mode & 0o777 == 0o666 & ~mask
+
+
 def test_failed_save_keeps_previous_file(tmp_path, monkeypatch):
     first = AttentionInstance(*_rand(3, 2, seed=1))
     path = first.save_npz(tmp_path / "keep.npz")
