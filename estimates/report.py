@@ -11,8 +11,10 @@ no number is made up for them.
 Default problem (LLM scale, per attention head): ``d = 128`` (the head dimension of GPT-3 / Llama
 models), ``n = 2^10 ... 2^20``, ``k = 32`` large entries per row (a top-k sparse-attention budget:
 the (tau, k)-goodness of arXiv 2307.08045 needs k = o(n)), ``bits = 8`` fixed-point bits per entry
-(int8 inference), ``s_lambda = 64`` statistical dimension (for the sublinear algorithm of
-arXiv 2602.00874, when it is available).
+(int8 inference); for the sublinear algorithm of arXiv 2602.00874, ``s_lambda = 64`` statistical
+dimension, ``alpha = 2`` row distortion of V (OLMo2's d/srank(V) is 1.7-2.1) and ``eps = 0.1``.
+The sublinear algorithm is charged its preprocessing plus n row queries, since the GPU baseline
+computes all n rows of Att.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     "k": 32,
     "bits": 8,
     "s_lambda": 64,
+    # Sublinear QAttention only: row distortion of V and the target accuracy (arXiv 2602.00874).
+    "alpha": 2.0,
+    "eps": 0.1,
     "loaders": ["qrom", "qroam", "assumed"],
     "algorithms": ["grover-sparse", "sublinear-qattention"],
     "models": {
@@ -73,6 +78,9 @@ def _merge_config(user: Optional[Dict[str, Any]]) -> Dict[str, Any]:
     for key in ("d", "k", "bits", "n_min_exp", "n_max_exp", "crossover_n_max_exp"):
         if not (isinstance(cfg[key], int) and cfg[key] >= 1):
             raise QattnInputError(f"config {key} must be an integer >= 1, got {cfg[key]!r}")
+    for key in ("alpha", "eps", "s_lambda"):
+        if not (isinstance(cfg[key], (int, float)) and not isinstance(cfg[key], bool) and cfg[key] > 0):
+            raise QattnInputError(f"config {key} must be a number > 0, got {cfg[key]!r}")
     if cfg["n_min_exp"] > cfg["n_max_exp"]:
         raise QattnInputError(f"config n_min_exp ({cfg['n_min_exp']}) must be <= n_max_exp ({cfg['n_max_exp']})")
     if cfg["crossover_n_max_exp"] < cfg["n_min_exp"]:
@@ -110,25 +118,54 @@ def load_config(path: Optional[str]) -> Dict[str, Any]:
 # ----------------------------------------------------------------------------------------------
 
 
+#: loaders each algorithm's estimator supports (the sublinear algorithm has no QROAM variant)
+SUPPORTED_LOADERS = {"grover-sparse": ("qrom", "qroam", "assumed"), "sublinear-qattention": ("qrom", "assumed")}
+
+
 def _algorithm_estimator(name: str) -> Optional[Callable[..., Dict[str, Any]]]:
-    """The logical-count estimator of an algorithm, or None when it is not in the code base yet."""
-    try:
-        import estimates.formulas as formulas
-    except ImportError:
-        return None
+    """``est(n, cfg, loader) -> {"logical": {...}}`` for an algorithm, or None when it is not in the
+    code base yet."""
     if name == "grover-sparse":
-        return getattr(formulas, "grover_sparse_estimate", None)
+        try:
+            from estimates.formulas import grover_sparse_estimate
+        except ImportError:
+            return None
+        return lambda n, cfg, loader: grover_sparse_estimate(n, cfg["d"], cfg["k"], cfg["bits"], loader)
     if name == "sublinear-qattention":
-        return getattr(formulas, "sublinear_qattention_estimate", None)
+        try:
+            from estimates.qattention_estimates import qattention_estimate
+        except ImportError:
+            return None
+
+        def est(n, cfg, loader):
+            # The GPU computes all n rows of Att, so the quantum side is charged the same: the
+            # preprocessing plus n row queries (qubits: the wider of the two stages).
+            r = qattention_estimate(n, cfg["d"], cfg["s_lambda"], cfg["alpha"], cfg["eps"], cfg["bits"], loader)
+            pre, row = r["logical"]["preprocess"], r["logical"]["row_query"]
+            total = {key: pre[key] + n * row[key] for key in ("t_count", "toffoli", "rotations", "measurements")}
+            total["qubits"] = max(pre["qubits"], row["qubits"])
+            return {"logical": total}
+
+        return est
     return None
 
 
-def _logical(name: str, est: Callable, n: int, cfg: Dict[str, Any], loader: str) -> Dict[str, int]:
+def _smallest_n(name: str, cfg: Dict[str, Any]) -> int:
+    """The smallest n where the algorithm's parameters make sense: k <= n (Grover sparse),
+    s_lambda <= 2n (the kernel of [Q; K] is 2n x 2n)."""
     if name == "grover-sparse":
-        r = est(n, cfg["d"], cfg["k"], cfg["bits"], loader)
-    else:
-        r = est(n, cfg["d"], cfg["s_lambda"], cfg["bits"], loader)
-    lg = r["logical"]
+        return max(2, cfg["k"])
+    if name == "sublinear-qattention":
+        return max(2, math.ceil(cfg["s_lambda"] / 2))
+    return 2
+
+
+def _loaders_for(name: str, cfg: Dict[str, Any]) -> List[str]:
+    return [ld for ld in cfg["loaders"] if ld in SUPPORTED_LOADERS.get(name, ())]
+
+
+def _logical(name: str, est: Callable, n: int, cfg: Dict[str, Any], loader: str) -> Dict[str, int]:
+    lg = est(n, cfg, loader)["logical"]
     t = int(lg["t_count"]) - 4 * int(lg["toffoli"]) - 11 * int(lg["rotations"])
     return {
         "t_count": int(lg["t_count"]),
@@ -187,12 +224,12 @@ def _real_model_section(cfg, available, gpu, progress) -> Dict[str, Any]:
     progress(f"report: real model, measuring {path}")
     measured = inspect_set(path, masses=tuple(sorted({rm["mass"], 0.99})), lam_fracs=(rm["lam_frac"],))
     params = measured_parameters(measured, rm["statistic"], mass=rm["mass"], lam_frac=rm["lam_frac"])
-    rcfg = {**cfg, "d": params["d"], "k": params["k"], "s_lambda": params["s_lambda_int"]}
+    rcfg = {**cfg, "d": params["d"], "k": params["k"], "s_lambda": params["s_lambda_int"], "alpha": params["alpha"]}
     n = params["n"]
     gpu_time = attention_gpu_time(n, params["d"], gpu)["time_s"]
     rows = []
     for name, est in available.items():
-        for loader in cfg["loaders"]:
+        for loader in _loaders_for(name, cfg):
             lg = _logical(name, est, n, rcfg, loader)
             row = {"algorithm": name, "loader": loader, "n": n, "d": params["d"], "k": params["k"],
                    "s_lambda": params["s_lambda_int"], **lg, "gpu_time_s": gpu_time}
@@ -255,11 +292,16 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
             logical_cache[key] = _logical(name, available[name], n, cfg, loader)
         return logical_cache[key]
 
+    sweep = {}
     for name in available:
-        for loader in cfg["loaders"]:
+        sweep[name] = [n for n in ns if n >= _smallest_n(name, cfg)]
+        if len(sweep[name]) < len(ns):
+            report["algorithms"][name] += f" (n < {_smallest_n(name, cfg)} left out: parameters need n that large)"
+    for name in available:
+        for loader in (_loaders_for(name, cfg) if sweep[name] else []):
             progress(f"report: logical counts, {name} / {loader}")
             rows = []
-            for n in ns:
+            for n in sweep[name]:
                 lg = logical_at(name, loader, n)
                 rows.append({"algorithm": name, "loader": loader, "n": n, **lg})
             report["logical"].extend(rows)
@@ -273,7 +315,7 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
                 })
             for model, mcfg in cfg["models"].items():
                 progress(f"report: physical costs, {name} / {loader} / {model}")
-                for n in ns:
+                for n in sweep[name]:
                     ph = physical_at(name, loader, model, n)
                     report["physical"].append({"algorithm": name, "loader": loader, "model": model, "n": n, **ph})
                 progress(f"report: crossover search, {name} / {loader} / {model}")
@@ -286,7 +328,7 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
                     return attention_gpu_time(n, cfg["d"], gpu)["time_s"]
 
                 n_max = 2 ** cfg["crossover_n_max_exp"]
-                res = find_crossover(q_time, c_time, n_min=ns[0], n_max=n_max)
+                res = find_crossover(q_time, c_time, n_min=sweep[name][0], n_max=n_max)
                 feasible = [s["n"] for s in res["scanned"] if math.isfinite(s["quantum_time_s"])]
                 infeasible = [s["n"] for s in res["scanned"] if not math.isfinite(s["quantum_time_s"])]
                 res["largest_feasible_n"] = max(feasible) if feasible else None
@@ -303,14 +345,20 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
 
     spread_loader = cfg["spread_loader"] if cfg["spread_loader"] in cfg["loaders"] else cfg["loaders"][0]
     for name in available:
+        loaders = _loaders_for(name, cfg)
+        if not loaders:
+            continue
+        loader = spread_loader if spread_loader in loaders else loaders[0]
         for e in cfg["spread_n_exps"]:
             n = 2**e
+            if n < _smallest_n(name, cfg):
+                continue
             progress(f"report: model spread at n = 2^{e}")
-            lg = logical_at(name, spread_loader, n)
+            lg = logical_at(name, loader, n)
             inp = PhysicalInput(qubits=lg["qubits"], t=lg["t"], toffoli=lg["toffoli"], rotations=lg["rotations"],
                                 measurements=lg["measurements"])
             ms_cfg = cfg["models"].get("ms", DEFAULT_CONFIG["models"]["ms"])
-            row: Dict[str, Any] = {"algorithm": name, "loader": spread_loader, "n": n}
+            row: Dict[str, Any] = {"algorithm": name, "loader": loader, "n": n}
             try:
                 ours = ms_physical_estimate(inp, ms_cfg["error_budget"], ms_cfg["preset"])
                 row.update(ms_physical_qubits=ours["physical_qubits"], ms_runtime_s=ours["runtime_s"])
