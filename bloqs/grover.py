@@ -691,6 +691,11 @@ class GroverIterate(Bloq):
     ``oracle`` is any phase oracle with a ``selection`` register (e.g. :class:`ThresholdOracle`);
     the diffusion is :func:`diffusion` (n need not be a power of two). Cost: oracle + diffusion
     (diffusion = Uniform + Uniform^dagger + a (ceil(log2 n))-controlled Z).
+
+    Not :class:`bloqs.amplification.AmplificationIterate`: that one takes an XOR *flag* oracle F
+    and phase-flips with F Z F (two full F calls, each computing and uncomputing), while
+    :class:`ThresholdOracle` is a *phase* oracle that puts the Z between its own compute and
+    uncompute, i.e. one loader/inner-product/compare pair per iterate instead of two.
     """
 
     oracle: Bloq
