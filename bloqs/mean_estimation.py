@@ -67,7 +67,7 @@ from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic
 
 from bloqs.amplification import AmplificationIterate, RepeatedIterate
-from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag
+from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag, check_table_shape, int_table, int_vector
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -229,7 +229,7 @@ class UnivariateMeanEstimation(Bloq):
     n: SymbolicInt
     bits: SymbolicInt
     phase_bits: SymbolicInt
-    values: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=lambda w: None if w is None else tuple(int(x) for x in w))
+    values: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=int_vector)
     value_oracle: Optional[Bloq] = None
 
     @cached_property
@@ -294,14 +294,12 @@ class MultivariateMeanEstimation(Bloq):
     phase_bits: SymbolicInt
     repetitions: SymbolicInt = 1
     data: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(
-        default=None, converter=lambda w: None if w is None else tuple(tuple(int(x) for x in row) for row in w)
+        default=None, converter=int_table
     )
 
     def __attrs_post_init__(self):
         if self.data is not None:
-            arr = np.asarray(self.data)
-            if arr.shape != (int(self.n), int(self.d)):
-                raise QattnInputError(f"data must be n x d = {self.n} x {self.d}, got {arr.shape}")
+            check_table_shape("data", self.data, self.n, self.d)
 
     def coordinate(self, j: int) -> UnivariateMeanEstimation:
         col = None if self.data is None else tuple(np.asarray(self.data)[:, j])

@@ -104,6 +104,24 @@ def index_bits(n: SymbolicInt) -> SymbolicInt:
     return max(1, int(n - 1).bit_length())
 
 
+def int_vector(w) -> Optional[Tuple[int, ...]]:
+    """attrs converter: None, or a tuple of Python ints (hashable, so bloqs stay frozen values)."""
+    return None if w is None else tuple(int(x) for x in w)
+
+
+def int_table(w) -> Optional[Tuple[Tuple[int, ...], ...]]:
+    """attrs converter: None, or an n x d table as a tuple of tuples of Python ints."""
+    return None if w is None else tuple(tuple(int(x) for x in row) for row in w)
+
+
+def check_table_shape(name: str, table, n, d) -> np.ndarray:
+    """``table`` as an array, after checking it is n x d (``QattnInputError`` naming ``name``)."""
+    arr = np.asarray(table)
+    if arr.shape != (int(n), int(d)):
+        raise QattnInputError(f"{name} must be n x d = {n} x {d}, got {arr.shape}")
+    return arr
+
+
 def _check_n_bits(n, bits):
     if not is_symbolic(n) and int(n) < 2:
         raise QattnInputError(f"n={n} must be >= 2")
@@ -168,7 +186,7 @@ class WeightThresholdFlag(Bloq):
 
     n: SymbolicInt
     weight_bits: SymbolicInt
-    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=lambda w: None if w is None else tuple(int(x) for x in w))
+    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=int_vector)
     weight_oracle: Optional[Bloq] = None
 
     def __attrs_post_init__(self):
@@ -256,7 +274,7 @@ class ImportanceSampler(Bloq):
 
     n: SymbolicInt
     weight_bits: SymbolicInt
-    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=lambda w: None if w is None else tuple(int(x) for x in w))
+    weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=int_vector)
     rounds: Optional[SymbolicInt] = None
     weight_oracle: Optional[Bloq] = None
 
@@ -437,15 +455,11 @@ class RowNormSquaredOracle(Bloq):
     n: SymbolicInt
     d: SymbolicInt
     bits: SymbolicInt
-    rows: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(
-        default=None, converter=lambda w: None if w is None else tuple(tuple(int(x) for x in r) for r in w)
-    )
+    rows: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(default=None, converter=int_table)
 
     def __attrs_post_init__(self):
         if self.rows is not None:
-            arr = np.asarray(self.rows)
-            if arr.shape != (int(self.n), int(self.d)):
-                raise QattnInputError(f"rows must be n x d = {self.n} x {self.d}, got {arr.shape}")
+            arr = check_table_shape("rows", self.rows, self.n, self.d)
             if arr.min() < 0 or arr.max() > 2 ** int(self.bits) - 1:
                 raise QattnInputError(f"row magnitudes must be integers in [0, {2 ** int(self.bits) - 1}]")
 
