@@ -42,6 +42,24 @@ def tidy(x: Any, simplify: bool = False) -> Any:
     return x
 
 
+def to_number(x: Any, rel_tol: float = 1e-9) -> Any:
+    """A count with no free symbols left, as a Python ``int`` (or ``float`` when it is not integral).
+
+    Exact: sympy integers pass straight through, and anything else is evaluated to 60 digits and
+    rounded there, never through a float (counts past 2^53, e.g. T-counts at n ~ 2^30, would lose
+    their last digits and break t_count == T + 4 Toffoli + 11 rotations).
+    """
+    if not isinstance(x, sympy.Basic):
+        return x
+    if x.is_Integer:
+        return int(x)
+    v = sympy.N(x, 60)
+    if not v.is_number:
+        raise ValueError(f"unresolved symbols {sorted(map(str, x.free_symbols))} in {x}")
+    r = int(v.round())
+    return r if abs(v - r) <= rel_tol * max(1, abs(r)) else float(v)
+
+
 @attrs.frozen
 class LogicalCounts:
     """Logical resource counts of one bloq (symbolic or concrete)."""

@@ -19,7 +19,7 @@ import sympy
 from qualtran import Adjoint, Bloq
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_bloq_callee_counts, get_cost_value
 
-from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts, tidy
+from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts, tidy, to_number
 from qattn_cirq.errors import QattnInputError
 
 #: The four symbols every formula is written in.
@@ -273,12 +273,10 @@ def _num(expr, values: Dict[sympy.Symbol, int], sums: Optional[Dict] = None):
     if sums is None:
         sums = _eval_sums([expr], values)
     v = expr.xreplace(sums).subs(values).doit()
-    if v.is_Integer:
-        return int(v)
-    if v.is_number:
-        f = float(v)
-        return int(round(f)) if abs(f - round(f)) < 1e-9 else f
-    raise ValueError(f"cannot evaluate {expr} at {values}")
+    try:
+        return to_number(v)
+    except ValueError:
+        raise ValueError(f"cannot evaluate {expr} at {values}") from None
 
 
 def _validate(n_: int, d_: int, k_: int, bits_: int, loader: str):

@@ -88,15 +88,9 @@ def _check_choice(name, v, choices):
 
 
 def _num(x):
-    import sympy
+    from estimates.counts import to_number
 
-    if isinstance(x, sympy.Basic):
-        v = sympy.N(x, 30)
-        if not v.is_number:
-            raise ValueError(f"unresolved symbols in {x}")
-        f = float(v)
-        return int(round(f)) if abs(f - round(f)) < 1e-6 * max(1.0, abs(f)) else f
-    return x
+    return to_number(x, rel_tol=1e-6)
 
 
 def _values(n, d, s_lambda, alpha, eps, bits) -> Dict[sympy.Symbol, Any]:

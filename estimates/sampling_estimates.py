@@ -21,7 +21,7 @@ from typing import Any, Dict, Optional
 
 import sympy
 
-from estimates.counts import LogicalCounts, logical_counts
+from estimates.counts import LogicalCounts, logical_counts, to_number
 from qattn_cirq.errors import QattnInputError
 
 _N, _D, _B, _S, _M, _K = (sympy.Symbol(x, positive=True, integer=True) for x in ("n", "d", "b", "s", "m", "K"))
@@ -35,13 +35,9 @@ CONVENTIONS = (
 
 
 def _num(x):
-    if isinstance(x, sympy.Basic):
-        x = sympy.nsimplify(x) if x.free_symbols else x
-        v = sympy.N(x)
-        if v.is_Integer or (v.is_Number and float(v).is_integer()):
-            return int(round(float(v)))
-        return float(v)
-    return x
+    if isinstance(x, sympy.Basic) and x.free_symbols:
+        x = sympy.nsimplify(x)
+    return to_number(x, rel_tol=0.0)
 
 
 def _logical(c: LogicalCounts, values: Dict[Any, Any]) -> Dict[str, Any]:

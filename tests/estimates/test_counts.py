@@ -12,3 +12,21 @@ def test_qrom_counts_symbolic_and_concrete_agree():
         conc = logical_counts(QROM.build_from_bitsize((nv,), (8,)))
         assert sym.subs({n: nv}).t_count == conc.t_count == 4 * nv - 8
         assert sym.subs({n: nv}).qubits == conc.qubits
+
+
+def test_to_number_is_exact_past_float_precision():
+    from estimates.counts import to_number
+
+    big = sympy.Integer(2) ** 70 + 3
+    assert to_number(big) == 2**70 + 3
+    # A ceiling of an irrational: evaluated at 60 digits, not through a float.
+    n = sympy.Symbol("n", positive=True)
+    expr = 4 * sympy.ceiling(sympy.sqrt(n) * 10**15) + 1
+    v = to_number(expr.subs(n, 2))
+    assert v == 4 * 1414213562373096 + 1 and isinstance(v, int)
+    assert to_number(sympy.Rational(1, 3)) == float(sympy.Rational(1, 3))
+    assert to_number(7) == 7
+    import pytest
+
+    with pytest.raises(ValueError, match="unresolved symbols"):
+        to_number(n + 1)
