@@ -52,6 +52,10 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     # all n rows: preprocessing + n row queries
     assert q["t_count"] == est["preprocess"]["t_count"] + 32 * est["row_query"]["t_count"]
     assert q["qubits"] == max(est["preprocess"]["qubits"], est["row_query"]["qubits"])
+    assert q["preprocess_t_count"] == est["preprocess"]["t_count"]
+    fitted = {(f["algorithm"], f["metric"]): f for f in rep["fits"]}
+    assert fitted[("sublinear-qattention", "preprocess_t_count")]["paper_exponent"] == 0.5
+    assert fitted[("sublinear-qattention", "t_count")]["paper_exponent"] == 1.0
     assert all(r["feasible"] for r in rep["physical"])
     assert [r["n"] for r in rep["classical"]] == [16, 32]
     c = rep["crossover"][0]
