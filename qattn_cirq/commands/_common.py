@@ -25,7 +25,25 @@ def progress(message: str) -> None:
 
 
 def progress_bar(iterable, desc: str, total: int | None = None, disable: bool | None = None):
-    """A tqdm progress bar on stderr; silent when stderr is not a terminal unless forced."""
-    from tqdm import tqdm
+    """Progress on stderr: a tqdm bar on a terminal, else one plain line per item (logs, CI).
 
-    return tqdm(iterable, desc=desc, total=total, file=sys.stderr, disable=disable, leave=False)
+    ``disable=True`` silences it.
+    """
+    if disable:
+        return iterable
+    if sys.stderr.isatty():
+        from tqdm import tqdm
+
+        return tqdm(iterable, desc=desc, total=total, file=sys.stderr, leave=False)
+    return _progress_lines(iterable, desc, total)
+
+
+def _progress_lines(iterable, desc: str, total: int | None):
+    if total is None:
+        try:
+            total = len(iterable)
+        except TypeError:
+            total = None
+    for i, item in enumerate(iterable, 1):
+        yield item
+        progress(f"{desc}: {i}/{total}" if total is not None else f"{desc}: {i}")

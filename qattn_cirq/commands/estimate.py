@@ -182,7 +182,8 @@ def _qattention_args(p) -> None:
 def _qattention_estimate(args: argparse.Namespace) -> Dict[str, Any]:
     from estimates.qattention_estimates import run_qattention_estimate
 
-    return run_qattention_estimate(args)
+    measured = _measured(args, ("n", "d", "s_lambda", "alpha"))
+    return _with_measured(run_qattention_estimate(args), measured)
 
 
 #: name -> Estimator. Register further algorithms here.
@@ -213,19 +214,40 @@ ESTIMATORS: Dict[str, Estimator] = {
 
 class _SharedFlags:
     """Parser proxy for estimators: a flag another estimator already added (e.g. ``--n``) is
-    shared rather than re-added, so estimators can declare the flags they use independently."""
+    shared rather than re-added, so estimators can declare the flags they use independently.
+    ``declared`` collects the destinations of every flag the estimator asked for."""
 
-    def __init__(self, parser: argparse.ArgumentParser, target=None):
+    def __init__(self, parser: argparse.ArgumentParser, target=None, declared=None):
         self._parser = parser
         self._target = target if target is not None else parser
+        self.declared = declared if declared is not None else set()
 
     def add_argument_group(self, *args, **kwargs) -> "_SharedFlags":
-        return _SharedFlags(self._parser, self._parser.add_argument_group(*args, **kwargs))
+        return _SharedFlags(self._parser, self._parser.add_argument_group(*args, **kwargs), self.declared)
 
     def add_argument(self, *names, **kwargs):
+        self.declared.add(kwargs.get("dest") or names[0].lstrip("-").replace("-", "_"))
         if any(name in self._parser._option_string_actions for name in names):
             return None
         return self._target.add_argument(*names, **kwargs)
+
+
+#: algorithm -> the flag destinations its estimator declared (filled by ``register``)
+_FLAGS: Dict[str, set] = {}
+#: parser defaults of all estimator flags, to tell a flag the user set from one left alone
+_DEFAULTS: Dict[str, Any] = {}
+
+
+def _reject_foreign_flags(args: argparse.Namespace) -> None:
+    """A flag of another algorithm (e.g. ``--alpha`` with grover-sparse) is an error, not ignored."""
+    from qattn_cirq.errors import QattnInputError
+
+    own = _FLAGS.get(args.algorithm, set())
+    for dest in sorted(set().union(*_FLAGS.values()) - own):
+        if getattr(args, dest, None) != _DEFAULTS.get(dest):
+            flag = "--" + dest.replace("_", "-")
+            users = sorted(a for a, flags in _FLAGS.items() if dest in flags)
+            raise QattnInputError(f"{flag} does not apply to {args.algorithm} (it is a flag of {', '.join(users)})")
 
 
 def register(subparsers) -> None:
@@ -245,13 +267,18 @@ def register(subparsers) -> None:
         ),
     )
     p.add_argument("algorithm", choices=sorted(ESTIMATORS), help="which algorithm to estimate")
-    for est in ESTIMATORS.values():
-        est.add_arguments(_SharedFlags(p))
+    for name, est in ESTIMATORS.items():
+        flags = _SharedFlags(p)
+        est.add_arguments(flags)
+        _FLAGS[name] = flags.declared
+    for dest in set().union(*_FLAGS.values()):
+        _DEFAULTS[dest] = p.get_default(dest)
     _from_data_args(p)
     add_format_flag(p, choices=("json", "table", "csv"))
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    _reject_foreign_flags(args)
     emit(ESTIMATORS[args.algorithm].estimate(args), args.format)
     return 0

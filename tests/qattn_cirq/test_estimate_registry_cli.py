@@ -81,3 +81,39 @@ def test_from_data_row_norm_sampling_takes_alpha(capsys, head_dir):
     assert rc == 0
     res = json.loads(out)
     assert res["params"]["alpha"] == pytest.approx(m["alpha"])
+
+
+def test_from_data_qattention_takes_s_lambda_and_alpha(capsys, head_dir):
+    m = measured_parameters(head_dir)
+    rc, out, _ = _run(capsys, "qattention", "--from-data", str(head_dir), "--eps", "0.1", "--bits", "4")
+    assert rc == 0
+    res = json.loads(out)
+    assert res["params"]["n"] == 16 and res["params"]["d"] == 4
+    assert res["params"]["s_lambda"] == m["s_lambda_int"]
+    assert res["params"]["alpha"] == pytest.approx(m["alpha"])
+    assert set(res["measured"]["values"]) == {"n", "d", "s_lambda", "alpha"}
+
+
+@pytest.mark.parametrize(
+    "argv, flag, owners",
+    [
+        (("grover-sparse", "--n", "8", "--d", "2", "--k", "1", "--bits", "4", "--alpha", "2"), "--alpha",
+         "leverage-sampling, qattention"),
+        (("mean-estimation", "--n", "8", "--d", "2", "--bits", "4", "--eps", "0.1", "--k", "2"), "--k", "grover-sparse"),
+        (("leverage-sampling", "--n", "8", "--d", "2", "--bits", "4", "--loader", "assumed"), "--loader",
+         "grover-sparse, qattention"),
+    ],
+)
+def test_flags_of_other_algorithms_are_rejected(capsys, argv, flag, owners):
+    rc, out, err = _run(capsys, *argv)
+    assert rc == 2 and out == ""
+    assert f"{flag} does not apply to {argv[0]} (it is a flag of {owners})" in err
+
+
+def test_progress_lines_when_stderr_is_not_a_terminal(capsys):
+    from qattn_cirq.commands._common import progress_bar
+
+    assert list(progress_bar(range(3), desc="rows")) == [0, 1, 2]
+    assert capsys.readouterr().err.splitlines() == ["rows: 1/3", "rows: 2/3", "rows: 3/3"]
+    assert list(progress_bar([5], desc="rows", disable=True)) == [5]
+    assert capsys.readouterr().err == ""
