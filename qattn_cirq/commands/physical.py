@@ -8,6 +8,7 @@ Models: ``ms`` (reproduces Microsoft's resource estimator, presets ``qubit_gate_
 from __future__ import annotations
 
 import argparse
+import math
 
 from qattn_cirq.commands._common import add_format_flag, emit
 from qattn_cirq.errors import QattnInputError
@@ -16,13 +17,28 @@ ORDER = 40
 
 
 def _count(text: str) -> int:
+    """A non-negative integer count from ``text``: exact ``int`` syntax first, then float syntax.
+
+    ``int(text)`` keeps counts past 2^53 exact (``12345678901234567891`` stays that number); float
+    syntax such as ``1e9`` is accepted only when the value is a finite non-negative whole number.
+    ``inf`` / ``nan`` / ``1.5`` / ``-3`` give argparse's one-line error (exit 2) naming the flag,
+    not a traceback (``int(float('inf'))`` raises ``OverflowError``).
+    """
     try:
-        v = float(text)
+        v = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-    if v < 0 or v != int(v):
+        v = None
+    if v is None:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+        if not math.isfinite(x) or x != math.floor(x):
+            raise argparse.ArgumentTypeError(f"expected a finite non-negative integer, got {text!r}")
+        v = int(x)
+    if v < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
-    return int(v)
+    return v
 
 
 def register(subparsers) -> None:

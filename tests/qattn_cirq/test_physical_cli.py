@@ -1,0 +1,34 @@
+"""``qattn physical`` argument parsing: counts are exact integers; bad counts give one line, exit 2."""
+
+import json
+
+import pytest
+
+from qattn_cirq.cli import main
+from qattn_cirq.commands.physical import _count
+
+
+@pytest.mark.parametrize("text", ["inf", "-inf", "nan", "1e400", "1.5", "-3", "-1e3", "abc", ""])
+def test_bad_count_is_one_line_exit_2(text, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["physical", "--qubits", "10", "--t-count", text])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--t-count" in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize(
+    "text, value",
+    [("1e9", 10**9), ("12345678901234567891", 12345678901234567891), ("1_000", 1000), ("0", 0), ("2.0", 2)],
+)
+def test_count_parses_exactly(text, value):
+    got = _count(text)
+    assert type(got) is int and got == value
+
+
+def test_exact_large_count_reaches_the_model(capsys):
+    # 2^53 + 1 is not a float: the model must see the exact integer (T states = T-count here).
+    t = 2**53 + 1
+    assert main(["physical", "--qubits", "10", "--t-count", str(t), "--error-budget", "0.5"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["num_t_states"] == t and out["logical_depth"] == t
