@@ -110,6 +110,33 @@ def _check_real(name: str, value, *, positive: bool = False, nonneg: bool = Fals
     return x
 
 
+def _check_scores_finite(Q: np.ndarray, K: np.ndarray, scale: float) -> None:
+    """Refuse ``Q, K, scale`` whose scores ``scale * Q K^T`` may overflow float64.
+
+    :func:`score_block` accumulates ``sum_k q_ik k_jk`` left to right and multiplies by ``scale``
+    last; every partial sum and the scaled result are bounded by
+    ``B = max(1, scale) * sum_k max_i |Q_ik| max_j |K_jk|`` (<= ``max(1, scale) * max|Q| * max|K| * d``).
+    If ``B`` is finite no score can be inf/nan (large finite scores are fine: exact attention
+    subtracts the row maximum before ``exp``). ``B`` is computed in logs, so the check itself cannot
+    overflow; without it finite entries such as 1e200 give inf scores and end in an unrelated
+    ``LinAlgError`` downstream.
+    """
+    cq = np.max(np.abs(Q), axis=0)
+    ck = np.max(np.abs(K), axis=0)
+    nz = (cq > 0) & (ck > 0)
+    if not np.any(nz):
+        return
+    logs = np.log(cq[nz]) + np.log(ck[nz])
+    top = float(np.max(logs))
+    log_bound = top + math.log(float(np.sum(np.exp(logs - top)))) + max(0.0, math.log(scale))
+    # a small margin for rounding in the accumulation (each step is within 1 ulp)
+    if log_bound >= math.log(np.finfo(np.float64).max) - 1e-6:
+        raise QattnInputError(
+            "scores overflow float64: max(1, scale) * sum_k max|Q[:, k]| * max|K[:, k]| = "
+            f"10^{log_bound / math.log(10):.1f} > {np.finfo(np.float64).max:.3g}; rescale Q, K or scale"
+        )
+
+
 def score_block(Q_rows: np.ndarray, K_rows: np.ndarray, scale: float) -> np.ndarray:
     """``scale * Q_rows K_rows^T`` with a fixed, data-independent order of floating-point operations.
 
@@ -286,7 +313,8 @@ class AttentionInstance:
 
     Scores are ``scale * Q K^T``; ``A = exp(scores)``. Validation (raising
     :class:`QattnInputError`): each matrix 2-D with the same shape ``(n, d)``, ``n >= 2``,
-    ``d >= 1``, all entries finite, ``scale`` finite and > 0. Arrays are stored as read-only float64
+    ``d >= 1``, all entries finite, ``scale`` finite and > 0, scores that cannot overflow float64
+    (:func:`_check_scores_finite`). Arrays are stored as read-only float64
     copies, so an instance never changes after construction.
     """
 
@@ -307,6 +335,7 @@ class AttentionInstance:
             raise QattnInputError(f"n (number of rows of Q, K, V) must be >= 2; got {n}")
         if d < 1:
             raise QattnInputError(f"d (number of columns of Q, K, V) must be >= 1; got {d}")
+        _check_scores_finite(self.Q, self.K, self.scale)
 
     @property
     def n(self) -> int:

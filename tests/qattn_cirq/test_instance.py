@@ -358,3 +358,35 @@ def test_quantize_extreme_magnitudes():
     assert fp.ints[0, 0] in (2, 3) and fp.max_abs_error <= fp.scale / 2
     tiny = quantize(np.array([[5e-324, -1e-320]]), 8)
     assert tiny.max_abs_error <= tiny.scale / 2
+
+
+@pytest.mark.parametrize("value, scale", [(1e200, 1.0), (1e200, 1e-300), (1e154, 1.0), (-1e160, 2.0)])
+def test_scores_that_overflow_float64_are_refused(value, scale):
+    # finite entries whose products overflow: score_block sums q*k before scaling, so a small
+    # scale does not rescue the accumulation
+    Q = np.full((3, 128), value)
+    with pytest.raises(QattnInputError, match="scores overflow float64"):
+        AttentionInstance(Q=Q, K=Q, V=np.ones((3, 128)), scale=scale)
+
+
+def test_large_finite_scores_are_accepted():
+    # 128 * (1e150)^2 = 1.28e302 < 1.8e308: finite, so allowed; exact attention is row-max stable
+    Q = np.full((3, 128), 1e150)
+    Q[1] = -1e150
+    inst = AttentionInstance(Q=Q, K=Q, V=np.ones((3, 128)))
+    assert np.isfinite(inst.scores()).all()
+    # the bound is per column: huge entries in different columns of Q and K never multiply
+    Q2 = np.zeros((2, 2)); Q2[:, 0] = 1e300
+    K2 = np.zeros((2, 2)); K2[:, 1] = 1e300
+    assert np.isfinite(AttentionInstance(Q=Q2, K=K2, V=np.ones((2, 2))).scores()).all()
+
+
+def test_inspect_of_overflowing_npz_is_one_line_exit_2(tmp_path, capsys):
+    from qattn_cirq.cli import main
+
+    path = tmp_path / "big.npz"
+    big = np.full((8, 4), 1e200)
+    np.savez(path, Q=big, K=big, V=np.ones((8, 4)))
+    assert main(["inspect", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "scores overflow float64" in err[0]
