@@ -91,8 +91,9 @@ def leverage_sampling_estimate(
     r"""Logical cost of ``samples`` amplitude-amplified sampling attempts.
 
     kind='row-norm': rows of V by :math:`\|v_i\|^2` (QROM-loaded b-bit weights), rounds
-    :math:`\lceil\tfrac{\pi}{4}\sqrt{\alpha n/d}\rceil` (acceptance >= d/(alpha n), alpha = row
-    distortion, 1 <= alpha <= d/srank(V)). kind='ridge': QSample of Nystrom landmarks by ridge
+    :math:`\lceil\tfrac{\pi}{4}\sqrt{\alpha n/r}\rceil` with :math:`r = \min(n, d) \ge
+    \mathrm{rank}(V)` (acceptance >= min(1, r/(alpha n)), alpha = row distortion,
+    1 <= alpha <= r/srank(V)); the symbolic formula's ``d`` is evaluated at ``r``. kind='ridge': QSample of Nystrom landmarks by ridge
     leverage scores computed coherently (cost model oracle: s kernel evaluations of d-dim inner
     products + s x s quadratic form per query), rounds :math:`\lceil\tfrac{\pi}{4}\sqrt{n/s}\rceil`.
     With the optimal round count each attempt succeeds with probability >= 1 - acceptance
@@ -104,12 +105,18 @@ def leverage_sampling_estimate(
     _check_int("samples", samples, 1)
     if kind not in ("row-norm", "ridge"):
         raise QattnInputError(f"kind must be 'row-norm' or 'ridge', got {kind!r}")
+    rank = min(n, d)  # rank(V) <= min(n, d): the acceptance bound below needs the rank, not d
     if kind == "row-norm":
-        if not (isinstance(alpha, (int, float)) and 1 <= alpha <= d):
-            raise QattnInputError(f"alpha={alpha!r} must be a number in [1, d={d}] (row distortion <= d/srank)")
-        values = {_N: n, _D: d, _ALPHA: alpha, _B: bits}
-        rounds = math.ceil(math.pi / 4 * math.sqrt(alpha * n / d))
-        acceptance_lower = d / (alpha * n)
+        if not (isinstance(alpha, (int, float)) and 1 <= alpha <= rank):
+            raise QattnInputError(
+                f"alpha={alpha!r} must be a number in [1, min(n, d)={rank}] (row distortion <= rank(V)/srank)"
+            )
+        # leverage_sampler_symbolic's ``d`` is rank(V) (its docstring: pass the rank for a
+        # rank-deficient V); with n < d the n x d matrix V has rank <= n, and d/(alpha n) > 1 would
+        # be no bound at all. So the formula is evaluated at d -> min(n, d), rounds and bound alike.
+        values = {_N: n, _D: rank, _ALPHA: alpha, _B: bits}
+        rounds = math.ceil(math.pi / 4 * math.sqrt(alpha * n / rank))
+        acceptance_lower = min(1.0, rank / (alpha * n))
     else:
         if s_lambda is None:
             raise QattnInputError("s_lambda is required for kind='ridge'")
@@ -121,7 +128,8 @@ def leverage_sampling_estimate(
     return {
         "algorithm": "leverage-sampling" if kind == "row-norm" else "ridge-leverage-qsample",
         "params": {"n": n, "d": d, "alpha": alpha if kind == "row-norm" else None, "bits": bits,
-                   "samples": samples, "kind": kind, "s_lambda": s_lambda},
+                   "samples": samples, "kind": kind, "s_lambda": s_lambda,
+                   "rank_bound": rank if kind == "row-norm" else None},
         "logical": _scale(per, samples),
         "per_sample": per,
         "rounds": rounds,

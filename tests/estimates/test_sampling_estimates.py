@@ -119,3 +119,19 @@ def test_mean_formula_in_eps_bounds_the_estimate():
         q = float(f["flag_oracle_calls"].subs(vals))
         assert est["logical"]["t_count"] <= t <= 4.5 * est["logical"]["t_count"]
         assert est["flag_oracle_calls"] <= q
+
+
+def test_leverage_rank_is_at_most_n():
+    # an n x d matrix V with n < d has rank <= n: the acceptance bound rank/(alpha n) is <= 1 and the
+    # rounds use min(n, d), not d (d/(alpha n) = 2 here would be no bound at all)
+    out = leverage_sampling_estimate(64, 128, bits=8)
+    assert out["acceptance_lower_bound"] == 1.0 and out["params"]["rank_bound"] == 64
+    out = leverage_sampling_estimate(64, 128, alpha=32.0, bits=8)
+    assert out["acceptance_lower_bound"] == pytest.approx(64 / (32 * 64))
+    assert out["rounds"] == math.ceil(math.pi / 4 * math.sqrt(32 * 64 / 64)) == 5
+    # the per-attempt cost is the symbolic sampler's with d -> min(n, d), same as passing d = n
+    assert out["per_sample"] == leverage_sampling_estimate(64, 64, alpha=32.0, bits=8)["per_sample"]
+    with pytest.raises(QattnInputError, match="min"):
+        leverage_sampling_estimate(64, 128, alpha=100.0, bits=8)
+    # d <= n unchanged
+    assert leverage_sampling_estimate(1024, 16, alpha=2.0)["acceptance_lower_bound"] == 16 / (2 * 1024)
