@@ -10,6 +10,7 @@ of two up to ``n_max`` has the quantum machine faster, the answer is the plain s
 
 from __future__ import annotations
 
+import math
 from typing import Any, Callable, Dict, List, Optional
 
 from qattn_cirq.errors import QattnInputError
@@ -84,3 +85,38 @@ def find_crossover(
         else f"fault-tolerant runtime already beats the GPU at the smallest n = {hi}"
     )
     return {"crossover_n": hi, "quantum_time_s": q, "classical_time_s": c, "statement": statement, "scanned": scanned}
+
+
+def _pow2_text(n: int) -> str:
+    return f"2^{n.bit_length() - 1}" if n > 0 and n & (n - 1) == 0 else str(n)
+
+
+def no_crossover_statement(scanned: List[Dict[str, Any]], n_max: int, infeasible_reason: str = "") -> str:
+    """What a scan without a crossover actually shows, given which ``n`` the model could cost.
+
+    ``scanned`` is :func:`find_crossover`'s list; an infinite ``quantum_time_s`` marks an ``n`` where
+    the physical model has no answer (e.g. the error budget cannot be met). Only when every scanned
+    ``n`` was costed does the scan support "no crossover below n = n_max"; otherwise the claim stops
+    at the largest costed ``n`` and the rest is reported as infeasible with ``infeasible_reason``.
+    """
+    feasible = [s["n"] for s in scanned if math.isfinite(s["quantum_time_s"])]
+    infeasible = [s["n"] for s in scanned if not math.isfinite(s["quantum_time_s"])]
+    if not infeasible:
+        return f"no crossover below n = {_pow2_text(n_max)} = {n_max}"
+    why = f": {infeasible_reason}" if infeasible_reason else ""
+    first_bad = min(infeasible)
+    if not feasible:
+        return f"no crossover found: the model cannot cost any scanned n (from n = {_pow2_text(first_bad)} infeasible{why})"
+    top = max(feasible)
+    tail = (f"from n = {_pow2_text(first_bad)} infeasible" if first_bad > top
+            else f"infeasible at {len(infeasible)} scanned n from n = {_pow2_text(first_bad)}")
+    return f"no crossover up to n = {_pow2_text(top)} (the largest n this model can cost); {tail}{why}"
+
+
+def crossover_title_suffix(crossovers: List[Dict[str, Any]], n_max: int) -> str:
+    """Plot-title clause for a set of :func:`find_crossover` results (``""`` if any has a crossover)."""
+    if not crossovers or any(c["crossover_n"] is not None for c in crossovers):
+        return ""
+    if all(math.isfinite(s["quantum_time_s"]) for c in crossovers for s in c["scanned"]):
+        return f": no crossover below n = {_pow2_text(n_max)}"
+    return ": no crossover up to the largest n each model can cost"

@@ -258,7 +258,7 @@ def _real_model_section(cfg, available, gpu, progress) -> Dict[str, Any]:
 def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str], None] = lambda s: None) -> Dict[str, Any]:
     """All report sections as one JSON-ready dict (see module docstring)."""
     from estimates.classical import attention_gpu_time, classical_twin_costs, get_gpu
-    from estimates.crossover import find_crossover
+    from estimates.crossover import find_crossover, no_crossover_statement
     from estimates.physical import PhysicalInput, ms_physical_estimate, run_microsoft_estimator
 
     cfg = _merge_config(cfg) if cfg is None or set(cfg) != set(DEFAULT_CONFIG) else cfg
@@ -339,14 +339,8 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
                 infeasible = [s["n"] for s in res["scanned"] if not math.isfinite(s["quantum_time_s"])]
                 res["largest_feasible_n"] = max(feasible) if feasible else None
                 if res["crossover_n"] is None:
-                    res["statement"] = f"no crossover below n = 2^{cfg['crossover_n_max_exp']} = {n_max}"
-                    if infeasible:
-                        first_bad = min(infeasible)
-                        why = physical_at(name, loader, model, first_bad).get("reason", "")
-                        res["statement"] += (
-                            f"; the {model} model cannot meet the error budget from n = 2^{first_bad.bit_length() - 1}"
-                            f" ({why.split(';')[0]})"
-                        )
+                    why = physical_at(name, loader, model, min(infeasible)).get("reason", "") if infeasible else ""
+                    res["statement"] = no_crossover_statement(res["scanned"], n_max, why.split(";")[0])
                 report["crossover"].append({"algorithm": name, "loader": loader, "model": model, **res})
 
     spread_loader = cfg["spread_loader"] if cfg["spread_loader"] in cfg["loaders"] else cfg["loaders"][0]
@@ -498,9 +492,10 @@ def _plots(report: Dict[str, Any], out: str) -> List[str]:
         ax.set_xscale("log", base=2)
         ax.set_xlabel("sequence length n")
         ax.set_ylabel("time (s)")
-        none = all(c["crossover_n"] is None for c in report["crossover"])
-        ax.set_title("Quantum (fault-tolerant) vs GPU time" + (
-            f": no crossover below n = 2^{report['config']['crossover_n_max_exp']}" if none else "")
+        from estimates.crossover import crossover_title_suffix
+
+        ax.set_title("Quantum (fault-tolerant) vs GPU time" + crossover_title_suffix(
+            report["crossover"], 2 ** report["config"]["crossover_n_max_exp"])
             + "\n(x: last n where the model meets the error budget)", fontsize=10)
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=7)

@@ -38,3 +38,31 @@ def test_quantum_faster_at_start():
 def test_bad_range():
     with pytest.raises(QattnInputError):
         find_crossover(lambda n: 1.0, lambda n: 2.0, n_min=100, n_max=10)
+
+
+def _scan(times):
+    return [{"n": 2**e, "quantum_time_s": q, "classical_time_s": 1.0} for e, q in times]
+
+
+def test_no_crossover_statement_claims_only_what_was_costed():
+    from estimates.crossover import crossover_title_suffix, no_crossover_statement
+
+    inf = float("inf")
+    all_ok = _scan([(e, 10.0) for e in range(4, 41)])
+    assert no_crossover_statement(all_ok, 2**40) == f"no crossover below n = 2^40 = {2**40}"
+    # costs exist up to 2^24 only: the claim stops there and the reason is given
+    part = _scan([(e, 10.0 if e <= 24 else inf) for e in range(4, 41)])
+    st = no_crossover_statement(part, 2**40, "error budget 0.001 cannot be met")
+    assert st == ("no crossover up to n = 2^24 (the largest n this model can cost); "
+                  "from n = 2^25 infeasible: error budget 0.001 cannot be met")
+    assert "2^40" not in st
+    none_ok = _scan([(e, inf) for e in range(4, 8)])
+    assert no_crossover_statement(none_ok, 2**7).startswith("no crossover found: the model cannot cost any scanned n")
+    holes = _scan([(4, 10.0), (5, inf), (6, 10.0), (7, inf)])
+    assert no_crossover_statement(holes, 2**7) == (
+        "no crossover up to n = 2^6 (the largest n this model can cost); infeasible at 2 scanned n from n = 2^5")
+    # plot title: the 2^40 claim only when nothing was infeasible
+    res = lambda sc: {"crossover_n": None, "scanned": sc}
+    assert crossover_title_suffix([res(all_ok)], 2**40) == ": no crossover below n = 2^40"
+    assert "2^40" not in crossover_title_suffix([res(all_ok), res(part)], 2**40)
+    assert crossover_title_suffix([res(all_ok), {"crossover_n": 100, "scanned": all_ok}], 2**40) == ""

@@ -58,12 +58,18 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     assert fitted[("sublinear-qattention", "t_count")]["paper_exponent"] == 1.0
     assert all(r["feasible"] for r in rep["physical"])
     assert [r["n"] for r in rep["classical"]] == [16, 32]
-    c = rep["crossover"][0]
-    if c["crossover_n"] is None:
-        assert c["statement"].startswith("no crossover below n = 2^7 = 128")
-        assert all(p["quantum_time_s"] is None or p["quantum_time_s"] >= p["classical_time_s"] for p in c["scanned"])
-    else:
-        assert c["quantum_time_s"] < c["classical_time_s"]
+    for c in rep["crossover"]:
+        if c["crossover_n"] is None:
+            costed = [p["n"] for p in c["scanned"] if p["quantum_time_s"] is not None and p["quantum_time_s"] < float("inf")]
+            if len(costed) == len(c["scanned"]):  # "below 2^7" only when every scanned n was costed
+                assert c["statement"] == "no crossover below n = 2^7 = 128"
+            else:
+                top = c["largest_feasible_n"]
+                assert c["statement"].startswith(f"no crossover up to n = 2^{top.bit_length() - 1} (the largest n")
+                assert "below n = 2^7" not in c["statement"]
+            assert all(p["quantum_time_s"] is None or p["quantum_time_s"] >= p["classical_time_s"] for p in c["scanned"])
+        else:
+            assert c["quantum_time_s"] < c["classical_time_s"]
     s = rep["spread"][0]
     assert s["ms_physical_qubits"] == s["microsoft_physical_qubits"]  # our MS model == the estimator
     assert "code_distance" in rep["symbolic"]
