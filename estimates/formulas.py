@@ -249,21 +249,58 @@ def leading_term(expr, var=n):
 # --------------------------------------------------------------------------------------------------
 
 
+def _grover_rounds_atom(atom) -> Optional[sympy.Basic]:
+    """The argument ``a`` when ``atom`` is ``floor(pi / (4 asin(a)))`` (a find-all round count r_m)."""
+    if not isinstance(atom, sympy.floor):
+        return None
+    asins = atom.atoms(sympy.asin)
+    if len(asins) != 1:
+        return None
+    (a,) = asins
+    return a.args[0] if atom == sympy.floor(sympy.pi / (4 * a)) else None
+
+
+def _eval_term(term, m, i: int):
+    """One term of a find-all sum at m = i, exactly, with the round counts of the bloq's schedule.
+
+    The rounds :math:`r_m = \lfloor\pi/(4\arcsin\sqrt{m/n})\rfloor` are taken from
+    :func:`bloqs.amplification.optimal_rounds` at the exact rational m/n, i.e. the very number
+    ``bloqs.grover.grover_iterations(n, m)`` gives the concrete call graph (floating point
+    ``asin(sqrt(m)/sqrt(n))`` overflows the domain of asin at m = n: sqrt(8)/sqrt(8) > 1 in
+    doubles). Everything else in the term is a polynomial, evaluated in exact integers.
+    """
+    from bloqs.amplification import optimal_rounds
+
+    rep = {}
+    for atom in term.atoms(sympy.floor):
+        arg = _grover_rounds_atom(atom)
+        if arg is None:
+            continue
+        a2 = arg.xreplace({m: i}) ** 2  # sqrt(m/n)^2: a Rational
+        if isinstance(a2, sympy.Rational) and 0 < a2 <= 1:
+            # p/q and m/n are the same real, so the correctly rounded double p/q is that of m/n
+            rep[atom] = sympy.Integer(optimal_rounds(int(a2.p) / int(a2.q)))
+    v = term.xreplace(rep).xreplace({m: sympy.Integer(i)})
+    # anything left that is not a schedule round (none today) is evaluated exactly by sympy
+    return v.doit() if v.free_symbols == set() else v
+
+
 def _eval_sums(exprs: Iterable[Any], values: Dict[sympy.Symbol, int]) -> Dict[sympy.Basic, sympy.Basic]:
-    """Each find-all Sum in ``exprs`` evaluated once at ``values`` (k terms each, never n)."""
+    """Each find-all Sum in ``exprs`` evaluated once at ``values`` (k terms each, never n).
+
+    Term by term with :func:`_eval_term`: the same integers as the concrete schedule
+    (``bloqs.grover.find_all_schedule``), never a float ``asin`` outside [-1, 1].
+    """
     sums = set()
     for e in exprs:
         if isinstance(e, sympy.Basic):
             sums |= e.atoms(sympy.Sum)
     out = {}
     for s in sums:
-        # k-term sums: evaluate term by term in floating point, exactly as the Python schedule
-        # (bloqs.grover.find_all_schedule) does, instead of sympy's slower exact evaluation
         (m, lo, hi) = s.limits[0]
-        f = sympy.lambdify(m, s.function.subs(values), modules="math")
+        f = s.function.subs(values)
         lo_, hi_ = int(sympy.sympify(lo).subs(values)), int(sympy.sympify(hi).subs(values))
-        total = sum(f(i) for i in range(lo_, hi_ + 1))
-        out[s] = sympy.Integer(int(total)) if float(total).is_integer() else sympy.Float(total)
+        out[s] = sympy.Add(*(_eval_term(f, m, i) for i in range(lo_, hi_ + 1)))
     return out
 
 
@@ -351,16 +388,24 @@ def grover_sparse_estimate(
     }
     components = {}
     for name, c in comps.items():
+        calls = _num(c["calls"], values, sums)
         components[name] = {
             "t_count": _num(t_count_expr(c), values, sums),
             "toffoli": _num(c["toffoli"], values, sums),
             "clifford": _num(c["clifford"], values, sums),
             "rotations": _num(c["rotations"], values, sums),
-            "qubits": _num(c["qubits"], values, sums),
-            "calls": _num(c["calls"], values, sums),
+            # a component that is never called holds no qubits
+            "qubits": _num(c["qubits"], values, sums) if calls else 0,
+            "calls": calls,
         }
     concrete = GroverSparseAttention(n=n_, d=d_, k=k_, tau=tau_int or 0, bits=b_, loader=loader)
     from bloqs.grover import find_all_expected_oracle_calls, find_all_oracle_calls
+
+    if find_all_oracle_calls(n_, k_) == 0:
+        # No run iterates (only n = 2: r_m = 0 for every m), so the oracle is never called, but
+        # the formula's qubit count is a Max that still includes the oracle's ancillas. The
+        # concrete call graph is then k bare preparations: read the qubits off it (cheap).
+        logical["qubits"] = int(get_cost_value(concrete, QubitCount()))
 
     out = {
         "algorithm": "grover-sparse",

@@ -59,6 +59,36 @@ def test_estimate_equals_concrete_bloq_counts(n, d, k, bits, loader):
     assert calls["diffusion"]["calls"] == est["oracle_calls"]
 
 
+@pytest.mark.parametrize("n", [2, 5, 8])
+@pytest.mark.parametrize("loader", ("qrom", "assumed"))
+def test_estimate_k_equals_n_matches_call_graph(n, loader):
+    # m = n makes the Grover angle asin(sqrt(m/n)) = pi/2; in doubles sqrt(8)/sqrt(8) > 1 used to
+    # raise "math domain error". The sums must give the schedule's own round counts (all 0 for
+    # m > n/2), so the estimate equals the concrete call graph.
+    from bloqs.cost_checks import call_graph_t_count
+
+    est = F.grover_sparse_estimate(n, 1, n, 2, loader=loader)
+    want = _concrete(n, 1, n, 2, loader)
+    keys = ("t_count", "toffoli", "rotations", "qubits")
+    assert {key: est["logical"][key] for key in keys} == {key: want[key] for key in keys}
+    bloq = GroverSparseAttention(n=n, d=1, k=n, tau=0, bits=2, loader=loader)
+    assert est["logical"]["t_count"] == call_graph_t_count(bloq)
+    assert est["oracle_calls"] == n * find_all_oracle_calls(n, n)
+
+
+def test_sum_terms_use_the_schedule_rounds():
+    from bloqs.grover import find_all_exclusion_checks_expr, find_all_oracle_calls_expr, find_all_schedule
+
+    for n_, k_ in ((8, 8), (5, 5), (6, 4), (1000, 7)):
+        vals = {F.n: n_, F.k: k_}
+        r_sum = find_all_oracle_calls_expr(F.n, F.k)
+        e_sum = find_all_exclusion_checks_expr(F.n, F.k)
+        got = F._eval_sums([r_sum, e_sum], vals)
+        sched = find_all_schedule(n_, k_)
+        assert got[r_sum] == sum(s["iterations"] for s in sched)
+        assert got[e_sum] == sum(s["iterations"] * s["excluded"] for s in sched)
+
+
 def test_estimate_shape_and_assumption_text():
     est = F.grover_sparse_estimate(64, 4, 2, 4, loader="assumed", tau=0.5)
     assert est["algorithm"] == "grover-sparse" and est["loader"] == "assumed"
