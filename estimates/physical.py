@@ -861,6 +861,40 @@ def _gf_gate_counts(inp: PhysicalInput):
     return GateCounts(t=inp.t, toffoli=inp.toffoli, rotation=inp.rotations, measurement=inp.measurements)
 
 
+def _gf_infeasible_reason(inp, gates, eb, physical_error, max_data_distance, best_factory_err, best_total_err) -> str:
+    """Why no (factory, data block) in the grid meets ``eb``: the factory's per-CCZ-state error or the data block.
+
+    Qualtran's CCZ2TFactory charges ``l2_error = 1000 P_L(d2) + 28 l1_error^2`` per CCZ state, with
+    ``l1_error >= 35 l0_error^3 >= 35 p^3``: however large the distances, each state fails with
+    probability >= ``28 (35 p^3)^2`` (3.43e-14 at p = 1e-3), so ``N`` states need ``N 28 (35 p^3)^2 <= eb``.
+    Raising the budget helps only when the needed budget is below 1.
+    """
+    n_ccz = gates.total_t_and_ccz_count()
+    n_states = n_ccz["n_ccz"] + math.ceil(n_ccz["n_t"] / 2)
+    floor = 28 * (35 * physical_error**3) ** 2
+    if best_total_err is None:  # no factory meets the budget on its own
+        f_err, fac = best_factory_err
+        base = getattr(fac, "base_factory", fac)
+        per_state = f_err / n_states
+        head = (
+            f"Gidney-Fowler model: needs {n_states:.4g} CCZ states (Toffolis + ceil(T/2)); the best factory in the "
+            f"grid (l1 = {base.distillation_l1_d}, l2 = {base.distillation_l2_d}) fails per state with "
+            f"{per_state:.3g} (distillation floor 28 (35 p^3)^2 = {floor:.3g} at physical error {physical_error:g}), "
+            f"so the factory error alone is {f_err:.3g} > error budget {eb:g}"
+        )
+        if f_err < 1:
+            return head + f"; an error budget >= {f_err:.3g} would be needed (--error-budget)"
+        return head + "; no error budget < 1 suffices: reduce the T/Toffoli count or the physical error rate"
+    need = best_total_err
+    head = (
+        f"Gidney-Fowler model: factories meet the budget but the data block does not: {inp.qubits} algorithm qubits "
+        f"at the largest data distance {max_data_distance} give factory + data error >= {need:.3g} > error budget {eb:g}"
+    )
+    if need < 1:
+        return head + f"; an error budget >= {need:.3g} would be needed (--error-budget)"
+    return head + "; no error budget < 1 suffices: reduce the qubit or gate count"
+
+
 def gidney_fowler_estimate(
     inp: PhysicalInput,
     error_budget: float = 1e-2,
@@ -899,9 +933,13 @@ def gidney_fowler_estimate(
     # (l1 <= 29, l2 <= 59) so that 1e12+ Toffoli counts stay feasible.
     qec = QQECScheme.make_gidney_fowler()
     best = None
+    err_model = LogicalErrorModel(qec_scheme=qec, physical_error=physical_error)
+    best_factory_err = None  # (factory error, factory): the least-error factory, for the diagnosis
+    best_total_err = None  # least factory + data error at max_data_distance among budget-meeting factories
     for fac in iter_ccz2t_factories(l1_start=5, l1_stop=31, l2_stop=61, n_factories=n_factories):
-        err_model = LogicalErrorModel(qec_scheme=qec, physical_error=physical_error)
         f_err = fac.factory_error(n_logical_gates=gates, logical_error_model=err_model)
+        if best_factory_err is None or f_err < best_factory_err[0]:
+            best_factory_err = (f_err, fac)
         if f_err > eb:
             continue
         cycles = fac.n_cycles(n_logical_gates=gates, logical_error_model=err_model)
@@ -913,11 +951,15 @@ def gidney_fowler_estimate(
                 if best is None or qubit_hours < best[0]:
                     best = (qubit_hours, fac, blk)
                 break
+        else:
+            top = SimpleDataBlock(data_d=max_data_distance if max_data_distance % 2 else max_data_distance - 1)
+            total = f_err + top.data_error(inp.qubits, int(cycles), err_model)
+            if best_total_err is None or total < best_total_err:
+                best_total_err = total
     if best is None:
-        raise QattnInputError(
-            f"error budget {eb:g} cannot be met by the Gidney-Fowler model (factory distances <= 59, data "
-            f"distance <= {max_data_distance}); increase --error-budget"
-        )
+        raise QattnInputError(_gf_infeasible_reason(
+            inp, gates, eb, physical_error, max_data_distance, best_factory_err, best_total_err
+        ))
     _, factory, block = best
     cost = get_ccz2t_costs(
         n_logical_gates=gates, n_algo_qubits=inp.qubits, phys_err=physical_error, cycle_time_us=cycle_time_us,

@@ -90,6 +90,24 @@ def test_unreachable_budget_is_an_input_error():
         physical_estimate(PhysicalInput(qubits=10**4, toffoli=10**15), model="gidney-fowler", error_budget=1e-200)
 
 
+def test_gidney_fowler_infeasible_names_the_factory_floor():
+    # 5e12 CCZ states x (best grid factory, ~ floor 28 (35 p^3)^2 = 3.43e-14) = 0.17 > 0.01: the
+    # per-state distillation error is the cause, and a budget of 0.17 (not "any larger budget") is needed
+    with pytest.raises(QattnInputError) as e:
+        gidney_fowler_estimate(PhysicalInput(qubits=10, t=10**13), error_budget=1e-2)
+    msg = str(e.value)
+    assert "needs 5e+12 CCZ states" in msg and "floor" in msg and "3.43e-14" in msg
+    need = float(msg.split("error budget >= ")[1].split()[0])
+    assert need == pytest.approx(5e12 * 3.4365e-14, rel=5e-3)
+    assert gidney_fowler_estimate(PhysicalInput(qubits=10, t=10**13), error_budget=need * 1.01)["physical_qubits"] > 0
+    # when even budget 1 is not enough, the message says so instead of "increase --error-budget"
+    with pytest.raises(QattnInputError, match="no error budget < 1 suffices: reduce the T/Toffoli count"):
+        gidney_fowler_estimate(PhysicalInput(qubits=10, t=10**16), error_budget=0.5)
+    # the data block (not the factory) limits a huge register
+    with pytest.raises(QattnInputError, match="factories meet the budget but the data block does not"):
+        gidney_fowler_estimate(PhysicalInput(qubits=10**30, t=10**11), error_budget=0.5)
+
+
 def test_bad_counts_and_presets():
     with pytest.raises(QattnInputError, match="qubits"):
         PhysicalInput(qubits=0, t=1)
