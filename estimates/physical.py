@@ -73,6 +73,9 @@ MODELS = ("ms", "gidney-fowler")
 # ----------------------------------------------------------------------------------------------
 
 
+MAX_COUNT = 10**100  # largest gate / qubit count PhysicalInput accepts (see its validation)
+
+
 @attrs.frozen
 class PhysicalInput:
     """Logical counts handed to a physical model (plain integers)."""
@@ -89,6 +92,9 @@ class PhysicalInput:
             v = getattr(self, name)
             if not isinstance(v, (int,)) or isinstance(v, bool) or v < 0:
                 raise QattnInputError(f"{name} must be a non-negative integer, got {v!r}")
+            if v > MAX_COUNT:
+                # the models take logs and ratios of counts in float64; products of two counts must stay finite
+                raise QattnInputError(f"{name} must be <= 1e100 (float64 error-rate arithmetic), got ~10^{math.log10(v):.1f}")
         if self.qubits < 1:
             raise QattnInputError(f"qubits must be >= 1, got {self.qubits}")
         if self.rotation_depth is not None and (
@@ -235,9 +241,10 @@ class QECScheme:
         x = num / den - 1.0
         d = (max(0, math.ceil(x)) | 1) if math.isfinite(x) else math.inf
         if d > self.max_code_distance:
+            reach = self.logical_error_rate(qubit, self.max_code_distance)
             raise QattnInputError(
-                f"error budget too small: needs code distance {d} > maximum {self.max_code_distance}; "
-                "increase --error-budget"
+                f"required logical error rate {required_logical_error_rate:.3g} per qubit-cycle is below what any "
+                f"code distance <= {self.max_code_distance} reaches (best {reach:.3g})"
             )
         return d
 
@@ -725,6 +732,37 @@ def ms_layout_qubits(q: int) -> int:
     return 2 * q + math.ceil(math.sqrt(8 * q)) + 1
 
 
+def _ms_check_reachable(inp, eb, budget, q_layout, depth, num_cycles, n_rot, qubit, scheme) -> None:
+    """Raise with the real cause when no code distance <= max reaches ``budget_logical / (Q_L * cycles)``.
+
+    ``P_L(d)`` falls with ``d`` down to ``P_L(d_max)``; the logical budget share (1, 1/2 or 1/3 of
+    ``eb``) must cover ``Q_L * cycles * P_L(d_max)``. If that needs a total budget below 1, the budget
+    is the problem; otherwise the circuit (its depth, named by its largest term) is too long.
+    """
+    reach = scheme.logical_error_rate(qubit, scheme.max_code_distance)
+    required = budget["logical"] / (q_layout * num_cycles)
+    if required >= reach:
+        return
+    share = budget["logical"] / eb
+    needed = reach * q_layout * num_cycles / share
+    where = (f"{q_layout} layout qubits x {num_cycles:.4g} logical cycles need {required:.3g} per qubit-cycle, "
+             f"P_L(d = {scheme.max_code_distance}) = {reach:.3g}")
+    if needed < 1:
+        raise QattnInputError(
+            f"the error budget {eb:g} is below what any code distance <= {scheme.max_code_distance} reaches "
+            f"({where}); an error budget >= {needed:.3g} would be needed"
+        )
+    terms = {"T-count": inp.t, "Toffoli count (3 cycles each)": 3 * inp.toffoli, "rotations": inp.rotations,
+             f"rotation depth x {n_rot} T per rotation": n_rot * inp.r_depth, "measurements": inp.measurements}
+    biggest = max(terms, key=terms.get)
+    stretched = f", stretched from logical depth {depth:.4g} to fit T factories" if num_cycles > depth else ""
+    raise QattnInputError(
+        f"the circuit is too long for any code distance <= {scheme.max_code_distance} under any error budget < 1: "
+        f"logical depth {depth:.4g} is dominated by the {biggest} ({terms[biggest]:.4g}){stretched} "
+        f"({where}); reduce the {biggest}"
+    )
+
+
 def ms_physical_estimate(
     inp: PhysicalInput,
     error_budget: float = 1e-3,
@@ -754,6 +792,7 @@ def ms_physical_estimate(
     num_cycles = depth
     while True:
         required = budget["logical"] / (q_layout * num_cycles)
+        _ms_check_reachable(inp, eb, budget, q_layout, depth, num_cycles, n_rot, qubit, scheme)
         d = scheme.code_distance(qubit, required)
         cycle = scheme.logical_cycle_time(qubit, d)
         max_cycles = math.floor(budget["logical"] / (q_layout * scheme.logical_error_rate(qubit, d)))

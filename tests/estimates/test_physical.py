@@ -108,6 +108,21 @@ def test_gidney_fowler_infeasible_names_the_factory_floor():
         gidney_fowler_estimate(PhysicalInput(qubits=10**30, t=10**11), error_budget=0.5)
 
 
+def test_ms_unreachable_distance_names_budget_or_circuit():
+    # a tiny budget: the budget is the cause, and the budget that would do is stated
+    with pytest.raises(QattnInputError) as e:
+        ms_physical_estimate(PhysicalInput(qubits=10, t=1000), error_budget=1e-300)
+    msg = str(e.value)
+    assert msg.startswith("the error budget 1e-300 is below what any code distance <= 50 reaches") and "inf" not in msg
+    need = float(msg.split("error budget >= ")[1].split()[0])
+    assert ms_physical_estimate(PhysicalInput(qubits=10, t=1000), error_budget=need * 2)["code_distance"] <= 50
+    # a T-count too large for any budget: say it is the T-count
+    with pytest.raises(QattnInputError, match="dominated by the T-count .*reduce the T-count"):
+        ms_physical_estimate(PhysicalInput(qubits=10, t=10**40), error_budget=1e-3)
+    with pytest.raises(QattnInputError, match="t must be <= 1e100"):
+        PhysicalInput(qubits=10, t=10**101)
+
+
 def test_bad_counts_and_presets():
     with pytest.raises(QattnInputError, match="qubits"):
         PhysicalInput(qubits=0, t=1)

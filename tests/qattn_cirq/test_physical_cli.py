@@ -32,3 +32,17 @@ def test_exact_large_count_reaches_the_model(capsys):
     assert main(["physical", "--qubits", "10", "--t-count", str(t), "--error-budget", "0.5"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["num_t_states"] == t and out["logical_depth"] == t
+
+
+@pytest.mark.parametrize("t", [str(10**400), "1e101"])
+def test_absurd_count_is_one_line_exit_2(t, capsys):
+    # past 1e100 the float64 error-rate arithmetic would overflow (OverflowError before)
+    assert main(["physical", "--qubits", "10", "--t-count", t]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "t must be <= 1e100" in err[0]
+
+
+def test_t_count_too_long_for_any_distance_says_so(capsys):
+    assert main(["physical", "--qubits", "10", "--t-count", "1e40"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "T-count" in err[0] and "increase --error-budget" not in err[0]
