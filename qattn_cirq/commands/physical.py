@@ -8,7 +8,7 @@ Models: ``ms`` (reproduces Microsoft's resource estimator, presets ``qubit_gate_
 from __future__ import annotations
 
 import argparse
-import math
+import decimal
 
 from qattn_cirq.commands._common import add_format_flag, emit
 from qattn_cirq.errors import QattnInputError
@@ -17,24 +17,27 @@ ORDER = 40
 
 
 def _count(text: str) -> int:
-    """A non-negative integer count from ``text``: exact ``int`` syntax first, then float syntax.
+    """A non-negative integer count from ``text``: exact ``int`` syntax first, then decimal exponent syntax.
 
-    ``int(text)`` keeps counts past 2^53 exact (``12345678901234567891`` stays that number); float
-    syntax such as ``1e9`` is accepted only when the value is a finite non-negative whole number.
-    ``inf`` / ``nan`` / ``1.5`` / ``-3`` give argparse's one-line error (exit 2) naming the flag,
-    not a traceback (``int(float('inf'))`` raises ``OverflowError``).
+    ``int(text)`` keeps counts past 2^53 exact (``12345678901234567891`` stays that number);
+    ``1e9`` / ``2.5e3`` are read as exact decimals (``1e30`` is 10^30, not the float nearest it) and
+    accepted only when the value is a finite non-negative whole number. ``inf`` / ``nan`` / ``1.5`` /
+    ``-3`` give argparse's one-line error (exit 2) naming the flag, not a traceback
+    (``int(float('inf'))`` raises ``OverflowError``). Too-large counts are refused by
+    :class:`estimates.physical.PhysicalInput`.
     """
     try:
         v = int(text)
     except ValueError:
-        v = None
-    if v is None:
         try:
-            x = float(text)
-        except ValueError:
+            x = decimal.Decimal(text.strip())
+        except decimal.InvalidOperation:
             raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
-        if not math.isfinite(x) or x != math.floor(x):
+        # adjusted() bounds the digits before building the int (1e999999999 would take a gigabyte)
+        if not x.is_finite() or x != x.to_integral_value():
             raise argparse.ArgumentTypeError(f"expected a finite non-negative integer, got {text!r}")
+        if x.adjusted() > 400:
+            raise argparse.ArgumentTypeError(f"expected a count below 1e400, got {text!r}")
         v = int(x)
     if v < 0:
         raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
