@@ -331,7 +331,9 @@ class UniformIndexPrepare(PrepareOracle):
         # (LessThanConstant pair, MultiAnd pair, 2 Rz) even where n is a power of two and the
         # preparation is L Hadamards. The factor ceil(log2 n) - floor(log2 n) is 0 exactly for
         # powers of two, so the formula is exact there (n = 2^20) and for odd n, and an upper
-        # bound for other even n (whose odd part needs fewer qubits in the comparison).
+        # bound for other even n (whose odd part needs fewer qubits in the comparison). Concrete
+        # numbers therefore never come from this branch: estimates.formulas.grover_sparse_estimate
+        # builds the bloq at concrete n (k symbolic), which takes the exact branch above.
         not_pow2 = sympy.ceiling(sympy.log(self.n, 2)) - sympy.floor(sympy.log(self.n, 2))
         return {
             PrepareUniformSuperposition(self.n): not_pow2,

@@ -287,7 +287,10 @@ def optimal_qroam_log_block_sizes(n: int, width: int) -> Tuple[int, int]:
 
 
 def _symbolic_log_block_sizes(n, width):
-    # Continuous optimum of n/K + W(K-1): K = sqrt(n/W); of n/K' + K': K' = sqrt(n).
+    # Continuous optimum of n/K + W(K-1): K = sqrt(n/W); of n/K' + K': K' = sqrt(n). Rounded up,
+    # this is not always the integer optimum, so a symbolic QROAM cost is an upper bound at some
+    # n; concrete estimates (estimates.formulas.grover_sparse_estimate) build the loader at
+    # concrete n and so use optimal_qroam_log_block_sizes (a scan of <= log2 n values).
     return ceil(log2(n / width) / 2), ceil(log2(n) / 2)
 
 

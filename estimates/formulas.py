@@ -2,9 +2,11 @@ r"""Closed-form costs of Grover sparse attention, derived from the bloq call gra
 
 Nothing here is typed in: :func:`grover_sparse_formula` builds the symbolic
 :class:`bloqs.attention.GroverSparseAttention` (sympy symbols ``n, d, k, b``) and reads its
-logical counts off Qualtran's cost protocol; :func:`grover_sparse_estimate` substitutes numbers into
-that cached formula (so n = 2^20 never enumerates n items; the only sums left are the k-term sums
-R(n,k) and E(n,k) of the find-all schedule, see ``bloqs.grover``).
+logical counts off Qualtran's cost protocol. That formula is exact at powers of two and odd n and
+an upper bound elsewhere (``FORMULA_EXACTNESS``). :func:`grover_sparse_estimate` instead builds the
+bloq at concrete n, d, b with k symbolic (cached), so its numbers equal the concrete call graph at
+every n; n = 2^20 never enumerates n items (the only sums left are the k-term sums R(n,k) and
+E(n,k) of the find-all schedule, see ``bloqs.grover``).
 
 Fixed-point convention for ``tau`` (estimate without data): Q and K entries are b-bit two's
 complement fractions in [-1, 1) (b-1 fractional bits), so a score is an integer multiple of
@@ -29,6 +31,16 @@ SYMBOLS = {"n": n, "d": d, "k": k, "b": b}
 LOADER_ASSUMPTION = (
     "assumed: the papers' QRAM with polylog(n) access, a cost-model bloq (not a circuit); its "
     "per-access cost is the documented parameter of bloqs.loaders.AssumedQRAMRowLoader"
+)
+
+FORMULA_EXACTNESS = (
+    "exact for n a power of two and for odd n (qrom, assumed); an upper bound for even n that is "
+    "not a power of two, where the uniform preparation (Qualtran's symbolic "
+    "PrepareUniformSuperposition) is costed for the full ceil(log2 n)-bit comparison instead of "
+    "that of the odd part of n. qroam: the block sizes are the closed forms "
+    "k = ceil(log2(n/(b d))/2), k' = ceil(log2(n)/2), not the searched integer optimum, so also an "
+    "upper bound where they differ. `qattn estimate` uses the concrete prepare and block sizes and "
+    "is exact at every n"
 )
 
 COMPONENTS = ("loader", "inner_product", "comparator", "diffusion", "exclusion", "preparation", "phase")
@@ -134,6 +146,28 @@ def _symbolic(loader: str):
 
     check_loader(loader)
     top = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=b, loader=loader)
+    total = logical_counts(top)
+    calls = component_calls(top, lambda x: _classify(x, top.oracle))
+    comps = {name: _component_counts(calls.get(name, {})) for name in COMPONENTS}
+    return top, total, comps
+
+
+@functools.lru_cache(maxsize=32)
+def _instance(loader: str, n_: int, d_: int, b_: int, tau_int: int = 0):
+    """:class:`GroverSparseAttention` at concrete n, d, b with k still the symbol k, and its counts.
+
+    Why not the symbolic formula at n: two pieces of it are closed forms that are only upper
+    bounds at some n (see ``grover_sparse_formula_dict``'s ``exactness``): the uniform preparation
+    at even n that is not a power of two, and QROAM's block sizes. With n, d, b concrete the call
+    graph uses Qualtran's concrete ``PrepareUniformSuperposition(n)`` and the searched optimal
+    block sizes (``bloqs.loaders.optimal_qroam_log_block_sizes``), both O(log n) to build, so the
+    counts equal the concrete call graph; keeping k symbolic keeps the find-all schedule as the
+    k-term sums R(n,k), E(n,k) (never n items, and one cached build serves every k).
+    """
+    from bloqs.attention import GroverSparseAttention
+
+    # tau changes only Cliffords (the comparator's constant), but pass it so they are exact too
+    top = GroverSparseAttention(n=n_, d=d_, k=k, tau=tau_int, bits=b_, loader=loader)
     total = logical_counts(top)
     calls = component_calls(top, lambda x: _classify(x, top.oracle))
     comps = {name: _component_counts(calls.get(name, {})) for name in COMPONENTS}
@@ -261,7 +295,7 @@ def _grover_rounds_atom(atom) -> Optional[sympy.Basic]:
 
 
 def _eval_term(term, m, i: int):
-    """One term of a find-all sum at m = i, exactly, with the round counts of the bloq's schedule.
+    r"""One term of a find-all sum at m = i, exactly, with the round counts of the bloq's schedule.
 
     The rounds :math:`r_m = \lfloor\pi/(4\arcsin\sqrt{m/n})\rfloor` are taken from
     :func:`bloqs.amplification.optimal_rounds` at the exact rational m/n, i.e. the very number
@@ -367,13 +401,19 @@ def tau_to_int(tau: float, d_: int, bits_: int) -> int:
 def grover_sparse_estimate(
     n: int, d: int, k: int, bits: int, loader: str = "qrom", tau: Optional[float] = None
 ) -> Dict[str, Any]:
-    """Concrete logical costs of Grover sparse attention: the cached symbolic formula at (n, d, k, b)."""
+    """Concrete logical costs of Grover sparse attention at (n, d, k, b), equal to the concrete call graph.
+
+    Built from :func:`_instance` (n, d, b concrete, k symbolic): the k-term find-all sums are
+    evaluated exactly (:func:`_eval_sums`), nothing enumerates n items (n = 2^20, d = 128, k = 32
+    takes well under a second). Unlike :func:`grover_sparse_formula` at n, this is exact at every
+    n, including even n that are not powers of two and QROAM's searched block sizes.
+    """
     from bloqs.attention import GroverSparseAttention
 
     n_, d_, k_, b_ = _validate(n, d, k, bits, loader)
     tau_int = tau_to_int(tau, d_, b_) if tau is not None else None
     values = {SYMBOLS["n"]: n_, SYMBOLS["d"]: d_, SYMBOLS["k"]: k_, SYMBOLS["b"]: b_}
-    top, total, comps = _symbolic(loader)
+    top, total, comps = _instance(loader, n_, d_, b_, tau_int or 0)
     exprs = [total.t, total.toffoli, total.clifford, total.rotations, total.measurements]
     for c in comps.values():
         exprs.extend(c.values())
@@ -472,6 +512,7 @@ def grover_sparse_formula_dict(loader: str = "qrom") -> Dict[str, Any]:
         "leading_terms": {key: _std(v) for key, v in grover_sparse_leading_terms(loader).items()},
         "oracle_calls": _std(n * _sum_form_oracle_calls()),
         "oracle_calls_leading_term": _std(n * find_all_leading()),
+        "exactness": FORMULA_EXACTNESS,
     }
     if loader == "assumed":
         out["loader_assumption"] = LOADER_ASSUMPTION
