@@ -46,6 +46,9 @@ def _latex(data: Dict[str, Any]) -> str:
     lines.append(r"T &\sim " + tex(data["leading_terms"]["t_count"]) + r" \quad (n \to \infty) \\")
     lines.append(r"\text{oracle calls} &= " + tex(data["oracle_calls"]) + r" \sim " + tex(data["oracle_calls_leading_term"]))
     lines.append(r"\end{align*}")
+    if "exactness" in data:
+        # LaTeX comment: the formula's exactness caveat travels with the equations.
+        lines.append("% exactness: " + data["exactness"])
     return "\n".join(lines)
 
 
@@ -57,6 +60,8 @@ def _text(data: Dict[str, Any]) -> str:
         out.append(f"{key} ~ {val}   (leading term, n -> infinity)")
     if "loader_assumption" in data:
         out.append(f"loader assumption: {data['loader_assumption']}")
+    if "exactness" in data:
+        out.append(f"exactness: {data['exactness']}")
     return "\n".join(out)
 
 

@@ -90,6 +90,10 @@ def test_formula_latex_and_text(capsys):
     assert rc == 0 and out.startswith(r"\begin{align*}") and r"\sum_{m=1}^{k}" in out
     rc, out, _ = _run(capsys, "formula", "grover-sparse", "--format", "text", "--loader", "qroam")
     assert rc == 0 and "t_count = " in out and "leading term" in out
+    # The formula's caveat (upper bound at even non-powers of two) is in every format, not only JSON.
+    assert "exactness: " in out and "upper bound" in out
+    rc, out, _ = _run(capsys, "formula", "grover-sparse", "--format", "latex")
+    assert out.rstrip().splitlines()[-1].startswith("% exactness: ")
 
 
 def test_help_explains(capsys):
