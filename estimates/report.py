@@ -340,7 +340,7 @@ def build_report(cfg: Optional[Dict[str, Any]] = None, progress: Callable[[str],
                 res["largest_feasible_n"] = max(feasible) if feasible else None
                 if res["crossover_n"] is None:
                     why = physical_at(name, loader, model, min(infeasible)).get("reason", "") if infeasible else ""
-                    res["statement"] = no_crossover_statement(res["scanned"], n_max, why.split(";")[0])
+                    res["statement"] = no_crossover_statement(res["scanned"], n_max, why)
                 report["crossover"].append({"algorithm": name, "loader": loader, "model": model, **res})
 
     spread_loader = cfg["spread_loader"] if cfg["spread_loader"] in cfg["loaders"] else cfg["loaders"][0]
