@@ -90,6 +90,15 @@ class LogicalCounts:
 
         return LogicalCounts(**{f.name: sub(getattr(self, f.name)) for f in attrs.fields(LogicalCounts)})
 
+    def evaluate(self, values: Dict[Any, Any], rel_tol: float = 1e-9) -> Dict[str, Any]:
+        """The counts at ``values`` as plain numbers, in the ``logical`` shape of every estimate:
+        ``t_count, toffoli, clifford, rotations, measurements, qubits`` (see :func:`to_number`)."""
+        at = self.subs(values)
+        return {
+            key: to_number(getattr(at, key), rel_tol)
+            for key in ("t_count", "toffoli", "clifford", "rotations", "measurements", "qubits")
+        }
+
     def as_dict(self) -> Dict[str, SymbolicInt]:
         return {
             "t_count": self.t_count,

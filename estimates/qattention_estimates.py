@@ -101,13 +101,7 @@ def _values(n, d, s_lambda, alpha, eps, bits) -> Dict[sympy.Symbol, Any]:
 
 
 def _logical(c: LogicalCounts, values) -> Dict[str, Any]:
-    import sympy
-
-    out = {}
-    for key in ("t_count", "toffoli", "clifford", "rotations", "measurements", "qubits"):
-        v = getattr(c, key) if key != "t_count" else c.t + 4 * c.toffoli + 11 * c.rotations
-        out[key] = _num(v.subs(values) if isinstance(v, sympy.Basic) else v)
-    return out
+    return c.evaluate(values, rel_tol=1e-6)
 
 
 def validate(n, d, s_lambda, alpha, eps, bits) -> None:

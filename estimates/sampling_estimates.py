@@ -21,7 +21,7 @@ from typing import Any, Dict, Optional
 
 import sympy
 
-from estimates.counts import LogicalCounts, logical_counts, to_number
+from estimates.counts import LogicalCounts, logical_counts
 from qattn_cirq.errors import QattnInputError
 
 _N, _D, _B, _S, _M, _K = (sympy.Symbol(x, positive=True, integer=True) for x in ("n", "d", "b", "s", "m", "K"))
@@ -34,22 +34,8 @@ CONVENTIONS = (
 )
 
 
-def _num(x):
-    if isinstance(x, sympy.Basic) and x.free_symbols:
-        x = sympy.nsimplify(x)
-    return to_number(x, rel_tol=0.0)
-
-
 def _logical(c: LogicalCounts, values: Dict[Any, Any]) -> Dict[str, Any]:
-    cs = c.subs(values)
-    return {
-        "t_count": _num(cs.t_count),
-        "toffoli": _num(cs.toffoli),
-        "clifford": _num(cs.clifford),
-        "rotations": _num(cs.rotations),
-        "measurements": _num(cs.measurements),
-        "qubits": _num(cs.qubits),
-    }
+    return c.evaluate(values, rel_tol=0.0)
 
 
 def _scale(d: Dict[str, Any], k) -> Dict[str, Any]:

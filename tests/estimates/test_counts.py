@@ -30,3 +30,14 @@ def test_to_number_is_exact_past_float_precision():
 
     with pytest.raises(ValueError, match="unresolved symbols"):
         to_number(n + 1)
+
+
+def test_evaluate_gives_the_logical_shape_as_numbers():
+    n = sympy.Symbol("n", positive=True, integer=True)
+    sym = logical_counts(QROM.build_from_bitsize((n,), (8,)))
+    conc = logical_counts(QROM.build_from_bitsize((16,), (8,)))
+    ev = sym.evaluate({n: 16})
+    assert list(ev) == ["t_count", "toffoli", "clifford", "rotations", "measurements", "qubits"]
+    assert ev["t_count"] == conc.t_count == 56
+    assert ev["qubits"] == conc.qubits
+    assert all(isinstance(v, int) for v in ev.values())
