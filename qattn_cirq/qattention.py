@@ -87,29 +87,21 @@ _MAX_EXPONENT = 700.0
 # ----------------------------------------------------------------------------------------------
 
 
-def _real(name: str, v) -> float:
-    try:
-        x = float(v)
-    except (TypeError, ValueError):
-        raise QattnInputError(f"{name} must be a finite real number; got {v!r}") from None
-    if not math.isfinite(x):
-        raise QattnInputError(f"{name} must be a finite real number; got {x!r}")
-    return x
-
-
 def check_qattention_inputs(n: int, lam=None, eps=None, s_lambda=None) -> None:
     """The issue's bad-input rules, one-line :class:`QattnInputError` each.
 
     ``lam > 0``; ``0 < eps < 1``; ``1 <= s_lambda <= 2n`` (the kernel on ``X = [Q; K]`` is
     ``2n x 2n``, so its statistical dimension is at most ``2n``)."""
-    if lam is not None and not _real("lam", lam) > 0:
+    from qattn_cirq.reference import finite_real  # lazy: keeps numpy out of CLI start-up
+
+    if lam is not None and not finite_real("lam", lam) > 0:
         raise QattnInputError(f"lam must be > 0 (ridge parameter lambda); got {lam!r}")
     if eps is not None:
-        e = _real("eps", eps)
+        e = finite_real("eps", eps)
         if not 0 < e < 1:
             raise QattnInputError(f"eps must be in (0, 1) (target accuracy); got {eps!r}")
     if s_lambda is not None:
-        s = _real("s_lambda", s_lambda)
+        s = finite_real("s_lambda", s_lambda)
         if s < 1 or s > 2 * n:
             raise QattnInputError(
                 f"s_lambda must be in [1, 2n] = [1, {2 * n}] (statistical dimension of the 2n x 2n kernel); got {s_lambda!r}"

@@ -56,14 +56,19 @@ def default_tau(n: int) -> float:
     return 2.0 * math.log(n)
 
 
-def _check_tau(tau) -> float:
+def finite_real(name: str, value) -> float:
+    """``value`` as a float, or a one-line error naming ``name`` when it is not a finite real."""
     try:
-        t = float(tau)
+        x = float(value)
     except (TypeError, ValueError):
-        raise QattnInputError(f"tau must be a finite real number; got {tau!r}") from None
-    if not math.isfinite(t):
-        raise QattnInputError(f"tau must be a finite real number; got {t!r}")
-    return t
+        raise QattnInputError(f"{name} must be a finite real number; got {value!r}") from None
+    if not math.isfinite(x):
+        raise QattnInputError(f"{name} must be a finite real number; got {x!r}")
+    return x
+
+
+def _check_tau(tau) -> float:
+    return finite_real("tau", tau)
 
 
 def _check_instance(inst) -> AttentionInstance:
