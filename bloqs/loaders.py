@@ -587,8 +587,200 @@ class QROAMMeasurementUncompute(Bloq):
             raise ValueError(f"{self}: registers do not hold the looked-up data; cannot uncompute")
         return {"selection": selection}
 
+    def coherent_equivalent(self) -> "QROAMCoherentUncompute":
+        """The deferred-measurement lowering used by the qsim export (same signature and basis action)."""
+        if self.data is None:
+            raise DecomposeTypeError(f"{self}: no data (cost only)")
+        return QROAMCoherentUncompute(int(self.n), int(self.d), int(self.bits), int(self.log_block_size), self.data)
+
     def __str__(self):
         return f"QROAMMeasurementUncompute(k'={self.uncompute_log_block_size})"
+
+
+def unload_log_block_size(n: SymbolicInt) -> SymbolicInt:
+    r"""k' minimising the measurement-based unload ``ceil(n/K') + K' - 4`` And (K' = 2^k').
+
+    Concrete n (>= 3): a scan of the <= log2 n admissible values (2 <= K' < n), ties to the smaller
+    block; symbolic n: ``ceil(log2(n)/2)`` (K' ~ sqrt(n), the continuous optimum rounded up).
+    """
+    if is_symbolic(n):
+        return ceil(log2(n) / 2)
+    n = int(n)
+    if n < 3:
+        raise QattnInputError(f"a measurement-based unload needs n >= 3 rows (2 <= K' < n), got n={n}")
+    kus = [k for k in range(1, (n - 1).bit_length()) if 2**k < n]
+    return min(kus, key=lambda k: (math.ceil(n / 2**k) + 2**k, k))
+
+
+@attrs.frozen
+class QROAMCoherentUncompute(Bloq):
+    r"""The coherent (measurement-free) equivalent of :class:`QROAMMeasurementUncompute`, for simulation.
+
+    Same signature and the same action on every computational basis state the uncompute is defined
+    on (registers holding the looked-up data): the compute run backwards -- the swap network in
+    reverse order (``ExactCSwap`` is self-inverse), then the XOR-in QROM over the batches, which
+    returns every register to |0>. This is the deferred-measurement lowering that lets qsim (which
+    has no classically controlled gates) run circuits holding a measurement-based uncompute; it is
+    *not* the costed construction (it costs a second lookup: ``ceil(n/K) - 2`` And plus
+    ``b d (K - 1)`` Toffoli instead of ``ceil(n/K') + K' - 4`` And). ``estimates`` never call it.
+    """
+
+    n: int
+    d: int
+    bits: int
+    log_block_size: int
+    data: Tuple[Tuple[int, ...], ...]
+
+    @cached_property
+    def sel_bits(self) -> int:
+        return int(selection_bitsize(self.n))
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [
+                Register("selection", BQUInt(self.sel_bits, self.n)),
+                Register("regs", QAny(self.bits), shape=(2**self.log_block_size, self.d), side=Side.LEFT),
+            ]
+        )
+
+    @cached_property
+    def batch_qrom(self) -> QROM:
+        K = 2 ** int(self.log_block_size)
+        M = -(-int(self.n) // K)
+        padded = np.zeros((M * K, self.d), dtype=np.int64)
+        padded[: self.n] = np.array(self.data, dtype=np.int64) % (1 << self.bits)
+        return QROM.build_from_data(
+            padded.reshape(M, K, self.d), target_bitsizes=(self.bits,), target_shapes=((K, self.d),)
+        )
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection, regs) -> Dict[str, SoquetT]:
+        k, s, b, d = int(self.log_block_size), self.sel_bits, int(self.bits), int(self.d)
+        sel_dtype = self.signature.get_left("selection").dtype
+        regs = np.array(regs)
+        sel = bb.split(bb.add(Cast(sel_dtype, QAny(s)), reg=selection))
+        for t, r0, r1 in reversed(list(_swap_schedule(k))):
+            for i in range(d):
+                sel[s - 1 - t], regs[r0, i], regs[r1, i] = bb.add(
+                    ExactCSwap(b), ctrl=sel[s - 1 - t], x=regs[r0, i], y=regs[r1, i]
+                )
+        if s - k > 0:
+            qrom_sel_dtype = self.batch_qrom.selection_registers[0].dtype
+            high = bb.join(np.array(sel[: s - k]), dtype=qrom_sel_dtype)
+            high, regs = bb.add(self.batch_qrom, selection=high, target0_=regs)
+            sel[: s - k] = bb.split(high)
+        else:  # one batch: the registers hold the whole table, XOR it out with X gates
+            for idx in np.ndindex(regs.shape):
+                v = int(self.batch_qrom.data[0][(0,) + idx])
+                qs = bb.split(regs[idx])
+                for j, bit in enumerate(QUInt(b).to_bits(v)):
+                    if bit:
+                        qs[j] = bb.add(XGate(), q=qs[j])
+                regs[idx] = bb.join(qs)
+        for r in np.asarray(regs).reshape(-1):
+            bb.free(r)
+        return {"selection": bb.add(Cast(QAny(s), sel_dtype), reg=bb.join(sel))}
+
+    def __str__(self):
+        return f"QROAMCoherentUncompute(k={self.log_block_size})"
+
+
+@attrs.frozen
+class RowUnload(Bloq):
+    r"""Uncompute a loaded row by measurement: ``row`` (holding ``K[selection]``) is returned to |0>.
+
+    The uncompute of a table lookup need not be a second lookup (Berry, Gidney, Motta, McClean,
+    Babbush, arXiv:1902.02134, App. C; Qualtran's ``QROAMCleanAdjoint``): measure the b d row
+    qubits in the X basis (outcomes m), which leaves the phase :math:`(-1)^{m\cdot K[j]}` on
+    :math:`|j
+angle`, and undo it with a *phase* lookup over j = h K' + l: a one-hot encoding of
+    the low k' bits into K' = 2^k' qubits (K' - 2 And) and a unary iteration over the
+    ceil(n/K') values of h (ceil(n/K') - 2 And) whose flags fire CZs classically controlled on m.
+    It is :class:`QROAMMeasurementUncompute` with a compute block of K = 1 register.
+
+    Cost: **ceil(n/K') + K' - 4 And** (T = 4 x that), minimised at K' ~ sqrt(n)
+    (:func:`unload_log_block_size`): 2 sqrt(n) - 4 And for n = 4^j, against n - 2 And for
+    reloading by QROM (``4 n - 8`` T). This is the best-known construction (ratio 1 to Berry et
+    al.'s ``ceil(n/K') + K'`` bound). Requires n >= 3. For qsim, ``qattn_cirq.simulate`` lowers it
+    to :class:`QROAMCoherentUncompute` (deferred measurement, same action on the computational
+    basis); the costed circuit is this one.
+
+    Args:
+        n, d, bits: the table's shape and entry width (as the row loaders).
+        data: the n x d signed table (concrete) or None (cost only, possibly symbolic).
+        uncompute_log_block_size: k', or None for :func:`unload_log_block_size`.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        row: QInt(bits) of shape (d,), LEFT: must hold ``K[selection]``; consumed (returned |0>).
+    """
+
+    n: SymbolicInt
+    d: SymbolicInt
+    bits: SymbolicInt
+    data: Optional[Tuple[Tuple[int, ...], ...]] = attrs.field(default=None, converter=_convert_data)
+    uncompute_log_block_size: Optional[SymbolicInt] = None
+
+    def __attrs_post_init__(self):
+        _validate_sizes(self.n, self.d, self.bits, n_min=3)
+        _validate_data(self.data, self.n, self.d, self.bits)
+
+    @cached_property
+    def ku(self) -> SymbolicInt:
+        if self.uncompute_log_block_size is not None:
+            return self.uncompute_log_block_size
+        return unload_log_block_size(self.n)
+
+    @cached_property
+    def measurement_uncompute(self) -> QROAMMeasurementUncompute:
+        return QROAMMeasurementUncompute(self.n, self.d, self.bits, 0, self.ku, self.data)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [
+                Register("selection", BQUInt(selection_bitsize(self.n), self.n)),
+                Register("row", QInt(self.bits), shape=(self.d,), side=Side.LEFT),
+            ]
+        )
+
+    def toffoli_count(self) -> SymbolicInt:
+        return self.measurement_uncompute.toffoli_count()
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection, row) -> Dict[str, SoquetT]:
+        if self.data is None:
+            raise DecomposeTypeError(f"{self}: no data, nothing to decompose (cost-only)")
+        d, b = int(self.d), int(self.bits)
+        regs = np.empty((1, d), dtype=object)
+        for i in range(d):
+            regs[0, i] = bb.add(Cast(QInt(b), QAny(b)), reg=np.asarray(row)[i])
+        selection = bb.add(self.measurement_uncompute, selection=selection, regs=regs)
+        return {"selection": selection}
+
+    def build_call_graph(self, ssa):
+        return {self.measurement_uncompute: 1}
+
+    def my_static_costs(self, cost_key):
+        from qualtran.resource_counting import QubitCount
+
+        if isinstance(cost_key, QubitCount):
+            # selection + row (measured first) + K' one-hot qubits + the unary iteration's
+            # (s - k') - 1 ancillas; the row is freed before the one-hot register exists, but a
+            # greedy sweep may not reuse it, so count both (an upper bound by b d at most).
+            s = selection_bitsize(self.n)
+            return s + self.bits * self.d + 2**self.ku + (s - self.ku) - 1
+        return NotImplemented
+
+    def on_classical_vals(self, selection, row) -> Dict[str, Any]:
+        if self.data is None:
+            raise NotImplementedError(f"{self} has no data: no classical action")
+        want = np.array(self.data[int(selection)], dtype=np.int64)
+        if not np.array_equal(np.asarray(row).reshape(-1), want):
+            raise ValueError(f"{self}: row does not hold K[{int(selection)}]; cannot unload")
+        return {"selection": selection}
+
+    def __str__(self):
+        return f"RowUnload(n={self.n}, k'={self.ku})"
 
 
 @attrs.frozen
@@ -739,22 +931,56 @@ class QROAMRowLoader(_RowLoaderBase):
 # ----------------------------------------------------------------------------------------------
 # Assumed QRAM (cost model)
 # ----------------------------------------------------------------------------------------------
+#: Qubits per router of a qubit-based bucket-brigade tree: the router qubit that stores its
+#: address bit, and the wire qubit that carries address / bus qubits through it (Hann, Lee,
+#: Girvin, Jiang, PRX Quantum 2, 020311 (2021), arXiv:2012.05340, Sec. II and Fig. 1(b):
+#: "each router ... a router qubit" with its incident input; GLM's qutrit router counted as 2).
+QUBITS_PER_ROUTER = 2
+
+
+def bucket_brigade_cswaps(n: SymbolicInt, width: SymbolicInt) -> SymbolicInt:
+    r"""Controlled swaps on the *active path* of one bucket-brigade access to an n-leaf tree.
+
+    Protocol of Giovannetti, Lloyd, Maccone (PRL 100, 160501 (2008), arXiv:0708.1879, Fig. 2),
+    with L = ceil(log2 n) levels and a bus of W = ``width`` qubits:
+
+    * address in: the l-th address qubit (l = 0 .. L-1) hops through the l routers already set
+      above its level, one router-controlled swap per hop, then is swapped into its router:
+      :math:`\sum_{l<L} l = L(L-1)/2` controlled swaps;
+    * bus down and up: each of the W bus qubits hops through L routers down to the leaf (the
+      memory cell is copied by a CNOT) and L back up: 2 L W;
+    * address out: the mirror of address in, L(L-1)/2.
+
+    Total :math:`2LW + L(L-1)`. Counting only the active path is the QRAM *assumption* (passive
+    routers off the path cost no gates); in a gate model every router is touched and an access
+    costs Theta(n) (Di Matteo, Gheorghiu, Mosca, IEEE TQE 1 (2020), arXiv:1902.01329;
+    Jaques, Rattew, arXiv:2305.10310), i.e. no better than QROM.
+    """
+    L = selection_bitsize(n)
+    return 2 * L * width + L * (L - 1)
+
+
 @attrs.frozen
 class AssumedQRAMRowLoader(_RowLoaderBase):
     r"""COST MODEL, not a circuit: the papers' QRAM with polylog(n) access, ``row ^= K[selection]``.
 
     The quantum attention papers (e.g. arXiv:2307.08045) assume a QRAM that loads a row in
-    polylog(n) time. We model one access as a bucket-brigade QRAM (Giovannetti, Lloyd, Maccone,
-    "Quantum random access memory", PRL 100, 160501 (2008), arXiv:0708.1879): the address passes
-    through ceil(log2 n) levels of routers and each of the b d data bits is routed through them, so
+    polylog(n) time. We cost one access as a bucket-brigade QRAM (Giovannetti, Lloyd, Maccone,
+    arXiv:0708.1879) whose router-controlled swaps on the active path are the logical gates
+    (:func:`bucket_brigade_cswaps`; each a controlled swap = one Toffoli-class gate, 4 T):
 
-        Toffoli per access = c * b * d * ceil(log2 n),     T = 4 x that,
+        CSWAP per access = 2 L b d + L (L - 1),     L = ceil(log2 n).
 
-    with ``c = toffolis_per_routed_bit`` a documented, explicit parameter (default 1). This bloq
-    has **no decomposition** (``decompose_bloq`` raises ``DecomposeTypeError``): the router tree
-    (~n routers plus n b d memory cells) is hardware outside the logical circuit, so its
-    QubitCount is only the circuit-side registers ``ceil(log2 n) + b d``. Use ``qrom`` / ``qroam``
-    for a gate-level loader; this one exists so estimates can reproduce the papers' assumption.
+    What the assumption hides, reported by :meth:`qram_qubits` and by every estimate as
+    ``qram_qubits``: the tree of n - 1 routers (``QUBITS_PER_ROUTER`` qubits each) and the n b d
+    memory cells at its leaves (held as qubits in the bucket-brigade model), about 1.07e9 qubits
+    at n = 2^20, d = 128, b = 8. Estimates count them in the physical qubits by default; an
+    explicit option treats the QRAM as an external device and says so. QubitCount (this bloq's)
+    is only the circuit-side registers ``ceil(log2 n) + b d``.
+
+    ``toffolis_per_routed_bit`` (default 1) scales the per-swap cost (e.g. 0 for a QRAM whose
+    routing is free, 2 for a CSWAP synthesised from two Toffolis); it is an explicit parameter.
+    This bloq has **no decomposition**: use ``qrom`` / ``qroam`` for a gate-level loader.
     """
 
     toffolis_per_routed_bit: SymbolicInt = 1
@@ -766,7 +992,11 @@ class AssumedQRAMRowLoader(_RowLoaderBase):
             raise QattnInputError(f"toffolis_per_routed_bit must be a number >= 0, got {c!r}")
 
     def toffoli_count(self) -> SymbolicInt:
-        return self.toffolis_per_routed_bit * self.bits * self.d * self.selection_bitsize
+        return self.toffolis_per_routed_bit * bucket_brigade_cswaps(self.n, self.bits * self.d)
+
+    def qram_qubits(self) -> SymbolicInt:
+        """Qubits of the QRAM device itself: (n - 1) routers x ``QUBITS_PER_ROUTER`` + n b d cells."""
+        return QUBITS_PER_ROUTER * (self.n - 1) + self.n * self.bits * self.d
 
     def decompose_bloq(self):
         raise DecomposeTypeError(f"{self} is a cost model (assumed QRAM), it has no decomposition")
@@ -775,7 +1005,9 @@ class AssumedQRAMRowLoader(_RowLoaderBase):
         raise DecomposeTypeError(f"{self} is a cost model (assumed QRAM), it has no decomposition")
 
     def build_call_graph(self, ssa):
-        return {Toffoli(): self.toffoli_count()}
+        from qualtran.bloqs.basic_gates import TwoBitCSwap
+
+        return {TwoBitCSwap(): self.toffoli_count()}
 
     def my_static_costs(self, cost_key):
         from qualtran.resource_counting import QubitCount

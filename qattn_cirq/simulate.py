@@ -21,6 +21,12 @@ target that holds c1 AND c2 (a precondition of the bloq), where CCX writes |0> b
 permutation on the states the bloq may legally see. The cost (T-count) conventions are unaffected:
 this module only simulates, costs come from :mod:`estimates.counts`.
 
+A bloq with a ``coherent_equivalent()`` method (the measurement-based uncomputes of
+:mod:`bloqs.loaders`: X-basis measurements and classically controlled CZs, which qsim rejects) is
+compiled as that equivalent instead: the deferred-measurement lowering, same signature and same
+action on the computational basis states the uncompute is defined on. So every gate-level loader,
+and the threshold oracle's measurement-based row unload, runs on qsim.
+
 Memory: a complex64 state vector needs ``8 * 2**qubits`` bytes. :func:`check_memory` refuses (with
 :class:`~qattn_cirq.errors.QattnInputError`, one line naming the qubits and the bytes) any circuit whose
 state vector would not fit the limit, by default the machine's available memory (``MemAvailable`` in
@@ -242,6 +248,14 @@ class _Compiler:
         if isinstance(bloq, TwoBitCSwap):
             self.ops.append(cirq.CSWAP(quregs["ctrl"][0], quregs["x"][0], quregs["y"][0]))
             return dict(quregs)
+        lowering = getattr(bloq, "coherent_equivalent", None)
+        if callable(lowering):
+            # Deferred measurement: a measurement-based uncompute (X-basis measurements and
+            # classically controlled CZs, which qsim cannot run) is replaced by its coherent
+            # equivalent, a bloq with the same signature and the same action on the computational
+            # basis states it is defined on (bloqs.loaders.QROAMCoherentUncompute). Costs never
+            # come from this export, so the lowering's extra gates are not charged anywhere.
+            return self.emit(lowering(), quregs)
 
         all_thru = all(reg.side == Side.THRU for reg in bloq.signature)
         if all_thru:
