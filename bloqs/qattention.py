@@ -12,15 +12,17 @@ main theorem, Thm 3.1 / 9.2): preprocessing in
   3. :class:`VRowSampling` - ``K_V = ceil(d / eps^2)`` leverage-score samples of V's rows
      (``ceil(pi/4 sqrt(alpha n / d))`` rounds each: acceptance ``>= d / (alpha n)``).
 
-  Classical post-processing (``O(s^3)`` for ``W^{+1/2}``, ``O(K_V (s d + s^2))`` for ``M~``) is
-  reported separately, not in the quantum cost.
+  Classical post-processing (``O(s^3 + K_V (s d + s^2))`` FLOPs: ``W^{+1/2}``, ``z~``, ``M~``;
+  :meth:`QAttentionPreprocess.classical_flops`) is classical work, reported in FLOPs and bytes,
+  not in the quantum cost.
 
-* :class:`QAttentionRowQuery`: the row query as reversible arithmetic on a query row held in a
-  register: :class:`bloqs.nystrom.LandmarkFeatures` (s inner products + s exp kernels, gate level)
-  followed by the ``s^2 + s d + s`` multiply-adds of ``u = k W^{+1/2}``, ``u M~`` and ``u . z~``
-  (Qualtran ``Product`` + ``Add``: a COST MODEL, ``Product`` has no decomposition in Qualtran 0.7).
-  No row of Q, K or V is loaded, so the cost does not depend on n. The final division of the d
-  numerators by the denominator is left to the reader of the registers (classical).
+* :class:`QAttentionRowQuery`: the row query. Default ``mode='classical'`` (the paper's algorithm):
+  classical work on the classical data structure (landmarks ``X_S``, ``W^{+1/2}``, ``M~``, ``z~``):
+  ``2 s^2 + 4 s d + 3 s + d`` FLOPs (:func:`row_query_flops`), ``(2 s d + s^2 + s)`` words of memory
+  (:func:`structure_words`); as a bloq it has 0 gates and 0 qubits. ``mode='reversible'`` is an
+  OPTION that is not the paper's algorithm: the same arithmetic as a reversible circuit on a query
+  row held in a register (:class:`bloqs.nystrom.LandmarkFeatures` + Qualtran ``Product`` / ``Add``,
+  a cost model). Neither loads a row of Q, K or V: the cost does not depend on n.
 
 Switchable cost-model pieces (named in every estimate):
 
@@ -41,7 +43,7 @@ import sympy
 from qualtran import Bloq, BloqDocSpec, QUInt, Signature, bloq_example
 from qualtran.bloqs.arithmetic import Add
 from qualtran.bloqs.arithmetic.multiplication import Product
-from qualtran.resource_counting import QubitCount, get_cost_value
+from qualtran.resource_counting import GateCounts, QECGatesCost, QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic, smax
 
 from bloqs.amplification import AmplificationIterate, rounds_upper_bound_expr
@@ -60,6 +62,22 @@ from qattn_cirq.errors import QattnInputError
 SymbolicInt = Union[int, sympy.Expr]
 
 MULTI_SAMPLE_MODELS = ("hamoudi", "repeat")
+ROW_QUERY_MODES = ("classical", "reversible")
+
+#: bytes per word of the classical data structure (IEEE fp32: ``W^{+1/2}`` needs more than bf16)
+WORD_BYTES = 4
+
+
+def row_query_flops(d, s) -> SymbolicInt:
+    """FLOPs of one classical row query: ``2 s^2 + 4 s d + 3 s + d`` (derivation:
+    :class:`QAttentionRowQuery`)."""
+    return 2 * s * s + 4 * s * d + 3 * s + d
+
+
+def structure_words(d, s) -> SymbolicInt:
+    """Words of the classical QAttention data structure: landmarks ``X_S`` (s x d, pre-scaled),
+    ``W^{+1/2}`` (s x s), ``M~`` (s x d), ``z~`` (s): ``2 s d + s^2 + s``."""
+    return 2 * s * d + s * s + s
 
 
 def v_samples_expr(d, eps) -> SymbolicInt:
@@ -193,9 +211,28 @@ class QAttentionPreprocess(Bloq):
         return NotImplemented
 
     def classical_flops(self) -> SymbolicInt:
-        """Classical post-processing: ``s^3`` (eigendecomposition of W) + ``K_V (s d + s^2)``."""
-        s, d = self.mean.s, self.mean.d
-        return s**3 + self.v_rows.samples * (s * d + s * s)
+        r"""FLOPs of the classical post-processing between and after the quantum steps (multiply-add
+        = 2, as in :mod:`estimates.classical`):
+
+        * ``W = E[S, S]`` on the s landmarks: ``s^2`` inner products + exps = ``2 s^2 d + s^2``;
+        * ``W^{+1/2}``: symmetric eigendecomposition with eigenvectors ``~9 s^3`` (Golub & Van Loan,
+          *Matrix Computations*, symmetric QR algorithm), ``2 s`` for ``lambda^{+1/2}``, ``s^2`` to
+          scale the eigenvectors and ``2 s^3`` to reassemble: ``11 s^3 + s^2 + 2 s``;
+        * ``z~ = W^{+1/2} (n c~)``: ``2 s^2 + s``;
+        * ``M~ = sum_t U2[j_t]^T V[j_t] / (K p_j)``, per sample: kernel row ``2 s d + s``, times
+          ``W^{+1/2}`` ``2 s^2``, the ``1/(K p_j)`` scale ``s + 1``, outer-product accumulate
+          ``2 s d``: ``4 s d + 2 s^2 + 2 s + 1``.
+
+        Total ``11 s^3 + 2 s^2 d + 4 s^2 + 3 s + K_V (4 s d + 2 s^2 + 2 s + 1)``."""
+        s, d, k = self.mean.s, self.mean.d, self.v_rows.samples
+        return 11 * s**3 + 2 * s * s * d + 4 * s * s + 3 * s + k * (4 * s * d + 2 * s * s + 2 * s + 1)
+
+    def classical_bytes(self, word_bytes: int = WORD_BYTES) -> SymbolicInt:
+        """Bytes the post-processing moves: read the s landmark rows (``s d``), the ``K_V`` sampled rows
+        of K and V (``2 K_V d``) and ``c~`` (``s``); write and re-read ``W`` (``2 s^2``); write the
+        structure (``2 s d + s^2 + s``): ``(3 s d + 3 s^2 + 2 s + 2 K_V d)`` words."""
+        s, d, k = self.mean.s, self.mean.d, self.v_rows.samples
+        return (3 * s * d + 3 * s * s + 2 * s + 2 * k * d) * word_bytes
 
     def __str__(self):
         return "QAttentionPreprocess"
@@ -203,18 +240,54 @@ class QAttentionPreprocess(Bloq):
 
 @attrs.frozen
 class QAttentionRowQuery(Bloq):
-    r"""One row query, reversible: features (gate level) + ``s^2 + s d + s`` multiply-adds (cost model).
+    r"""One row query of the QAttention data structure (arXiv:2602.00874 Thm 3.1 / 9.2: ``O~(s^2 + s d)``).
 
-    Registers: ``q`` QInt(b) shape (d,) (the query row, THRU) and ``k`` (the s features) as in
-    :class:`LandmarkFeatures`; the products' outputs are internal (cost only). Call graph:
-    ``{LandmarkFeatures: 1, Product(p, p): s^2 + s d + s, Add(QUInt(2p)): s^2 + s d + s}`` with
-    ``p = KERNEL_OUT_BITS``. Independent of n."""
+    ``mode='classical'`` (default, **the paper's algorithm**): the row query is classical work on the
+    classical data structure the quantum preprocessing built; as a bloq it has no registers, an
+    empty call graph, 0 gates and 0 qubits. Its cost is :meth:`classical_flops` FLOPs reading
+    :meth:`classical_bytes` bytes, timed on the classical model
+    (:func:`estimates.classical.roofline_time_s`).
+
+    FLOP count (one FLOP = one add, multiply, exp or divide; a multiply-add is 2, as in
+    :mod:`estimates.classical`), for a query row ``q`` (d numbers):
+
+    * kernel features ``k_l = exp(<x_l, q>)``, ``l = 1..s`` (the softmax scale is folded into the
+      stored landmarks at preprocessing): ``s d`` multiply-adds + ``s`` exps = ``2 s d + s``;
+    * ``u = k W^{+1/2}`` (s x s matvec): ``s^2`` multiply-adds = ``2 s^2``;
+    * numerators ``u M~`` (s x d): ``s d`` multiply-adds = ``2 s d``;
+    * denominator ``u . z~``: ``s`` multiply-adds = ``2 s``;
+    * division of the d numerators by the denominator: ``d``.
+
+    Total ``F = 2 s^2 + 4 s d + 3 s + d`` (:func:`row_query_flops`). Bytes: the structure
+    ``2 s d + s^2 + s`` words (:func:`structure_words`) plus the query row in and the answer out,
+    ``2 d`` words, ``word_bytes`` each (default 4, fp32).
+
+    ``mode='reversible'``: an OPTION, **not the paper's algorithm** - the same arithmetic as a
+    reversible circuit on a query row held in a register: :class:`bloqs.nystrom.LandmarkFeatures`
+    (s inner products + s exp kernels, gate level) followed by the ``s^2 + s d + s`` multiply-adds of
+    ``u = k W^{+1/2}``, ``u M~`` and ``u . z~`` (Qualtran ``Product`` + ``Add``: a COST MODEL,
+    ``Product`` has no decomposition in Qualtran 0.7); the division is left to the reader of the
+    registers. Registers: ``q`` QInt(b) shape (d,) (THRU) and ``k`` (the s features) as in
+    :class:`LandmarkFeatures`. Call graph ``{LandmarkFeatures: 1, Product(p, p): s^2 + s d + s,
+    Add(QUInt(2p)): s^2 + s d + s}``, ``p = KERNEL_OUT_BITS``. Useful only if a quantum caller needs
+    the row in superposition. Both modes are independent of n."""
 
     d: SymbolicInt
     s: SymbolicInt
     bits: SymbolicInt
     features: Optional[LandmarkFeatures] = None
     word_bits: SymbolicInt = KERNEL_OUT_BITS
+    mode: str = "classical"
+
+    def __attrs_post_init__(self):
+        if self.mode not in ROW_QUERY_MODES:
+            raise QattnInputError(f"row query mode must be one of {', '.join(ROW_QUERY_MODES)}; got {self.mode!r}")
+        if self.features is not None and self.mode != "reversible":
+            raise QattnInputError("gate-level features belong to the reversible row query: use mode='reversible'")
+
+    @property
+    def is_classical(self) -> bool:
+        return self.mode == "classical"
 
     @cached_property
     def feature_bloq(self) -> LandmarkFeatures:
@@ -222,17 +295,26 @@ class QAttentionRowQuery(Bloq):
 
     @cached_property
     def signature(self) -> Signature:
-        return self.feature_bloq.signature
+        return Signature([]) if self.is_classical else self.feature_bloq.signature
 
     @cached_property
     def multiply_adds(self) -> SymbolicInt:
+        """Multiply-adds after the features: ``s^2 + s d + s`` (``u``, ``u M~``, ``u . z~``)."""
         return self.s * self.s + self.s * self.d + self.s
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        if self.is_classical:
+            return {}
         p = self.word_bits
         return {self.feature_bloq: 1, Product(p, p): self.multiply_adds, Add(QUInt(2 * p)): self.multiply_adds}
 
     def my_static_costs(self, cost_key):
+        if self.is_classical:
+            if isinstance(cost_key, QubitCount):
+                return 0
+            if isinstance(cost_key, QECGatesCost):
+                return GateCounts()
+            return NotImplemented
         if isinstance(cost_key, QubitCount):
             # features' width + the s-word u, the (d + 1) accumulators, one product's output
             p = self.word_bits
@@ -240,11 +322,19 @@ class QAttentionRowQuery(Bloq):
         return NotImplemented
 
     def classical_flops(self) -> SymbolicInt:
-        """The classical row query's multiply-adds: ``s d`` (kernel) + ``s^2 + s d + s``."""
-        return self.s * self.d + self.multiply_adds
+        """FLOPs of the row query run classically (the paper's algorithm): ``2 s^2 + 4 s d + 3 s + d``."""
+        return row_query_flops(self.d, self.s)
+
+    def structure_bytes(self, word_bytes: int = WORD_BYTES) -> SymbolicInt:
+        """Classical memory of the data structure: ``(2 s d + s^2 + s)`` words."""
+        return structure_words(self.d, self.s) * word_bytes
+
+    def classical_bytes(self, word_bytes: int = WORD_BYTES) -> SymbolicInt:
+        """Bytes one query moves on its own: the structure + the query row in + the answer out."""
+        return (structure_words(self.d, self.s) + 2 * self.d) * word_bytes
 
     def __str__(self):
-        return f"QAttentionRowQuery(d={self.d}, s={self.s})"
+        return f"QAttentionRowQuery(d={self.d}, s={self.s}, {self.mode})"
 
 
 @bloq_example
@@ -260,5 +350,12 @@ def _qattention_row_query_symb() -> QAttentionRowQuery:
     return qattention_row_query_symb
 
 
+@bloq_example
+def _qattention_row_query_reversible_symb() -> QAttentionRowQuery:
+    n, d, s, alpha, eps, b = symbols()
+    qattention_row_query_reversible_symb = QAttentionRowQuery(d, s, b, mode="reversible")
+    return qattention_row_query_reversible_symb
+
+
 _QATTENTION_PREPROCESS_DOC = BloqDocSpec(bloq_cls=QAttentionPreprocess, examples=[_qattention_preprocess_symb])
-_QATTENTION_ROW_QUERY_DOC = BloqDocSpec(bloq_cls=QAttentionRowQuery, examples=[_qattention_row_query_symb])
+_QATTENTION_ROW_QUERY_DOC = BloqDocSpec(bloq_cls=QAttentionRowQuery, examples=[_qattention_row_query_symb, _qattention_row_query_reversible_symb])

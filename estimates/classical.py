@@ -35,6 +35,13 @@ Classical twins (arXiv 2307.08045 Sec. 4-5):
   ``O(n^{1 - 1/floor(d/2)} + k)`` (Matousek 1992, partition trees); we charge ``2d`` FLOPs per key
   touched, ``n (n^{1 - 1/floor(d/2)} + k) 2d`` in all (constant 1, stated as an optimistic model;
   for ``d = 128`` the exponent is ``63/64`` and this is barely below the brute-force ``2 n^2 d``).
+
+Classical work of a quantum algorithm (QAttention's post-processing and row queries, arXiv
+2602.00874): :func:`classical_work_time` times given FLOPs and bytes on the same roofline as the
+baseline (:func:`roofline_time_s`); :func:`data_structure_queries` charges ``q`` queries to a
+classical data structure of ``structure_bytes``: batched (the default, as the baseline's IO-aware
+kernel: the structure is read once and stays on chip, each query streams its own ``io_bytes``) or
+one query at a time (each re-reads the structure).
 """
 
 from __future__ import annotations
@@ -187,3 +194,34 @@ def classical_twin_costs(n: Num, d: Num, k: Num, gpu: Union[str, GPU] = "h100-sx
         "bytes": nb,
         **rt,
     }
+
+
+def classical_work_time(flops: Num, nbytes: Num, gpu: Union[str, GPU] = "h100-sxm") -> Dict[str, Any]:
+    """``flops`` FLOPs moving ``nbytes`` bytes on the classical model: the baseline's roofline
+    (:func:`roofline_time_s`) plus the inputs, the bound and the GPU, as :func:`attention_gpu_time`."""
+    rt = roofline_time_s(flops, nbytes, gpu)
+    symbolic = isinstance(rt["time_s"], sympy.Basic)
+    return {
+        "flops": flops,
+        "bytes": nbytes,
+        **rt,
+        "bound": None if symbolic else ("compute" if rt["compute_time_s"] >= rt["memory_time_s"] else "memory"),
+        "gpu": get_gpu(gpu).name,
+    }
+
+
+def data_structure_queries(
+    flops_per_query: Num, structure_bytes: Num, io_bytes_per_query: Num, queries: Num = 1,
+    gpu: Union[str, GPU] = "h100-sxm", batched: bool = True,
+) -> Dict[str, Any]:
+    """Time of ``queries`` queries to a classical data structure on the classical model.
+
+    FLOPs ``queries x flops_per_query``; bytes ``structure_bytes + queries x io_bytes_per_query``
+    when ``batched`` (the structure is read once, as the IO-aware baseline reads Q, K, V once), else
+    ``queries x (structure_bytes + io_bytes_per_query)``."""
+    for name, v in (("flops_per_query", flops_per_query), ("structure_bytes", structure_bytes),
+                    ("io_bytes_per_query", io_bytes_per_query), ("queries", queries)):
+        if not isinstance(v, sympy.Basic) and (isinstance(v, bool) or not v >= 0):
+            raise QattnInputError(f"{name} must be a number >= 0, got {v!r}")
+    nbytes = structure_bytes + queries * io_bytes_per_query if batched else queries * (structure_bytes + io_bytes_per_query)
+    return {**classical_work_time(queries * flops_per_query, nbytes, gpu), "queries": queries, "batched": batched}

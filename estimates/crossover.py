@@ -6,6 +6,11 @@ between that power of two and the previous one for the smallest such integer ``n
 crossing inside that octave, which holds for the polynomial / polylog cost models here). If no power
 of two up to ``n_max`` has the quantum machine faster, the answer is the plain statement
 ``no crossover below n = n_max``.
+
+The quantum side's function is whatever the algorithm actually costs: for the sublinear QAttention
+algorithm (arXiv 2602.00874) the report passes the fault-tolerant runtime of its preprocessing (the
+only quantum part) plus its classical work, the post-processing and the n classical row queries on
+the GPU model (:mod:`estimates.report`); nothing here assumes a quantum row query.
 """
 
 from __future__ import annotations

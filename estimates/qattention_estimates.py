@@ -1,11 +1,17 @@
-r"""Logical costs of the sublinear QAttention data structure (arXiv:2602.00874, Thm 3.1 / 9.2).
+r"""Costs of the sublinear QAttention data structure (arXiv:2602.00874, Thm 3.1 / 9.2).
 
-Both the preprocessing and the row query are evaluated from the *symbolic* call graphs of
-:class:`bloqs.qattention.QAttentionPreprocess` / :class:`bloqs.qattention.QAttentionRowQuery`
-(computed once per cost-model choice and cached), so n = 2^30 costs the same as n = 8. JSON shape as
-``qattn estimate grover-sparse``, with ``logical`` split into ``preprocess`` and ``row_query``:
-``{t_count, toffoli, clifford, rotations, measurements, qubits}`` (t_count = T + 4 x (Toffoli + And
-+ CSWAP) + 11 x rotations; And-dagger 0 T).
+The quantum part is the preprocessing only: its logical counts come from the *symbolic* call graph
+of :class:`bloqs.qattention.QAttentionPreprocess` (computed once per cost-model choice and cached),
+so n = 2^30 costs the same as n = 8. The row query is classical (the paper answers a row in
+``O~(s^2 + s d)`` classical time on the classical data structure the preprocessing built):
+:class:`bloqs.qattention.QAttentionRowQuery` gives its FLOPs (``2 s^2 + 4 s d + 3 s + d``) and
+bytes, timed on the classical baseline's roofline (:func:`estimates.classical.data_structure_queries`).
+``row_query='reversible'`` keeps the old reversible-circuit row query as an OPTION (not the paper's
+algorithm). JSON: ``logical`` = ``{preprocess, row_query, total}`` each ``{t_count, toffoli,
+clifford, rotations, measurements, qubits}`` (t_count = T + 4 x (Toffoli + And + CSWAP) + 11 x
+rotations; And-dagger 0 T), ``total`` = preprocessing + n quantum row queries (= the preprocessing
+with the default classical row query); ``classical`` (FLOPs, bytes, seconds of the post-processing
+and of the row queries, the data structure's memory); ``ledger`` (one row per component).
 
 Paper's claim: preprocessing :math:`\tilde O(\varepsilon^{-1} n^{0.5}(s^{2.5} + s^{1.5} d +
 \alpha^{0.5} d))`, row query :math:`\tilde O(s^2 + s d)`. With the gate-level ``qrom`` loader every
@@ -32,11 +38,19 @@ if TYPE_CHECKING:  # annotations only
     from estimates.counts import LogicalCounts
 
 PAPER_PREPROCESS = "O~(eps^-1 n^0.5 (s^2.5 + s^1.5 d + alpha^0.5 d))"
-PAPER_ROW_QUERY = "O~(s^2 + s d)"
+PAPER_ROW_QUERY = "O~(s^2 + s d) classical time"
 CONVENTIONS = (
     "t_count = T + 4 x (Toffoli + And + CSWAP) + 11 x rotations; And-dagger 0 T; symbols n, d, s (= s_lambda), "
-    "alpha, eps, b; classical post-processing reported as classical_flops, not in the quantum cost"
+    "alpha, eps, b; classical work (post-processing, row queries) in FLOPs (multiply-add = 2) and bytes, "
+    "timed on the classical roofline model, not in the quantum cost"
 )
+ROW_QUERY = ("classical", "reversible")
+ROW_QUERY_TEXT = {
+    "classical": "classical (the paper's algorithm): 2 s^2 + 4 s d + 3 s + d FLOPs per row on the classical "
+    "data structure; 0 T, 0 qubits",
+    "reversible": "reversible circuit: an OPTION, not the paper's algorithm (LandmarkFeatures + Qualtran "
+    "Product/Add cost model on a query row held in a register), charged n times in logical.total",
+}
 MEAN_METHODS = ("chj", "coordinate")
 MULTI_SAMPLE = ("hamoudi", "repeat")
 LOADERS = ("qrom", "assumed")
@@ -49,23 +63,26 @@ def _syms():
 
 
 @functools.lru_cache(maxsize=None)
-def _bloqs(loader: str, mean_method: str, multi_sample: str):
+def _bloqs(loader: str, mean_method: str, multi_sample: str, row_query: str = "classical"):
     from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery
 
     n, d, s, alpha, eps, b = _syms()
     pre = QAttentionPreprocess.symbolic(loader=loader, mean_method=mean_method, multi_sample=multi_sample)
-    return pre, QAttentionRowQuery(d, s, b)
+    return pre, QAttentionRowQuery(d, s, b, mode=row_query)
 
 
 @functools.lru_cache(maxsize=None)
-def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi") -> Dict[str, "LogicalCounts"]:
-    """Symbolic logical counts ``{preprocess, row_query, landmarks, mean, v_rows}`` (cached)."""
+def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi",
+                      row_query: str = "classical") -> Dict[str, "LogicalCounts"]:
+    """Symbolic logical counts ``{preprocess, row_query, landmarks, mean, v_rows}`` (cached); the
+    classical row query (default) has all-zero counts."""
     from estimates.counts import logical_counts
 
     _check_choice("loader", loader, LOADERS)
     _check_choice("mean_method", mean_method, MEAN_METHODS)
     _check_choice("multi_sample", multi_sample, MULTI_SAMPLE)
-    pre, row = _bloqs(loader, mean_method, multi_sample)
+    _check_choice("row_query", row_query, ROW_QUERY)
+    pre, row = _bloqs(loader, mean_method, multi_sample, row_query)
     return {
         "preprocess": logical_counts(pre),
         "row_query": logical_counts(row),
@@ -76,10 +93,11 @@ def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_samp
 
 
 @functools.lru_cache(maxsize=None)
-def t_count_expr(part: str = "preprocess", loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi"):
+def t_count_expr(part: str = "preprocess", loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi",
+                 row_query: str = "classical"):
     """The symbolic T-count of one part (``preprocess``, ``row_query``, ``landmarks``, ``mean``,
     ``v_rows``), cached: ``LogicalCounts.t_count`` re-simplifies on every access (seconds here)."""
-    return qattention_counts(loader, mean_method, multi_sample)[part].t_count
+    return qattention_counts(loader, mean_method, multi_sample, row_query)[part].t_count
 
 
 def _check_choice(name, v, choices):
@@ -134,47 +152,152 @@ def qattention_estimate(
     loader: str = "qrom",
     mean_method: str = "chj",
     multi_sample: str = "hamoudi",
+    row_query: str = "classical",
+    gpu: str = "h100-sxm",
+    word_bytes: int = 4,
 ) -> Dict[str, Any]:
-    """Logical costs of the preprocessing and of one row query at the given sizes."""
+    """Costs of the preprocessing (quantum; classical post-processing) and of the n row queries
+    (classical by default) at the given sizes, with the per-component ``ledger``."""
     import sympy
 
     from bloqs.nystrom import landmark_draws_expr, median_reps_expr, phase_bits_expr
     from bloqs.qattention import v_samples_expr
+    from estimates.classical import classical_work_time, data_structure_queries, get_gpu
 
     validate(n, d, s_lambda, alpha, eps, bits)
-    counts = qattention_counts(loader, mean_method, multi_sample)
+    _check_choice("row_query", row_query, ROW_QUERY)
+    if isinstance(word_bytes, bool) or not isinstance(word_bytes, int) or word_bytes < 1:
+        raise QattnInputError(f"word_bytes must be an integer >= 1; got {word_bytes!r}")
+    g = get_gpu(gpu)
+    counts = qattention_counts(loader, mean_method, multi_sample, row_query)
     vals = _values(n, d, s_lambda, alpha, eps, bits)
-    pre, row = _bloqs(loader, mean_method, multi_sample)
+    pre, row = _bloqs(loader, mean_method, multi_sample, row_query)
     k_v = v_samples_expr(d, eps)
+    at = lambda e: _num(sympy.sympify(e).subs(vals))  # noqa: E731
+
+    logical = {"preprocess": _logical(counts["preprocess"], vals), "row_query": _logical(counts["row_query"], vals)}
+    lp, lr = logical["preprocess"], logical["row_query"]
+    logical["total"] = {k: lp[k] + n * lr[k] for k in ("t_count", "toffoli", "clifford", "rotations", "measurements")}
+    logical["total"]["qubits"] = max(lp["qubits"], lr["qubits"])
+    components = {k: _logical(counts[k], vals) for k in ("landmarks", "mean", "v_rows")}
+
+    # classical work on the classical model (the baseline's roofline)
+    f_row = at(row.classical_flops())
+    structure = at(row.structure_bytes(word_bytes))
+    io = 2 * d * word_bytes
+    post = classical_work_time(at(pre.classical_flops()), at(pre.classical_bytes(word_bytes)), g)
+    one = data_structure_queries(f_row, structure, io, 1, g)
+    all_n = data_structure_queries(f_row, structure, io, n, g) if row_query == "classical" else None
+    classical = {
+        "model": g.as_dict(),
+        "word_bytes": word_bytes,
+        "data_structure_bytes": structure,
+        "data_structure_words": "landmarks s x d + W^{+1/2} s x s + M~ s x d + z~ s = 2 s d + s^2 + s",
+        "post_processing": post,
+        "row_query": {**one, "flops_formula": "2 s^2 + 4 s d + 3 s + d",
+                      "bytes_formula": "(2 s d + s^2 + s + 2 d) x word_bytes (structure + query row in + answer out)"},
+        "row_queries_all_n": all_n,
+        "time_s": post["time_s"] + (all_n["time_s"] if all_n else 0),
+    }
+
+    draws = at(landmark_draws_expr(_syms()[2]))
+    reps = at(median_reps_expr(_syms()[2]))
+    mean_calls = 1 if mean_method == "chj" else at(sympy.sympify(pre.mean.s) * reps)
+    ledger = qattention_ledger(
+        n, components, logical, post, all_n,
+        calls={"landmarks": draws, "mean": mean_calls, "v_rows": int(k_v)},
+        mean_method=mean_method, multi_sample=multi_sample, row_query=row_query,
+    )
     return {
         "algorithm": "qattention",
         "params": {"n": n, "d": d, "s_lambda": s_lambda, "alpha": alpha, "eps": eps, "bits": bits},
         "loader": loader,
+        "row_query_mode": row_query,
         "cost_models": {
             "loader": "qrom: unary-iteration QROM (gate level, 4n - 8 T per lookup)" if loader == "qrom"
             else "assumed: polylog QRAM cost model (bucket brigade, b ceil(log2 n) Toffoli per b-bit word)",
             "mean_method": mean_method,
             "multi_sample": multi_sample,
+            "row_query": ROW_QUERY_TEXT[row_query],
             "computed_oracles": "ridge-score / kernel-row oracles: KernelOracleCostModel (row loads + gate-level "
             "inner products + KernelExp + Qualtran Product for the s x s quadratic form)",
+            "classical": f"roofline max(FLOPs / (peak x f_c), bytes / (bandwidth x f_m)) on {g.name} "
+            f"(estimates.classical, same model as the GPU baseline); {word_bytes}-byte words; n row queries batched "
+            "(structure read once, each query streams its row in and its answer out)",
         },
-        "logical": {"preprocess": _logical(counts["preprocess"], vals), "row_query": _logical(counts["row_query"], vals)},
-        "components": {k: _logical(counts[k], vals) for k in ("landmarks", "mean", "v_rows")},
-        "landmark_draws": _num(sympy.sympify(landmark_draws_expr(_syms()[2])).subs(vals)),
+        "logical": logical,
+        "components": components,
+        "classical": classical,
+        "classical_memory_bytes": structure,
+        "ledger": ledger,
+        "landmark_draws": draws,
         "v_samples": int(k_v),
         "sampling_rounds": {
             "landmarks": int(math.ceil(math.pi / 4 * math.sqrt(2 * n / s_lambda))),
             "v_rows_per_sample": int(math.ceil(math.pi / 4 * math.sqrt(alpha * n / d))),
         },
-        "mean_phase_bits": _num(sympy.sympify(phase_bits_expr(_syms()[4])).subs(vals)),
-        "mean_repetitions": _num(sympy.sympify(median_reps_expr(_syms()[2])).subs(vals)),
-        "classical_flops": {
-            "preprocess": _num(sympy.sympify(pre.classical_flops()).subs(vals)),
-            "row_query": _num(sympy.sympify(row.classical_flops()).subs(vals)),
-        },
+        "mean_phase_bits": at(phase_bits_expr(_syms()[4])),
+        "mean_repetitions": reps,
+        "classical_flops": {"preprocess": post["flops"], "row_query": f_row},
         "paper": {"preprocess": PAPER_PREPROCESS, "row_query": PAPER_ROW_QUERY},
         "conventions": CONVENTIONS,
     }
+
+
+LEDGER_KEYS = ("component", "kind", "calls", "t_per_call", "t_total", "share", "flops", "bytes", "seconds", "source", "best_known")
+_PAPER = "arXiv:2602.00874 (Song, Xue, Zhang, Zhang), Thm 3.1 / 9.2"
+
+
+def _per_call(total, calls):
+    if not calls:
+        return None
+    q, r = divmod(total, calls) if isinstance(total, int) and isinstance(calls, int) else (None, 1)
+    return q if r == 0 else total / calls
+
+
+def qattention_ledger(n, components, logical, post, all_n, calls, mean_method="chj", multi_sample="hamoudi",
+                      row_query="classical"):
+    """The estimate's ledger: one dict per component with exactly :data:`LEDGER_KEYS`.
+
+    Quantum rows take ``t_total`` from the components' logical counts (the sub-bloqs' symbolic
+    call graphs evaluated); ``t_per_call = t_total / calls`` (exact for the landmark draws and the
+    repeated samplers; an average per sample under Hamoudi's joint amplification). ``share`` is the
+    fraction of ``logical.total.t_count``. No component has a best-known construction to compare
+    with here (``best_known`` None)."""
+    total_t = logical["total"]["t_count"]
+
+    def quantum(name, calls_, t_total, source):
+        return {"component": name, "kind": "quantum", "calls": calls_, "t_per_call": _per_call(t_total, calls_),
+                "t_total": t_total, "share": t_total / total_t if total_t else None, "flops": None, "bytes": None,
+                "seconds": None, "source": source, "best_known": None}
+
+    def classical(name, calls_, work, source):
+        return {"component": name, "kind": "classical", "calls": calls_, "t_per_call": None, "t_total": None,
+                "share": None, "flops": work["flops"], "bytes": work["bytes"], "seconds": work["time_s"],
+                "source": source, "best_known": None}
+
+    mean_src = ("Lemma 2.6 quantum multivariate mean estimation of U2^T 1 (Cornelissen-Hamoudi-Jerbi cost model, "
+                "constant 1)" if mean_method == "chj" else
+                "U2^T 1 by amplitude estimation per coordinate (BHMT), median of repetitions")
+    v_src = ("leverage-score sampling of V's rows, K_V = ceil(d / eps^2) samples" +
+             (" (Hamoudi arXiv:2207.11014 sqrt(K N) rounds, cost model)" if multi_sample == "hamoudi" else " (K repeated samplers)"))
+    rows = [
+        quantum("landmark sampling", calls["landmarks"], components["landmarks"]["t_count"],
+                f"{_PAPER}: quantum Nystrom, QSample of ridge leverage scores, L = ceil(s ln(s/0.1)) draws (Musco-Musco 2017)"),
+        quantum("mean estimation", calls["mean"], components["mean"]["t_count"], f"{_PAPER}: {mean_src}"),
+        quantum("V-row sampling", calls["v_rows"], components["v_rows"]["t_count"], f"{_PAPER}: {v_src}"),
+        classical("classical post-processing", 1, post,
+                  f"{_PAPER}: W^{{+1/2}} (O(s^omega)), z~, M~; FLOPs derived in QAttentionPreprocess.classical_flops"),
+    ]
+    if row_query == "classical":
+        rows.append(classical("row query x n", n, all_n,
+                              f"{_PAPER}: row query O~(s^2 + s d), classical; 2 s^2 + 4 s d + 3 s + d FLOPs per row "
+                              "(QAttentionRowQuery), n rows batched"))
+    else:
+        rows.append(quantum("row query x n (reversible option)", n, n * logical["row_query"]["t_count"],
+                            "OPTION, not the paper's algorithm (the paper's row query is classical): reversible "
+                            "LandmarkFeatures + Qualtran Product/Add cost model"))
+    return rows
 
 
 def fitted_exponent(
@@ -232,11 +355,14 @@ def oracle_calls_expr(loader: str = "qrom", mean_method: str = "chj", multi_samp
 def qattention_formula(loader: str = "qrom", mean_method: str = "chj", multi_sample: str = "hamoudi") -> Dict[str, Any]:
     """The symbolic T-counts and qubits (sympy strings), leading terms in n and the fitted
     n-exponent. Top-level ``t_count``/``qubits``/... are the preprocessing's (the keys ``qattn
-    formula``'s text and LaTeX renderers read); ``row_query`` holds the query's."""
+    formula``'s text and LaTeX renderers read); ``row_query`` holds the query's: classical, 0 T, its
+    FLOPs, and the T-count of the reversible option for comparison."""
     from bloqs.nystrom import symbols
     from estimates.formulas import leading_term
 
-    n = symbols()[0]
+    from bloqs.qattention import row_query_flops
+
+    n, d, s = symbols()[:3]
     c = qattention_counts(loader, mean_method, multi_sample)
     t_pre = t_count_expr("preprocess", loader, mean_method, multi_sample)
     calls = oracle_calls_expr(loader, mean_method, multi_sample)
@@ -255,7 +381,8 @@ def qattention_formula(loader: str = "qrom", mean_method: str = "chj", multi_sam
         "multi_sample": multi_sample,
         "symbols": "n (sequence length), d (head dim), s (= s_lambda), alpha (row distortion), eps (accuracy), b (bits)",
         "preprocess": {"t_count": str(t_count_expr("preprocess", loader, mean_method, multi_sample)), "qubits": str(c["preprocess"].qubits)},
-        "row_query": {"t_count": str(t_count_expr("row_query", loader, mean_method, multi_sample)), "qubits": str(c["row_query"].qubits)},
+        "row_query": {"kind": "classical", "t_count": "0", "qubits": "0", "flops": str(row_query_flops(d, s)),
+                      "reversible_option_t_count": str(t_count_expr("row_query", loader, mean_method, multi_sample, "reversible"))},
         "components_t_count": {k: str(t_count_expr(k, loader, mean_method, multi_sample)) for k in ("landmarks", "mean", "v_rows")},
         "fitted_n_exponent": fit["fitted_exponent"],
         "local_n_exponent_at_2^30": fit["local_exponent"],
@@ -290,6 +417,11 @@ def add_qattention_estimate_args(p) -> None:
     g.add_argument("--eps", type=float, default=None, help="target accuracy eps in (0, 1)")
     g.add_argument("--mean-method", choices=MEAN_METHODS, default="chj", help="D by CHJ cost model (default) or coordinate-wise amplitude estimation")
     g.add_argument("--multi-sample", choices=MULTI_SAMPLE, default="hamoudi", help="V samples: hamoudi sqrt(K N) cost model (default) or repeat")
+    g.add_argument("--row-query", choices=ROW_QUERY, default="classical",
+                   help="classical (default, the paper's algorithm: FLOPs on the classical model) or reversible "
+                   "(an option, not the paper's algorithm: a reversible circuit charged n times)")
+    g.add_argument("--gpu", default="h100-sxm",
+                   help="classical model for the post-processing and row queries (h100-sxm, h200-sxm, a100-sxm; default h100-sxm)")
 
 
 def run_qattention_estimate(args) -> Dict[str, Any]:
@@ -300,4 +432,5 @@ def run_qattention_estimate(args) -> Dict[str, Any]:
     if loader not in LOADERS:
         raise QattnInputError(f"--loader must be qrom or assumed for qattention; got {loader!r}")
     return qattention_estimate(args.n, args.d, args.s_lambda, args.alpha, args.eps, args.bits, loader=loader,
-                               mean_method=args.mean_method, multi_sample=args.multi_sample)
+                               mean_method=args.mean_method, multi_sample=args.multi_sample,
+                               row_query=getattr(args, "row_query", "classical"), gpu=getattr(args, "gpu", "h100-sxm"))

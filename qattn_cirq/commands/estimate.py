@@ -205,7 +205,8 @@ ESTIMATORS: Dict[str, Estimator] = {
         estimate=_mean_estimation_estimate,
     ),
     "qattention": Estimator(
-        help="sublinear QAttention data structure: preprocess + one row query (arXiv 2602.00874 Thm 3.1)",
+        help="sublinear QAttention data structure: quantum preprocessing + n classical row queries, with a "
+        "per-component ledger (arXiv 2602.00874 Thm 3.1)",
         add_arguments=_qattention_args,
         estimate=_qattention_estimate,
     ),
@@ -278,7 +279,24 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _table_with_ledger(result: Dict[str, Any]) -> str:
+    """``--format table`` for an estimate with a ``ledger`` (qattention): the key/value table of the
+    rest, then the ledger as a table of its own, one row per component (quantum: T; classical:
+    FLOPs, bytes, seconds on the classical model)."""
+    from qattn_cirq.output import render
+
+    rest = {k: v for k, v in result.items() if k != "ledger"}
+    keys = ("component", "kind", "calls", "t_per_call", "t_total", "share", "flops", "bytes", "seconds",
+            "best_known", "source")
+    rows = [{k: row.get(k) for k in keys} for row in result["ledger"]]
+    return render(rest, "table") + "\n\nledger (one row per component)\n" + render(rows, "table")
+
+
 def run(args: argparse.Namespace) -> int:
     _reject_foreign_flags(args)
-    emit(ESTIMATORS[args.algorithm].estimate(args), args.format)
+    result = ESTIMATORS[args.algorithm].estimate(args)
+    if args.format == "table" and isinstance(result.get("ledger"), list):
+        print(_table_with_ledger(result))
+        return 0
+    emit(result, args.format)
     return 0

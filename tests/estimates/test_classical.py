@@ -7,10 +7,13 @@ from estimates.classical import (
     attention_flops,
     attention_gpu_time,
     classical_twin_costs,
+    classical_work_time,
+    data_structure_queries,
     halfspace_reporting_flops,
     sparse_rank_one_flops,
 )
 from qattn_cirq.errors import QattnInputError
+from estimates.classical import roofline_time_s
 
 
 @pytest.mark.parametrize("n,d", [(4, 2), (7, 3), (16, 5)])
@@ -73,3 +76,21 @@ def test_bad_input():
         attention_flops(0, 8)
     with pytest.raises(QattnInputError, match="compute_fraction"):
         GPU("x", 1.0, 1.0, 1.5, 0.5, "")
+
+
+def test_classical_work_and_data_structure_queries_use_the_baseline_roofline():
+    w = classical_work_time(1e12, 1e6)
+    assert w["time_s"] == roofline_time_s(1e12, 1e6)["time_s"] == pytest.approx(1e12 / (989.4e12 * 0.75))
+    assert w["bound"] == "compute"
+    # QAttention at s = 64, d = 128, fp32: 41280 FLOPs and a 82176-byte structure per row query
+    one = data_structure_queries(41280, 82176, 1024, 1)
+    assert one["bytes"] == 82176 + 1024 and one["bound"] == "memory"
+    n = 2**20
+    batched = data_structure_queries(41280, 82176, 1024, n)
+    assert batched["flops"] == n * 41280 and batched["bytes"] == 82176 + n * 1024
+    assert batched["time_s"] == pytest.approx(max(n * 41280 / (989.4e12 * 0.75), (82176 + n * 1024) / (3.35e12 * 0.8)))
+    unbatched = data_structure_queries(41280, 82176, 1024, n, batched=False)
+    assert unbatched["bytes"] == n * (82176 + 1024) and unbatched["time_s"] > batched["time_s"]
+    assert data_structure_queries(41280, 82176, 1024, n, gpu="h200-sxm")["time_s"] < batched["time_s"]
+    with pytest.raises(QattnInputError, match="queries"):
+        data_structure_queries(1, 1, 1, -1)

@@ -66,3 +66,16 @@ def test_no_crossover_statement_claims_only_what_was_costed():
     assert crossover_title_suffix([res(all_ok)], 2**40) == ": no crossover below n = 2^40"
     assert "2^40" not in crossover_title_suffix([res(all_ok), res(part)], 2**40)
     assert crossover_title_suffix([res(all_ok), {"crossover_n": 100, "scanned": all_ok}], 2**40) == ""
+
+
+def test_hybrid_quantum_preprocessing_plus_classical_row_queries():
+    # the sublinear algorithm's charge: a quantum preprocessing ~ sqrt(n) plus n classical row
+    # queries ~ n, against the GPU's n^2: the first n where the sum beats n^2 (closed form below)
+    pre = lambda n: 1e4 * math.sqrt(n)
+    rows = lambda n: 50.0 * n
+    r = find_crossover(lambda n: pre(n) + rows(n), lambda n: float(n) ** 2, n_min=2, n_max=2**30)
+    n = r["crossover_n"]
+    assert pre(n) + rows(n) < n**2 and not pre(n - 1) + rows(n - 1) < (n - 1) ** 2
+    assert r["quantum_time_s"] == pytest.approx(pre(n) + rows(n))
+    # charging the rows as well can only move the crossover up, never down
+    assert find_crossover(pre, lambda n: float(n) ** 2, n_min=2, n_max=2**30)["crossover_n"] <= n

@@ -48,15 +48,33 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     from estimates.qattention_estimates import qattention_estimate
 
     q = next(r for r in rep["logical"] if r["algorithm"] == "sublinear-qattention")
-    est = qattention_estimate(32, 8, 64, 2.0, 0.1, 4, "qrom")["logical"]
-    # all n rows: preprocessing + n row queries
-    assert q["t_count"] == est["preprocess"]["t_count"] + 32 * est["row_query"]["t_count"]
-    assert q["qubits"] == max(est["preprocess"]["qubits"], est["row_query"]["qubits"])
-    assert q["preprocess_t_count"] == est["preprocess"]["t_count"]
+    full = qattention_estimate(32, 8, 64, 2.0, 0.1, 4, "qrom", gpu="h100-sxm")
+    est = full["logical"]
+    # all n rows: the quantum preprocessing only (the n row queries are classical) ...
+    assert q["t_count"] == est["preprocess"]["t_count"]
+    assert q["qubits"] == est["preprocess"]["qubits"]
+    assert "preprocess_t_count" not in q
+    # ... plus the post-processing and n classical row queries on the baseline's GPU model
+    assert q["row_queries_flops"] == 32 * (2 * 64**2 + 4 * 64 * 8 + 3 * 64 + 8)
+    assert q["classical_work_s"] == full["classical"]["time_s"] > 0
     fitted = {(f["algorithm"], f["metric"]): f for f in rep["fits"]}
-    assert fitted[("sublinear-qattention", "preprocess_t_count")]["paper_exponent"] == 0.5
-    assert fitted[("sublinear-qattention", "t_count")]["paper_exponent"] == 1.0
+    assert fitted[("sublinear-qattention", "t_count")]["paper_exponent"] == 0.5
+    assert fitted[("sublinear-qattention", "row_queries_flops")]["paper_exponent"] == 1.0
+    assert ("sublinear-qattention", "preprocess_t_count") not in fitted
     assert all(r["feasible"] for r in rep["physical"])
+    for r in rep["physical"]:
+        if r["algorithm"] == "sublinear-qattention":
+            assert r["classical_work_s"] == q["classical_work_s"]
+            assert r["total_time_s"] == r["runtime_s"] + r["classical_work_s"]
+        else:
+            assert "total_time_s" not in r
+    # the crossover charges the sublinear algorithm the fault-tolerant preprocessing + the classical work
+    phys = {(r["model"], r["n"]): r for r in rep["physical"] if r["algorithm"] == "sublinear-qattention"}
+    for c in rep["crossover"]:
+        if c["algorithm"] == "sublinear-qattention":
+            assert "classical" in c["charged"] and "row queries" in c["charged"]
+            p32 = next(s for s in c["scanned"] if s["n"] == 32)
+            assert p32["quantum_time_s"] == phys[(c["model"], 32)]["total_time_s"]
     assert [r["n"] for r in rep["classical"]] == [16, 32]
     for c in rep["crossover"]:
         if c["crossover_n"] is None:

@@ -133,3 +133,46 @@ def test_estimators_registry_accepts_another_algorithm(monkeypatch, capsys):
     monkeypatch.setitem(est_cmd.ESTIMATORS, "toy", toy)
     rc, out, _ = _run(capsys, "estimate", "toy", "--n", "7", "--eps", "0.5")
     assert rc == 0 and json.loads(out) == {"algorithm": "toy", "n": 7, "eps": 0.5}
+
+
+QATT = ("estimate", "qattention", "--n", "4096", "--d", "8", "--s-lambda", "4", "--alpha", "2", "--eps", "0.25",
+        "--bits", "6")
+
+
+def test_qattention_json_shows_the_row_query_as_classical(capsys):
+    rc, out, err = _run(capsys, *QATT, "--format", "json")
+    assert rc == 0, err
+    data = json.loads(out)
+    lg = data["logical"]
+    assert lg["row_query"]["t_count"] == 0 and lg["row_query"]["qubits"] == 0
+    assert lg["total"]["qubits"] == lg["preprocess"]["qubits"]
+    assert data["row_query_mode"] == "classical"
+    f = 2 * 4 * 4 + 4 * 4 * 8 + 3 * 4 + 8
+    assert data["classical"]["row_query"]["flops"] == f and data["classical"]["row_query"]["time_s"] > 0
+    row = data["ledger"][-1]
+    assert (row["component"], row["kind"], row["calls"], row["flops"]) == ("row query x n", "classical", 4096, 4096 * f)
+    assert row["t_total"] is None and row["seconds"] > 0
+    assert sum(r["t_total"] for r in data["ledger"] if r["kind"] == "quantum") == lg["total"]["t_count"]
+    # the reversible circuit is only an option, labelled as such
+    rc, out, _ = _run(capsys, *QATT, "--row-query", "reversible", "--format", "json")
+    rev = json.loads(out)
+    assert rc == 0 and rev["logical"]["row_query"]["t_count"] > 0 and "not the paper" in rev["cost_models"]["row_query"]
+    # qattention flags are rejected for other algorithms
+    rc, _, err = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4",
+                      "--row-query", "reversible")
+    assert rc == 2 and "--row-query" in err
+    rc, _, err = _run(capsys, *QATT, "--gpu", "tpu")
+    assert rc == 2 and "gpu" in err and len(err.strip().splitlines()) == 1
+
+
+def test_qattention_table_has_the_ledger_with_a_classical_row_query(capsys):
+    rc, out, err = _run(capsys, *QATT, "--format", "table")
+    assert rc == 0, err
+    head, ledger = out.split("ledger (one row per component)")
+    assert "logical.row_query.t_count" in head and "classical.row_query.flops" in head
+    lines = ledger.strip().splitlines()
+    assert lines[0].split()[:3] == ["component", "kind", "calls"]
+    row = next(line for line in lines if line.startswith("row query x n"))
+    assert row.split()[4:6] == ["classical", "4096"]
+    for comp in ("landmark sampling", "mean estimation", "V-row sampling"):
+        assert next(line for line in lines if line.startswith(comp)).split()[len(comp.split())] == "quantum"
