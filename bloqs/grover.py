@@ -231,57 +231,173 @@ def bbht_expected_iterations_bound(n, t):
     return 9 / sympy.sin(2 * th)
 
 
+#: Default failure probability of a whole Grover-sparse run (all n rows): the probability that some
+#: row declares "no large entry left" while one is left.
+DEFAULT_FAILURE_PROBABILITY = 0.01
+
+
+def capped_round_success_bound(n):
+    r"""Lower bound on the success probability of a round at the cap, M = ceil(sqrt n), any 1 <= t <= 3n/4.
+
+    BBHT Lemma 2 gives the exact success of a round with j uniform in [0, M):
+    :math:`\tfrac12 - \sin(4M\theta)/(4M\sin 2\theta) \ge \tfrac12 - 1/(4M\sin 2\theta)`. Over
+    1 <= t <= 3n/4 (n >= 4), :math:`\sin 2\theta = 2\sqrt{(t/n)(1-t/n)}` is smallest at t = 1,
+    :math:`2\sqrt{n-1}/n`, so the success is at least
+    :math:`\tfrac12 - n/(8M\sqrt{n-1}) \ge \tfrac12 - \sqrt n/(8\sqrt{n-1})` (0.375 at large n;
+    BBHT's own statement, M >= 1/sin 2 theta, gives 1/4).
+    """
+    if is_symbolic(n):
+        return sympy.Rational(1, 2) - sympy.sqrt(n) / (8 * sympy.sqrt(n - 1))
+    n = int(n)
+    if n < 4:
+        return 0.25  # BBHT Lemma 2 as stated (M >= 1/sin 2 theta holds for t <= 3n/4)
+    M = math.ceil(math.sqrt(n))
+    return 0.5 - n / (8 * M * math.sqrt(n - 1))
+
+
+def certification_rounds(n, k, failure_probability=DEFAULT_FAILURE_PROBABILITY, n_rows=None):
+    r"""Capped rounds R after which a search step declares "none left":
+    :math:`R = \lceil \ln(n_\text{rows} k / \delta) / -\ln(1 - p) \rceil`, p =
+    :func:`capped_round_success_bound` (n), n_rows = n by default (self-attention).
+
+    Why: a step with t >= 1 items left fails R capped rounds with probability <= (1 - p)^R. A row
+    runs at most k steps with t >= 1 and there are n_rows rows: by the union bound the whole run
+    errs with probability <= n_rows k (1 - p)^R <= delta. The optimal small-error search needs
+    Theta(sqrt(n log(1/delta))) queries (Buhrman, Cleve, de Wolf, Zalka, arXiv:cs/9904019); this
+    rule spends about R sqrt(n)/2 = O(sqrt(n) log(n k/delta)) calls on the certification.
+    """
+    rows = n if n_rows is None else n_rows
+    p = capped_round_success_bound(n)
+    if is_symbolic(n, k, rows) or isinstance(failure_probability, sympy.Basic):
+        return sympy.ceiling(sympy.log(rows * k / failure_probability) / -sympy.log(1 - p))
+    if not 0 < failure_probability < 1:
+        raise QattnInputError(f"failure_probability must be in (0, 1), got {failure_probability}")
+    return max(1, math.ceil(math.log(rows * k / failure_probability) / -math.log(1 - p)))
+
+
 @attrs.frozen
 class BBHTSchedule:
-    r"""Boyer-Brassard-Hoyer-Tapp search for an unknown number of marked items (quant-ph/9605034 Sec. 4).
+    r"""One search step of the certified find-all: BBHT rounds (quant-ph/9605034 Sec. 4) with a stop rule.
 
-    Start with m = 1. Each round picks j uniformly in [0, ceil(m)), runs a Grover search with j
-    iterates (j oracle calls), measures and checks the outcome classically; on failure
-    m <- min(lambda m, sqrt(n)). Expected iterations: :func:`bbht_expected_iterations` (exact),
-    at most :func:`bbht_expected_iterations_bound` (proof there).
+    Round i draws its iteration count j uniformly from [0, M_i), M_i = ceil(m_i), with m_0 = 1 and
+    m_{i+1} = min(lambda m_i, sqrt(n)) (BBHT's growth, lambda = 6/5); the caller measures, checks
+    the outcome classically and stops the step on success. After ``capped_rounds`` rounds at the
+    cap (m = sqrt n) without success the step declares "no marked item left": by
+    :func:`certification_rounds` that errs with probability <= (1 - p)^R per step with t >= 1,
+    p = :func:`capped_round_success_bound`.
+    The rounds are finite, so a step costs at most :attr:`max_iterations` oracle calls (every
+    j at its maximum); :meth:`expected` gives the exact expected iterations and rounds for t
+    marked items left (BBHT Lemma 2 per round), t = 0 included (the certification).
 
-    With no marked item the loop never succeeds, so a caller stops after ``stop_budget`` Grover
-    iterations: by Markov's inequality, if t >= 1 the probability of not having found an item
-    within E_max / delta iterations is at most delta (E_max = the largest expected count over
-    t = 1..n, computed exactly for n <= 2^14, else the proven bound 9 sqrt(n) for t <= 3n/4), so
-    stopping there declares "none left" with error at most delta.
-
-    Use: ``for j in sched.rounds(rng): ... run j iterates; if found: break`` (the caller stops).
+    Use: ``for j in sched.rounds(rng): ... run j iterates; if found: break``.
     """
 
     n: int
+    capped_rounds: int = 17
     lam: float = float(BBHT_LAMBDA)
-    failure_probability: float = 0.01
 
     def __attrs_post_init__(self):
         if int(self.n) != self.n or self.n < 2:
             raise QattnInputError(f"n must be an integer >= 2, got {self.n}")
         if not 1 < self.lam < 4 / 3:
             raise QattnInputError(f"lam must be in (1, 4/3) (BBHT Lemma 2), got {self.lam}")
-        if not 0 < self.failure_probability < 1:
-            raise QattnInputError(f"failure_probability must be in (0, 1), got {self.failure_probability}")
+        if int(self.capped_rounds) != self.capped_rounds or self.capped_rounds < 1:
+            raise QattnInputError(f"capped_rounds must be an integer >= 1, got {self.capped_rounds}")
 
     @cached_property
-    def max_expected_iterations(self) -> float:
-        if self.n <= 2**14:
-            return max(bbht_expected_iterations(self.n, t, self.lam) for t in range(1, self.n + 1))
-        return 9 * math.sqrt(self.n)
+    def round_sizes(self) -> Tuple[int, ...]:
+        """M_i of every round: the growth rounds (m < sqrt n), then ``capped_rounds`` at the cap."""
+        cap = math.sqrt(self.n)
+        sizes, m = [], 1.0
+        while m < cap:
+            sizes.append(max(1, math.ceil(m)))
+            m = min(self.lam * m, cap)
+        sizes += [max(1, math.ceil(cap))] * int(self.capped_rounds)
+        return tuple(sizes)
 
     @property
-    def stop_budget(self) -> int:
-        """Grover iterations after which the search declares that no marked item is left."""
-        return int(math.ceil(self.max_expected_iterations / self.failure_probability))
+    def max_iterations(self) -> int:
+        """Most oracle calls one step can make (every round draws j = M_i - 1)."""
+        return sum(M - 1 for M in self.round_sizes)
+
+    @property
+    def max_rounds(self) -> int:
+        return len(self.round_sizes)
+
+    def expected(self, t: int) -> Tuple[float, float]:
+        """(expected oracle calls, expected rounds) of one step with t marked items left (exact)."""
+        surv, calls, rounds = 1.0, 0.0, 0.0
+        for M in self.round_sizes:
+            calls += surv * (M - 1) / 2
+            rounds += surv
+            if t > 0:
+                surv *= 1.0 - bbht_success_probability(self.n, t, M)
+        return calls, rounds
 
     def rounds(self, rng: np.random.Generator) -> Iterator[int]:
-        """Iteration counts j of successive rounds, until the stop budget is spent."""
-        m, spent = 1.0, 0
-        cap = math.sqrt(self.n)
-        budget = self.stop_budget
-        while spent < budget:
-            j = int(rng.integers(0, max(1, int(math.ceil(m)))))
-            spent += j
-            yield j
-            m = min(self.lam * m, cap)
+        """Iteration counts j of successive rounds (the caller stops on success)."""
+        for M in self.round_sizes:
+            yield int(rng.integers(0, M))
+
+
+def certified_find_all_costs(n: int, k: int, failure_probability: float = DEFAULT_FAILURE_PROBABILITY, n_rows: Optional[int] = None) -> Dict[str, float]:
+    r"""Oracle calls of one row of the certified find-all (|S_i| <= k unknown), exactly.
+
+    A row with t = |S_i| marked items runs steps with u = t, t-1, ..., 1 items left (each a
+    :class:`BBHTSchedule` step that ends on success), then, if t < k, one certification step with
+    nothing left (it runs all its rounds); with t = k it stops after the k-th find (the bound k is
+    known). Per t: ``E(t) = sum_u E_step(u) + [t < k] E_step(0)``, an upper bound on the exact
+    expectation (a step that wrongly declares "none left", probability <= (1 - p)^R, would only end
+    the row sooner). Reported: ``expected`` = max over t in [0, k] of E(t) (the worst-case
+    instance), with its ``t``, the expected ``rounds`` (Grover runs) and the expected
+    ``exclusion_calls`` (oracle calls weighted by the number of excluded indices) at that t;
+    ``worst_case`` = k x the step's :attr:`BBHTSchedule.max_iterations`, the most calls any run
+    can make; ``capped_rounds`` R (:func:`certification_rounds` with n_rows = n by default).
+    """
+    _check_n_marked(n, k)
+    R = certification_rounds(n if n_rows is None else n_rows, k, failure_probability)
+    sched = BBHTSchedule(n, capped_rounds=R)
+    steps = [sched.expected(u) for u in range(0, k + 1)]  # steps[u] = (calls, rounds)
+    best = None
+    for t in range(0, k + 1):
+        calls = sum(steps[u][0] for u in range(1, t + 1))
+        rounds = sum(steps[u][1] for u in range(1, t + 1))
+        # in the step with u left, t - u indices are excluded
+        excl = sum(steps[u][0] * (t - u) for u in range(1, t + 1))
+        if t < k:
+            calls += steps[0][0]
+            rounds += steps[0][1]
+            excl += steps[0][0] * t
+        if best is None or calls > best["expected"]:
+            best = {"expected": calls, "t": t, "rounds": rounds, "exclusion_calls": excl}
+    best.update({"worst_case": k * sched.max_iterations, "capped_rounds": R,
+                 "certification_step": steps[0][0], "failure_probability": failure_probability})
+    return best
+
+
+def certified_find_all_bound_exprs(n, k, failure_probability=DEFAULT_FAILURE_PROBABILITY):
+    r"""Symbolic upper bounds (calls, rounds, exclusion calls) of :func:`certified_find_all_costs`.
+
+    A finding step with u left costs at most BBHT's proven :math:`9 m_0 = 9/\sin 2\theta_u =
+    9/(2\sqrt{u/n}\sqrt{1-u/n})` expected calls (:func:`bbht_expected_iterations_bound`, valid
+    for u <= 3n/4; about :math:`\tfrac92\sqrt{n/u}` for u << n, 3.2x the exact expectation at
+    n = 2^20, u = 1); the certification step at most
+    :math:`\sum_{growth}(M_i-1)/2 + R\sqrt n/2 \le 3\sqrt n + R\sqrt n/2` (growth: a geometric
+    series, :math:`\lambda/(2(\lambda-1)) \sqrt n = 3 \sqrt n`). Rounds per step: at most the
+    step's :math:`G + R` with :math:`G = \lceil \ln\sqrt n / \ln\lambda\rceil + 1`. So, with m the
+    summation index: calls <= Sum(9 m_0(m), m=1..k) + (3 + R/2) sqrt(n); exclusion calls <=
+    Sum(9 m_0(m) (k - m), m=1..k) + k (3 + R/2) sqrt(n); rounds <= (k + 1)(G + R). Concrete
+    estimates never use these bounds: they evaluate :func:`certified_find_all_costs` exactly.
+    """
+    m = sympy.Symbol("m", positive=True, integer=True)
+    R = certification_rounds(n, k, failure_probability)
+    cert = (3 + R / 2) * sympy.sqrt(n)
+    step = sympy.Rational(9, 2) / (sympy.sqrt(m / n) * sympy.sqrt(1 - m / n))
+    G = sympy.ceiling(sympy.log(sympy.sqrt(n)) / sympy.log(BBHT_LAMBDA)) + 1
+    calls = sympy.Sum(step, (m, 1, k)) + cert
+    excl = sympy.Sum(step * (k - m), (m, 1, k)) + k * cert
+    rounds = (k + 1) * (G + R)
+    return calls, rounds, excl
 
 
 # --------------------------------------------------------------------------------------------------
@@ -404,6 +520,85 @@ class IndexEquals(Bloq):
 
 
 @attrs.frozen
+class IndexPhaseFlip(Bloq):
+    r"""Phase :math:`(-1)^{[x = \text{value}]}` on an L-bit index register (a multi-controlled Z).
+
+    AND of the first L - 1 index bits (control values = value's bits) into an ancilla, CZ with the
+    last bit (X-conjugated when value's last bit is 0), AND uncomputed (And-dagger: measurement
+    based, 0 T). Cost: **max(L - 2, 0) And** (Gidney arXiv:1709.06648), the best known for a
+    multi-controlled Z on L qubits with one clean ancilla. :class:`ThresholdOracle` uses one per
+    excluded index, instead of computing ``[j in E]`` into a flag and back
+    (:class:`IndexEquals` twice, 2 (L - 1) And): see its docstring for why that is enough.
+
+    Registers:
+        x: BQUInt(L, n) index (THRU).
+    """
+
+    n: SymbolicInt
+    value: SymbolicInt
+
+    @cached_property
+    def bitsize(self) -> SymbolicInt:
+        return _sel_bits(self.n)
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature([Register("x", BQUInt(self.bitsize, self.n))])
+
+    def build_composite_bloq(self, bb: BloqBuilder, x: Soquet) -> Dict[str, SoquetT]:
+        if is_symbolic(self.n, self.value):
+            raise DecomposeTypeError(f"cannot decompose symbolic {self}")
+        L = int(self.bitsize)
+        cvs = [int(c) for c in QUInt(L).to_bits(int(self.value))]
+        qs = list(bb.split(x))
+        head, last = qs[:-1], qs[-1]
+        if cvs[-1] == 0:
+            last = bb.add(XGate(), q=last)
+        if L == 1:
+            last = bb.add(ZGate(), q=last)
+        elif L == 2:
+            c = head[0]
+            if cvs[0] == 0:
+                c = bb.add(XGate(), q=c)
+            c, last = bb.add(CZ(), q1=c, q2=last)
+            if cvs[0] == 0:
+                c = bb.add(XGate(), q=c)
+            head = [c]
+        else:
+            head, junk, t = _apply_and(bb, cvs[:-1], head)
+            t, last = bb.add(CZ(), q1=t, q2=last)
+            head = _unapply_and(bb, cvs[:-1], head, junk, t)
+        if cvs[-1] == 0:
+            last = bb.add(XGate(), q=last)
+        return {"x": bb.join(np.array(list(head) + [last]), dtype=BQUInt(L, self.n))}
+
+    def build_call_graph(self, ssa):
+        L = self.bitsize
+        if is_symbolic(L):
+            a = MultiAnd(HasLength(L - 1))
+            return {a: 1, a.adjoint(): 1, CZ(): 1, XGate(): 2}
+        if is_symbolic(self.value):
+            # cost-only (any value): the worst-case Cliffords, the same And count
+            cvs = [1] * int(L)
+            counts = {XGate(): 2 * (int(L) - 1) + 2}
+        else:
+            cvs = [int(c) for c in QUInt(int(L)).to_bits(int(self.value))]
+            zeros = sum(1 for c in cvs if c == 0)
+            counts = {XGate(): 2 * zeros} if zeros else {}
+        if L == 1:
+            counts[ZGate()] = 1
+        elif L == 2:
+            counts[CZ()] = 1
+        else:
+            a = _and_of(cvs[:-1]) if not is_symbolic(self.value) else (_and_of(HasLength(int(L) - 1)) if L > 3 else And())
+            counts.update({a: 1, a.adjoint(): 1, CZ(): 1})
+        return counts
+
+    def __str__(self):
+        return f"Z[x=={self.value}]"
+
+
+@attrs.frozen
 class GroverDiffusion(Bloq):
     r"""Grover diffusion :math:`2|s\rangle\langle s| - I`, :math:`|s\rangle` uniform over n indices.
 
@@ -470,6 +665,18 @@ def _to_excluded(x) -> Excluded:
     return tuple(int(v) for v in x)
 
 
+#: How the oracle returns its loaded key row to |0>: ``measurement`` (default; Berry et al.
+#: arXiv:1902.02134 App. C, :class:`bloqs.loaders.RowUnload`, ceil(n/K') + K' - 4 And) or
+#: ``reload`` (a second call of the row loader: the textbook Bennett uncompute, kept as a labelled
+#: option for comparison; also used automatically for n < 3, where no K' fits).
+UNCOMPUTE_KINDS: Tuple[str, ...] = ("measurement", "reload")
+#: Inner-product arithmetic: ``shift-add`` (NAF shift-and-add, :class:`bloqs.arithmetic.
+#: ClassicalInnerProduct`, the default, fewer qubits) or ``carry-save`` (3:2 compressor tree that
+#: keeps its ancillas so the uncompute is measurement based, :class:`bloqs.arithmetic.
+#: CarrySaveInnerProduct`: fewer T, more qubits).
+ARITHMETIC_KINDS: Tuple[str, ...] = ("shift-add", "carry-save")
+
+
 @attrs.frozen
 class ThresholdOracle(Bloq):
     r"""Phase oracle :math:`|j\rangle \mapsto (-1)^{[\langle q, k_j\rangle \ge \tau \wedge j\notin E]}|j\rangle`.
@@ -478,17 +685,25 @@ class ThresholdOracle(Bloq):
     integers) against the n key rows :math:`k_j` (d entries, b bits), threshold :math:`\tau`
     (``tau_int``, in the integer units of :math:`\langle q, k\rangle`). Sequence:
 
-    1. if E is given: ``excl`` ^= [j in E] with one ``IndexEquals`` per excluded index (the
-       indices are distinct, so XOR = OR);
-    2. ``row`` ^= :math:`k_j` (the row loader: QROM / QROAM / assumed QRAM);
-    3. ``acc`` += :math:`\langle q, \text{row}\rangle` (``ClassicalInnerProduct``, accumulator sized so
-       it cannot overflow);
-    4. ``flag`` ^= [acc >= tau] (``ThresholdCompare``);
-    5. phase: Z on ``flag`` (no E), or CZ(flag, NOT excl) (with E); both Clifford;
-    6. uncompute 4, 3, 2, 1 (adjoints; the loader is self-inverse). All ancillas end in |0>.
+    1. ``row`` ^= :math:`k_j` (the row loader: QROM / QROAM / assumed QRAM) into a clean register;
+    2. ``acc`` += :math:`\langle q, \text{row}\rangle` (``arithmetic``: NAF shift-and-add or
+       carry-save; the accumulator is sized so it cannot overflow);
+    3. ``flag`` ^= [acc >= tau] (``ThresholdCompare``);
+    4. Z on ``flag``;
+    5. uncompute 3 and 2 (adjoints; the carry-save adjoint is And-dagger only, 0 T);
+    6. unload the row: by measurement (``uncompute="measurement"``, :class:`bloqs.loaders.
+       RowUnload`, ceil(n/K') + K' - 4 And) or by loading it again (``"reload"``);
+    7. exclusions: one :class:`IndexPhaseFlip` per excluded index e (max(L - 2, 0) And each).
 
-    Cost: 2 x loader + IP + IP^dagger + compare + compare^dagger + 2|E| x IndexEquals
-    (each ceil(log2 n) - 1 And); see ``docs/grover_sparse_costs.md``.
+    Why 7 is correct: the search-and-remove loop excludes only indices it has *verified* to be
+    marked, so E is a subset of the marked set and :math:`(-1)^{[m_j \wedge j \notin E]} =
+    (-1)^{m_j} \prod_{e \in E} (-1)^{[j = e]}`: a second phase flip on each excluded (marked)
+    index cancels the first. The bloq refuses, when it has the data, an excluded index that is not
+    marked (the identity would not hold). This halves the old exclusion cost (an ``IndexEquals``
+    into a flag and back, 2 (L - 1) And per index) and needs no flag qubit.
+
+    Cost per call (``docs/grover_sparse_costs.md``): loader + unload + IP + IP^dagger + 2 x compare
+    + |E| x IndexPhaseFlip.
 
     Args:
         n: number of key rows (search space); d: row length; bits: entry width b.
@@ -497,7 +712,10 @@ class ThresholdOracle(Bloq):
         loader: row-loader kind, one of ``bloqs.loaders.LOADER_KINDS``.
         query: the classical query row (tuple of ints) or None for the worst-case cost model.
         key_data: the n x d key matrix (tuple of tuples of ints) or None (symbolic / cost only).
-        excluded: indices already found (tuple) or ``HasLength(m)`` for a cost model with m of them.
+        excluded: indices already found (tuple; each must be marked) or ``HasLength(m)`` for a cost
+            model with m of them.
+        uncompute: ``measurement`` (default) or ``reload`` (see ``UNCOMPUTE_KINDS``).
+        arithmetic: ``shift-add`` (default) or ``carry-save`` (see ``ARITHMETIC_KINDS``).
 
     Registers:
         selection: BQUInt(ceil(log2 n), n) index register (THRU).
@@ -517,12 +735,18 @@ class ThresholdOracle(Bloq):
     )
     excluded: Excluded = attrs.field(default=(), converter=_to_excluded)
     loader_kwargs: Tuple[Tuple[str, object], ...] = ()
+    uncompute: str = "measurement"
+    arithmetic: str = "shift-add"
 
     def __attrs_post_init__(self):
         from bloqs.loaders import LOADER_KINDS
 
         if self.loader not in LOADER_KINDS:
             raise QattnInputError(f"loader must be one of {', '.join(LOADER_KINDS)}, got {self.loader!r}")
+        if self.uncompute not in UNCOMPUTE_KINDS:
+            raise QattnInputError(f"uncompute must be one of {', '.join(UNCOMPUTE_KINDS)}, got {self.uncompute!r}")
+        if self.arithmetic not in ARITHMETIC_KINDS:
+            raise QattnInputError(f"arithmetic must be one of {', '.join(ARITHMETIC_KINDS)}, got {self.arithmetic!r}")
         if not is_symbolic(self.n) and self.n < 2:
             raise QattnInputError(f"n must be >= 2, got {self.n}")
         if not is_symbolic(self.d) and self.d < 1:
@@ -538,6 +762,17 @@ class ThresholdOracle(Bloq):
             bad = [e for e in self.excluded if not 0 <= e < self.n]
             if bad or len(set(self.excluded)) != len(self.excluded):
                 raise QattnInputError(f"excluded must be distinct indices in [0, n={self.n}), got {self.excluded}")
+            if self.excluded and self.query is not None and self.key_data is not None and not is_symbolic(self.tau_int):
+                unmarked = [e for e in self.excluded if self.score(e) < self.tau_int]
+                if unmarked:
+                    raise QattnInputError(
+                        f"excluded indices must be marked (score >= tau_int={self.tau_int}): {unmarked} are not; "
+                        "the oracle cancels the phase of excluded indices, which is only right for marked ones"
+                    )
+
+    def score(self, j: int) -> int:
+        """The integer score <q, k_j> (needs query and key_data)."""
+        return int(sum(int(a) * int(b) for a, b in zip(self.query, self.key_data[int(j)])))
 
     # ---- parts ----------------------------------------------------------------------------------
     @cached_property
@@ -560,13 +795,32 @@ class ThresholdOracle(Bloq):
     def row_loader(self) -> Bloq:
         from bloqs.loaders import make_row_loader
 
-        data = None
-        if self.key_data is not None:
-            data = np.array(self.key_data, dtype=np.int64)
-        return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits, data=data, **dict(self.loader_kwargs))
+        return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits, data=self._data, **dict(self.loader_kwargs))
+
+    @cached_property
+    def _data(self):
+        return None if self.key_data is None else np.array(self.key_data, dtype=np.int64)
+
+    @cached_property
+    def unloads_by_measurement(self) -> bool:
+        """True when the row is unloaded by measurement (``uncompute="measurement"`` and n >= 3)."""
+        return self.uncompute == "measurement" and (is_symbolic(self.n) or self.n >= 3)
+
+    @cached_property
+    def row_unload(self) -> Bloq:
+        """The bloq that returns the loaded row to |0>: ``RowUnload`` or the loader again."""
+        if not self.unloads_by_measurement:
+            return self.row_loader
+        from bloqs.loaders import RowUnload
+
+        return RowUnload(self.n, self.d, self.bits, data=self._data)
 
     @cached_property
     def inner_product(self) -> Bloq:
+        if self.arithmetic == "carry-save":
+            from bloqs.arithmetic import CarrySaveInnerProduct
+
+            return CarrySaveInnerProduct(self.d, self.bits, query=self.query)
         from bloqs.arithmetic import ClassicalInnerProduct
 
         return ClassicalInnerProduct(self.d, self.bits, query=self.query)
@@ -576,13 +830,19 @@ class ThresholdOracle(Bloq):
         return self.inner_product.acc_bits
 
     @cached_property
+    def junk_bits(self) -> SymbolicInt:
+        """Ancillas the inner product keeps until its uncompute (carry-save only; 0 otherwise)."""
+        junk = getattr(self.inner_product, "junk_bits", None)
+        return junk() if callable(junk) else 0
+
+    @cached_property
     def comparator(self) -> Bloq:
         from bloqs.arithmetic import ThresholdCompare
 
         return ThresholdCompare(self.acc_bits, self.tau_int)
 
     def _exclusion_check(self, value) -> Bloq:
-        return IndexEquals(self.n, value)
+        return IndexPhaseFlip(self.n, value)
 
     @cached_property
     def _symbolic_check(self) -> Bloq:
@@ -598,35 +858,29 @@ class ThresholdOracle(Bloq):
     def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet) -> Dict[str, SoquetT]:
         if self.is_symbolic():
             raise DecomposeTypeError(f"cannot decompose symbolic {self}")
-        excl = None
-        if self.has_exclusion:
-            excl = bb.allocate(dtype=QBit())
-            for e in self.excluded:
-                selection, excl = bb.add(self._exclusion_check(e), x=selection, target=excl)
         row = np.array([bb.allocate(dtype=QInt(self.bits)) for _ in range(self.d)])
         selection, row = bb.add(self.row_loader, selection=selection, row=row)
         acc = bb.allocate(dtype=QInt(self.acc_bits))
-        row, acc = bb.add(self.inner_product, row=row, acc=acc)
+        out = bb.add_d(self.inner_product, row=row, acc=acc)
+        row, acc, junk = out["row"], out["acc"], out.get("junk")
         flag = bb.allocate(dtype=QBit())
         acc, flag = bb.add(self.comparator, x=acc, flag=flag)
-        if excl is None:
-            flag = bb.add(ZGate(), q=flag)
-        else:
-            # phase iff flag = 1 and excl = 0: CZ conjugated by X on excl (Clifford only).
-            excl = bb.add(XGate(), q=excl)
-            flag, excl = bb.add(CZ(), q1=flag, q2=excl)
-            excl = bb.add(XGate(), q=excl)
+        flag = bb.add(ZGate(), q=flag)
         acc, flag = bb.add(self._adj(self.comparator), x=acc, flag=flag)
         bb.free(flag)
-        row, acc = bb.add(self._adj(self.inner_product), row=row, acc=acc)
+        ip_in = {"row": row, "acc": acc} if junk is None else {"row": row, "acc": acc, "junk": junk}
+        out = bb.add_d(self._adj(self.inner_product), **ip_in)
+        row, acc = out["row"], out["acc"]
         bb.free(acc)
-        selection, row = bb.add(self.row_loader, selection=selection, row=row)
-        for r in row:
-            bb.free(r)
-        if excl is not None:
-            for e in reversed(self.excluded):
-                selection, excl = bb.add(self._exclusion_check(e), x=selection, target=excl)
-            bb.free(excl)
+        if self.unloads_by_measurement:
+            selection = bb.add(self.row_unload, selection=selection, row=row)
+        else:
+            selection, row = bb.add(self.row_loader, selection=selection, row=row)
+            for r in row:
+                bb.free(r)
+        if isinstance(self.excluded, tuple):
+            for e in self.excluded:
+                selection = bb.add(self._exclusion_check(e), x=selection)
         return {"selection": selection}
 
     # ---- costs ----------------------------------------------------------------------------------
@@ -636,30 +890,28 @@ class ThresholdOracle(Bloq):
         def add(b, c):
             counts[b] = counts.get(b, 0) + c
 
-        add(self.row_loader, 2)
+        add(self.row_loader, 1)
+        add(self.row_unload, 1)
         add(self.inner_product, 1)
         add(self._adj(self.inner_product), 1)
         add(self.comparator, 1)
         add(self._adj(self.comparator), 1)
-        if not self.has_exclusion:
-            add(ZGate(), 1)
+        add(ZGate(), 1)
+        if isinstance(self.excluded, HasLength):
+            if is_symbolic(self.n_excluded) or self.n_excluded > 0:
+                add(self._symbolic_check, self.n_excluded)
         else:
-            add(XGate(), 2)
-            add(CZ(), 1)
-            if isinstance(self.excluded, HasLength):
-                if is_symbolic(self.n_excluded) or self.n_excluded > 0:
-                    add(self._symbolic_check, 2 * self.n_excluded)
-            else:
-                for e in self.excluded:
-                    add(self._exclusion_check(e), 2)
+            for e in self.excluded:
+                add(self._exclusion_check(e), 1)
         return counts
 
     def qubits_formula(self) -> SymbolicInt:
         """Peak width from the sub-bloqs' qubit counts, following the decomposition's order.
 
-        excl (if any) + max(check, loader, L + inner product, L + d b + comparator), where each
-        sub-bloq's count includes its own registers and ancillas. Tests check it equals Qualtran's
-        greedy sweep of the concrete decomposition.
+        max(loader, L + inner product, L + d b + J + comparator, unload, exclusion check), where
+        each sub-bloq's count includes its own registers and ancillas and J is the carry-save
+        junk (0 for shift-add). Tests check it equals Qualtran's greedy sweep of the concrete
+        decomposition.
         """
         q = lambda b: get_cost_value(b, QubitCount())  # noqa: E731
         L = self.selection_bitsize
@@ -667,14 +919,12 @@ class ThresholdOracle(Bloq):
         phases = [
             q(self.row_loader),
             L + q(self.inner_product),
-            L + row_bits + q(self.comparator),
+            L + row_bits + self.junk_bits + q(self.comparator),
+            q(self.row_unload),
         ]
-        excl = 0
-        if self.has_exclusion:
-            excl = 1
-            if is_symbolic(self.n_excluded) or self.n_excluded > 0:
-                phases.append(q(self._symbolic_check) - 1)
-        return excl + smax(*phases)
+        if self.has_exclusion and (is_symbolic(self.n_excluded) or self.n_excluded > 0):
+            phases.append(q(self._symbolic_check))
+        return smax(*phases)
 
     def my_static_costs(self, cost_key):
         if isinstance(cost_key, QubitCount) and self.is_symbolic():
@@ -683,7 +933,8 @@ class ThresholdOracle(Bloq):
 
     def __str__(self):
         ex = f", excl={self.n_excluded}" if self.has_exclusion else ""
-        return f"ThresholdOracle(n={self.n}, d={self.d}, b={self.bits}, {self.loader}{ex})"
+        opts = "" if (self.uncompute, self.arithmetic) == ("measurement", "shift-add") else f", {self.uncompute}, {self.arithmetic}"
+        return f"ThresholdOracle(n={self.n}, d={self.d}, b={self.bits}, {self.loader}{ex}{opts})"
 
 
 @attrs.frozen
@@ -780,31 +1031,52 @@ class GroverSearch(Bloq):
         return f"GroverSearch({self.iterate}, r={self.r})"
 
 
+#: Find-all schedules: ``certified`` (default; |S_i| <= k unknown, BBHT steps and a certification
+#: that nothing is left, :func:`certified_find_all_costs`) or ``known-count`` (OPTIMISTIC option:
+#: assumes |S_i| = k exactly and known, r_m = floor(pi/(4 theta_m)) for m = k..1, nothing certified).
+SCHEDULE_KINDS: Tuple[str, ...] = ("certified", "known-count")
+
+
 @attrs.frozen
 class FindAllMarked(Bloq):
-    r"""Find all k marked items by search-and-remove (cost model of an adaptive procedure).
+    r"""Find all (at most k) marked items of one row by search-and-remove (cost model of an adaptive procedure).
 
-    Runs m = k, k-1, ..., 1: a :class:`GroverSearch` with :math:`r_m=\lfloor\pi/(4\theta_m)\rfloor`
-    iterates of the oracle that excludes the k - m indices found so far, a measurement and one
-    classical check. This is measurement-adaptive, so it is a cost-model bloq (no unitary
-    decomposition, empty signature): its call graph lists the k Grover runs (concrete k) or their
-    aggregate (symbolic k):
+    Measurement-adaptive (measure, verify classically, exclude), so this is a cost-model bloq (no
+    unitary decomposition, empty signature) whose call graph charges the Grover runs:
 
-    * ``GroverSearch(G(O with k-m exclusions), r_m)`` for each m (concrete k), or
-    * ``Uniform(n)``: k, ``G(O with 0 exclusions)``: R(n,k), ``IndexEquals``: 2 E(n,k), with
-      :math:`R=\sum_m r_m` and :math:`E=\sum_m r_m (k-m)` (symbolic k) -- equal by linearity.
+    * ``schedule="certified"`` (default): arXiv 2307.08045 Theorem 1.3 knows only the bound
+      |S_i| <= k. Each search step runs BBHT rounds (:class:`BBHTSchedule`) until a new marked
+      index is found; a row stops after k finds, or when a step fails R = ``certification_rounds``
+      capped rounds (then "none left", wrong with probability <= (1 - p)^R per step; R makes the
+      whole n-row run fail with probability <= ``failure_probability``). This is exactly the
+      stopping rule of the qsim pipeline (``qattn_cirq.pipelines``). Charged: the expected calls
+      of the worst t = |S_i| in [0, k] (:func:`certified_find_all_costs`, exact for concrete n, k;
+      for symbolic sizes the proven bounds of :func:`certified_find_all_bound_exprs`), rounded up;
+      ``worst_case_oracle_calls`` gives the hard cap.
+    * ``schedule="known-count"`` (OPTIMISTIC option, not the theorem's setting): |S_i| = k known;
+      m = k, k-1, ..., 1 with :math:`r_m=\lfloor\pi/(4\theta_m)\rfloor` iterates, R(n,k) <
+      (pi/2) sqrt(nk) calls, no certification.
 
-    Oracle calls R(n,k) < (pi/2) sqrt(nk) (see module docstring); ``expected_oracle_calls`` adds
-    the repeats of failed runs. Cites: BBHT quant-ph/9605034 Sec. 3 (iteration count, success
-    probability); arXiv 2307.08045 Lemma 3.3 (the find-all step); arXiv:2302.10244 (optimal).
+    Call graph (both): ``Uniform(n)``: Grover runs, ``G(O with 0 exclusions)``: oracle calls,
+    ``IndexPhaseFlip``: oracle calls weighted by the number of excluded indices (each call of an
+    oracle with e exclusions costs e phase flips more; equal by linearity). For the known-count
+    schedule with concrete k the call graph lists the k Grover runs themselves.
+
+    Cites: BBHT quant-ph/9605034 Sec. 3-4 (iteration counts, Lemma 2, Theorem 3); arXiv
+    2307.08045 Lemma 3.3; optimal O(sqrt(nk)) find-all: van Apeldoorn, Gribling, Nieuwboer
+    arXiv:2302.10244; small-error search Theta(sqrt(n log 1/delta)): Buhrman et al. cs/9904019.
 
     Args:
         oracle: the base :class:`ThresholdOracle` (its ``excluded`` is replaced per run).
-        k: number of marked items (known; for unknown k see :class:`BBHTSchedule`).
+        k: the bound on the marked items per row.
+        schedule: ``certified`` (default) or ``known-count`` (see ``SCHEDULE_KINDS``).
+        failure_probability: delta of the whole run (certified schedule only).
     """
 
     oracle: ThresholdOracle
     k: SymbolicInt
+    schedule: str = "certified"
+    failure_probability: float = DEFAULT_FAILURE_PROBABILITY
 
     def __attrs_post_init__(self):
         n = self.oracle.n
@@ -812,6 +1084,10 @@ class FindAllMarked(Bloq):
             raise QattnInputError(f"k must be >= 1, got {self.k}")
         if not is_symbolic(self.k, n) and self.k > n:
             raise QattnInputError(f"k must be <= n={n}, got {self.k}")
+        if self.schedule not in SCHEDULE_KINDS:
+            raise QattnInputError(f"schedule must be one of {', '.join(SCHEDULE_KINDS)}, got {self.schedule!r}")
+        if not 0 < float(self.failure_probability) < 1:
+            raise QattnInputError(f"failure_probability must be in (0, 1), got {self.failure_probability}")
 
     @cached_property
     def signature(self) -> Signature:
@@ -829,32 +1105,61 @@ class FindAllMarked(Bloq):
             return _r_expr(self.n, m)
         return grover_iterations(int(self.n), int(m))
 
+    @cached_property
+    def certified_costs(self) -> Optional[Dict[str, float]]:
+        """:func:`certified_find_all_costs` at concrete n, k (None for symbolic or known-count)."""
+        if self.schedule != "certified" or is_symbolic(self.n, self.k):
+            return None
+        return certified_find_all_costs(int(self.n), int(self.k), self.failure_probability)
+
+    @cached_property
+    def _charged(self) -> Tuple[SymbolicInt, SymbolicInt, SymbolicInt]:
+        """(Grover runs, oracle calls, exclusion-weighted calls) that the call graph charges."""
+        n, k = self.n, self.k
+        if self.schedule == "known-count":
+            return k, find_all_oracle_calls_expr(n, k), find_all_exclusion_checks_expr(n, k)
+        c = self.certified_costs
+        if c is None:
+            calls, rounds, excl = certified_find_all_bound_exprs(n, k, self.failure_probability)
+            return rounds, calls, excl
+        return math.ceil(c["rounds"]), math.ceil(c["expected"]), math.ceil(c["exclusion_calls"])
+
     @property
     def oracle_calls(self) -> SymbolicInt:
-        """R(n, k) = sum_m floor(pi / (4 asin sqrt(m/n))) (sympy Sum when symbolic)."""
-        return find_all_oracle_calls_expr(self.n, self.k)
+        """Charged oracle calls: expected (certified, rounded up) or R(n, k) (known-count)."""
+        return self._charged[1]
+
+    @property
+    def worst_case_oracle_calls(self) -> SymbolicInt:
+        """The most oracle calls any run can make (certified); R(n, k) for known-count."""
+        if self.schedule == "known-count":
+            return self.oracle_calls
+        if self.certified_costs is None:
+            raise QattnInputError("worst_case_oracle_calls needs concrete n and k")
+        return self.certified_costs["worst_case"]
 
     @property
     def expected_oracle_calls(self) -> float:
-        return find_all_expected_oracle_calls(int(self.n), int(self.k))
+        if self.schedule == "known-count":
+            return find_all_expected_oracle_calls(int(self.n), int(self.k))
+        return self.certified_costs["expected"]
 
     def build_call_graph(self, ssa):
         n, k = self.n, self.k
-        if is_symbolic(k):
-            base = GroverIterate(self.oracle_with(0), n)
-            return {
-                UniformIndexPrepare(n): k,
-                base: find_all_oracle_calls_expr(n, k),
-                self.oracle._symbolic_check: 2 * find_all_exclusion_checks_expr(n, k),
-            }
-        counts: Dict[Bloq, SymbolicInt] = {}
-        for m in range(int(k), 0, -1):
-            run = GroverSearch(GroverIterate(self.oracle_with(int(k) - m), n), self.iterations(m))
-            counts[run] = counts.get(run, 0) + 1
+        if self.schedule == "known-count" and not is_symbolic(k):
+            counts: Dict[Bloq, SymbolicInt] = {}
+            for m in range(int(k), 0, -1):
+                run = GroverSearch(GroverIterate(self.oracle_with(int(k) - m), n), self.iterations(m))
+                counts[run] = counts.get(run, 0) + 1
+            return counts
+        runs, calls, excl = self._charged
+        counts = {UniformIndexPrepare(n): runs, GroverIterate(self.oracle_with(0), n): calls}
+        if is_symbolic(excl) or excl > 0:
+            counts[self.oracle._symbolic_check] = excl
         return counts
 
     def __str__(self):
-        return f"FindAllMarked(n={self.n}, k={self.k})"
+        return f"FindAllMarked(n={self.n}, k={self.k}, {self.schedule})"
 
 
 # --------------------------------------------------------------------------------------------------

@@ -19,18 +19,16 @@ The loop, for each query row i (``S_i = {j : score_ij >= tau}``, ``|S_i| <= k``)
 
    * **known bound** -- once ``k`` verified indices are found the row stops (a (tau, k)-good row
      has at most k large entries; ``k=None`` disables this rule);
-   * **unknown remaining count** -- each search step (fixed E) runs the rounds of Boyer, Brassard,
-     Hoyer, Tapp (quant-ph/9605034 Sec. 4, :class:`bloqs.grover.BBHTSchedule`): m = 1; each round
-     draws j uniformly from [0, ceil(m)), runs ``shots`` Grover runs with j iterates (each shot is
-     an independent run, j oracle calls), checks each outcome, and on failure sets
-     m <- min(6/5 m, sqrt(n)). ``BBHTSchedule.stop_budget`` is ``ceil(E_max / delta)`` Grover
-     iterations, E_max the largest expected iteration count over t = 1..n remaining items (exact
-     for n <= 2^14, else BBHT's proven 9 sqrt(n)). A step that has spent ``shots x stop_budget``
-     iterations without success declares "no large entry left": by Markov's inequality the
-     probability of that while t >= 1 items remain is at most ``delta = failure_probability``
-     (``shots`` runs per round cost ``shots`` times the iterations and succeed at least as often
-     as one, so the expectation scales by at most ``shots``). A row with no large entry stops
-     this way after one step.
+   * **certification** -- each search step (fixed E) runs the rounds of Boyer, Brassard, Hoyer,
+     Tapp (quant-ph/9605034 Sec. 4, :class:`bloqs.grover.BBHTSchedule`): m = 1; each round draws
+     j uniformly from [0, ceil(m)), runs ``shots`` Grover runs with j iterates (j oracle calls
+     each), checks each outcome, and on failure sets m <- min(6/5 m, sqrt(n)). A step that fails
+     R rounds at the cap (R = :func:`bloqs.grover.certification_rounds`) declares "no large entry
+     left": each such round succeeds with probability >= p ~ 3/8 when t >= 1 items are left
+     (BBHT Lemma 2, :func:`bloqs.grover.capped_round_success_bound`), so by the union bound over
+     the <= k steps with t >= 1 of each of the n rows, the whole run misses a large entry with
+     probability <= ``failure_probability``. This is the algorithm the estimates charge
+     (``FindAllMarked(schedule="certified")``). A row with no large entry stops after one step.
 
 5. **Post-processing**: ``B = B1 + B2`` from the *measured* sets (:func:`qattn_cirq.reference.
    sparse_rank_one_attention` with ``sets=found``), output ``D(B)^{-1} B V`` compared with
@@ -273,42 +271,41 @@ def _search_row(
     runner: _Runner,
     make_oracle: Callable[[Tuple[int, ...]], object],
     is_marked: Callable[[int], bool],
-    n: int,
+    sched,
     k: Optional[int],
     shots: int,
     rng: np.random.Generator,
-    failure_probability: float,
 ):
-    """The search-and-remove loop of one row (module docstring, steps 2-4)."""
-    from bloqs.grover import BBHTSchedule
+    """The certified search-and-remove loop of one row (module docstring, steps 2-4).
 
-    sched = BBHTSchedule(n, failure_probability=failure_probability)
+    The same algorithm the estimates charge (``bloqs.grover.FindAllMarked``, schedule
+    ``certified``): each step runs the rounds of ``sched`` (a ``bloqs.grover.BBHTSchedule``)
+    until a new marked index is found; a step that exhausts its rounds declares the row done.
+    """
+    n = sched.n
     found: List[int] = []
     calls = checks = runs = 0
-    stopped_by = "budget"
+    stopped_by = "certified_none_left"
     while True:
         if k is not None and len(found) >= k:
             stopped_by = "k_found"
             break
         states = runner.states(make_oracle(tuple(found)))
-        m, spent, success = 1.0, 0, False
-        budget = shots * sched.stop_budget  # Grover iterations (see module docstring)
-        while spent < budget and not success:
-            j = int(rng.integers(0, max(1, int(math.ceil(m)))))
+        success = False
+        for j in sched.rounds(rng):
             p = states.probabilities(j)
             outcomes = rng.choice(len(p), size=shots, p=p)
             for x in outcomes:
                 calls += j
                 checks += 1
                 runs += 1
-                spent += j
                 x = int(x)
                 if x < n and x not in found and is_marked(x):
                     found.append(x)
                     success = True
-                    if k is not None and len(found) >= k:
-                        break
-            m = min(sched.lam * m, math.sqrt(n))
+                    break
+            if success:
+                break
         if not success:
             break
     return tuple(sorted(found)), calls, checks, runs, stopped_by
@@ -339,13 +336,13 @@ def grover_sparse_attention(
         seed: seeds the whole run (sampling and BBHT's random iteration counts).
         shots: Grover runs per BBHT round (each an independent run, each checked).
         loader: row loader of the oracle; only ``qrom`` compiles to gates qsim can run.
-        failure_probability: delta of the BBHT stopping rule (per search step).
+        failure_probability: delta of the certification rule (the whole n-row run).
         memory_limit: state-vector memory limit in bytes (default: available memory).
         engine: ``qsim`` (default) or ``cirq`` (cross-checks).
         rows: rows to search (default all); other rows use their exact sets (for partial runs).
         progress: wraps the row iterable (e.g. a progress bar).
     """
-    from bloqs.grover import BBHTSchedule, GroverIterate, ThresholdOracle
+    from bloqs.grover import BBHTSchedule, GroverIterate, ThresholdOracle, certification_rounds
     from qualtran.resource_counting import QubitCount, get_cost_value
 
     t_start = time.perf_counter()
@@ -394,9 +391,10 @@ def grover_sparse_attention(
 
     # Memory guard before compiling anything: Qualtran's QubitCount of the iterate (== the width
     # of our circuits) for the distinct query rows (the inner product's ancillas depend on the
-    # query's signed digits), with one excluded index when exclusions can occur (one more qubit).
+    # query's signed digits). Exclusions add no qubit (one IndexPhaseFlip per excluded index, whose
+    # L + L - 2 wires never exceed the row load's), so the guard builds the oracle without any.
     # Every circuit is checked again right before it is simulated.
-    excl = (0,) if (k is None or k > 1) else ()
+    excl = ()
     distinct_rows = sorted({tuple(int(v) for v in Qi[i]) for i in row_list})[:_GUARD_ROWS]
     first = {tuple(int(v) for v in Qi[i]): i for i in reversed(row_list)}
     qubit_count = max(
@@ -406,6 +404,9 @@ def grover_sparse_attention(
     check_memory(qubit_count, memory_limit)
 
     exact_sets = large_sets(inst, tau)
+    # The stopping rule of the certified find-all (bloqs.grover.certification_rounds): R capped
+    # rounds make the whole n-row run miss a large entry with probability <= failure_probability.
+    sched = BBHTSchedule(n, capped_rounds=certification_rounds(n, n if k is None else k, failure_probability))
     rng = np.random.default_rng(seed)
     runner = _Runner(n, seed, memory_limit, engine)
     results: List[RowResult] = []
@@ -416,9 +417,7 @@ def grover_sparse_attention(
         def is_marked(x: int, ints_i=ints_i) -> bool:  # one classical oracle evaluation
             return int(np.dot(ints_i.astype(np.int64), Ki[x].astype(np.int64))) >= t_int
 
-        found, calls, checks, runs, stop = _search_row(
-            runner, make_oracle_for(i), is_marked, n, k, shots, rng, failure_probability
-        )
+        found, calls, checks, runs, stop = _search_row(runner, make_oracle_for(i), is_marked, sched, k, shots, rng)
         results.append(
             RowResult(
                 i=i, found=found, exact=tuple(int(v) for v in exact_sets[i]), oracle_calls=calls,
@@ -465,8 +464,10 @@ def grover_sparse_attention(
         params={
             "n": n, "d": d, "k": k, "tau": tau, "tau_int": t_int, "bits": bits, "seed": seed,
             "shots": shots, "loader": loader, "failure_probability": failure_probability,
-            "engine": engine, "stopping_rule": "k found, else shots x BBHT budget ceil(E_max/delta) iterations per step",
-            "bbht_stop_budget": BBHTSchedule(n, failure_probability=failure_probability).stop_budget,
+            "engine": engine,
+            "stopping_rule": "k found, else a step that fails R capped BBHT rounds declares the row done (certified find-all)",
+            "capped_rounds": sched.capped_rounds,
+            "max_oracle_calls_per_step": sched.max_iterations,
         },
         qubits=int(max(iterate_widths)),
         qubit_count=qubit_count,

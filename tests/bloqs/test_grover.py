@@ -20,6 +20,7 @@ from bloqs.grover import (
     GroverIterate,
     GroverSearch,
     IndexEquals,
+    IndexPhaseFlip,
     RepeatedGroverIterate,
     ThresholdOracle,
     UniformIndexPrepare,
@@ -115,17 +116,58 @@ def test_bbht_schedule():
             assert e <= 4.5 * math.sqrt(n / t)
             assert float(bbht_expected_iterations_bound(n, t)) <= 9 * math.sqrt(n / t) + 1e-9
     assert 1.3 < bbht_expected_iterations(2**20, 1) / 2**10 < 1.5
-    sched = BBHTSchedule(64)
+    sched = BBHTSchedule(64, capped_rounds=5)
     js = list(sched.rounds(np.random.default_rng(3)))
-    # every round draws j uniformly from [0, ceil(m)) with m <= sqrt(n) = 8
-    assert all(0 <= j < 8 for j in js)
-    assert sum(js) >= sched.stop_budget and sum(js[:-1]) < sched.stop_budget
-    assert sched.stop_budget == math.ceil(
-        max(bbht_expected_iterations(64, t) for t in range(1, 65)) / 0.01
-    )
-    assert BBHTSchedule(2**20).stop_budget == math.ceil(9 * 2**10 / 0.01)
+    # every round draws j uniformly from [0, M_i) with M_i = ceil(m_i) <= sqrt(n) = 8; the last
+    # 5 rounds are at the cap; the step is finite
+    assert all(0 <= j < M for j, M in zip(js, sched.round_sizes)) and len(js) == sched.max_rounds
+    assert sched.round_sizes[-5:] == (8,) * 5 and sched.round_sizes[0] == 1
+    assert sched.max_iterations == sum(M - 1 for M in sched.round_sizes)
     with pytest.raises(QattnInputError, match="lam"):
         BBHTSchedule(64, lam=1.5)
+
+
+def test_certification_rounds_bound_the_failure_probability():
+    from bloqs.grover import capped_round_success_bound, certification_rounds
+
+    for n in (4, 16, 64, 4096, 2**20):
+        p = capped_round_success_bound(n)
+        M = math.ceil(math.sqrt(n))
+        # the bound holds for every 1 <= t <= 3n/4 (exact Lemma 2 values; all t for n <= 4096)
+        ts = range(1, 3 * n // 4 + 1) if n <= 4096 else list(range(1, 2000)) + [n // 2, 3 * n // 4]
+        assert min(bbht_success_probability(n, t, M) for t in ts) >= p - 1e-12
+        assert 0.25 <= p <= 0.375 + 1e-12
+        R = certification_rounds(n, 8, 0.01)
+        assert n * 8 * (1 - p) ** R <= 0.01 < n * 8 * (1 - p) ** (R - 1)
+    # a step with t >= 1 left fails all R capped rounds with probability <= (1 - p)^R (exact check)
+    n, R = 64, certification_rounds(64, 4, 0.1)
+    sched = BBHTSchedule(n, capped_rounds=R)
+    for t in (1, 2, 5, 48):
+        fail = 1.0
+        for M in sched.round_sizes:
+            fail *= 1 - bbht_success_probability(n, t, M)
+        assert fail <= (1 - capped_round_success_bound(n)) ** R
+
+
+def test_certified_find_all_costs_expected_and_worst_case():
+    from bloqs.grover import certified_find_all_bound_exprs, certified_find_all_costs
+
+    for n, k in [(16, 3), (64, 4), (4096, 32)]:
+        c = certified_find_all_costs(n, k)
+        sched = BBHTSchedule(n, capped_rounds=c["capped_rounds"])
+        # E(t) for every t is at most the reported worst-t expectation, which is at most the hard cap
+        for t in range(0, k + 1):
+            e = sum(sched.expected(u)[0] for u in range(1, t + 1)) + (sched.expected(0)[0] if t < k else 0)
+            assert e <= c["expected"] + 1e-9
+        assert c["expected"] <= c["worst_case"] == k * sched.max_iterations
+        # certification costs more than the optimistic known-count schedule
+        assert c["expected"] > find_all_oracle_calls(n, k)
+        # the symbolic bounds bound the exact numbers
+        calls, rounds, excl = certified_find_all_bound_exprs(N, K)
+        vals = {N: n, K: k}
+        assert float(calls.subs(vals).doit()) >= c["expected"]
+        assert float(excl.subs(vals).doit()) >= c["exclusion_calls"]
+        assert float(rounds.subs(vals)) >= c["rounds"]
 
 
 def test_bad_inputs():
@@ -207,13 +249,82 @@ def _check_oracle_on_basis(oracle, scores, tau, excluded=()):
         assert ancillas and all(v == 0 for v in ancillas.values()), f"ancilla left set for j={j}"
 
 
-@pytest.mark.parametrize("n,d,bits,excluded", [(8, 2, 2, ()), (6, 2, 3, (1, 4)), (5, 1, 3, (0,))])
-def test_threshold_oracle_phases_and_clean_ancillas(n, d, bits, excluded):
+def _marked(K_, q, tau, count):
+    """The first ``count`` marked indices (score >= tau): what the search loop may exclude."""
+    return tuple(int(j) for j in np.flatnonzero(K_ @ np.array(q) >= tau)[:count])
+
+
+@pytest.mark.parametrize("n,d,bits,n_excl", [(8, 2, 2, 0), (6, 2, 3, 2), (5, 1, 3, 1)])
+def test_threshold_oracle_phases_and_clean_ancillas(n, d, bits, n_excl):
+    """Basis-state action gate by gate (classical run of the Cirq ops): phase (-1)^[marked, not
+    excluded], ancillas clean. ``reload`` so every op is a classical gate; the measurement-based
+    unload is checked on state vectors below."""
     K_, q, _ = _instance(n, d, bits, seed=n + d)
     scores = K_ @ np.array(q)
     tau = int(np.median(scores))  # some marked, some not
-    oracle = ThresholdOracle(n=n, d=d, bits=bits, tau_int=tau, query=q, key_data=K_, excluded=excluded)
+    excluded = _marked(K_, q, tau, n_excl)
+    assert len(excluded) == n_excl
+    oracle = ThresholdOracle(
+        n=n, d=d, bits=bits, tau_int=tau, query=q, key_data=K_, excluded=excluded, uncompute="reload"
+    )
     _check_oracle_on_basis(oracle, scores, tau, excluded)
+
+
+@pytest.mark.parametrize("n,d,bits,n_excl,loader", [(8, 2, 2, 0, "qrom"), (6, 1, 3, 2, "qrom"), (8, 1, 2, 1, "qroam")])
+def test_measurement_unload_oracle_phases_on_cirq_and_qsim(n, d, bits, n_excl, loader):
+    """The default oracle (measurement-based row unload, phase-cancelling exclusions) on a
+    superposition, on qsim through the project's deferred-measurement export: psi_j
+    (-1)^[marked, not excluded], every ancilla back to |0>. (The real measurements and classically
+    controlled CZs of the unload are simulated on cirq in tests/bloqs/test_loaders.py; Qualtran's
+    own Cirq export of the whole oracle reuses no ancilla and is too wide to simulate.)"""
+    from qattn_cirq.simulate import bloq_to_cirq, simulate_state
+
+    K_, q, _ = _instance(n, d, bits, seed=3 * n + d)
+    scores = K_ @ np.array(q)
+    tau = int(np.median(scores))
+    excluded = _marked(K_, q, tau, n_excl)
+    oracle = ThresholdOracle(n=n, d=d, bits=bits, tau_int=tau, loader=loader, query=q, key_data=K_, excluded=excluded)
+    assert oracle.unloads_by_measurement
+    L = oracle.selection_bitsize
+    rng = np.random.default_rng(1)
+    psi = np.zeros(2**L, dtype=complex)
+    psi[:n] = rng.normal(size=n) + 1j * rng.normal(size=n)
+    psi /= np.linalg.norm(psi)
+    want = psi.copy()
+    for j in range(n):
+        if scores[j] >= tau and j not in excluded:
+            want[j] *= -1
+    c = bloq_to_cirq(oracle)
+    init = np.zeros(2**c.width, dtype=np.complex64)
+    init[:: 2 ** (c.width - L)] = psi
+    st = simulate_state(c, initial_state=init).reshape(2**L, -1)
+    assert abs(np.vdot(want, st[:, 0])) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_excluding_an_unmarked_index_is_refused():
+    K_ = np.array([[1], [-1], [0], [1]])
+    with pytest.raises(QattnInputError, match="excluded indices must be marked"):
+        ThresholdOracle(n=4, d=1, bits=2, tau_int=1, query=(1,), key_data=K_, excluded=(1,))
+    with pytest.raises(QattnInputError, match="uncompute"):
+        ThresholdOracle(n=4, d=1, bits=2, tau_int=1, uncompute="bennett")
+    with pytest.raises(QattnInputError, match="arithmetic"):
+        ThresholdOracle(n=4, d=1, bits=2, tau_int=1, arithmetic="wallace")
+
+
+@pytest.mark.parametrize("n", [2, 3, 4, 5, 8, 16, 17])
+def test_index_phase_flip_costs_and_action(n):
+    L = max(1, (n - 1).bit_length())
+    for e in sorted({0, n // 2, n - 1}):
+        bloq = IndexPhaseFlip(n, e)
+        t = assert_costs_consistent(bloq)
+        assert t == 4 * max(L - 2, 0)  # half of IndexEquals' compute + uncompute, 2 (L - 1)
+        U = bloq.tensor_contract()
+        want = np.ones(2**L)
+        want[e] = -1
+        np.testing.assert_allclose(np.diag(U), want, atol=1e-9)
+        np.testing.assert_allclose(U, np.diag(np.diag(U)), atol=1e-9)
+    sym = IndexPhaseFlip(N, sympy.Symbol("e"))
+    assert int(sympy.sympify(call_graph_t_count(sym)).subs(N, n)) == 4 * max(L - 2, 0) or L < 3
 
 
 def test_diffusion_is_reflection_about_uniform():
@@ -279,7 +390,7 @@ def test_oracle_and_iterate_costs_consistent(n, d, bits, loader):
     assert_costs_consistent(GroverIterate(oracle, n))
     # qubits: our formula from the parts == Qualtran's greedy sweep of the decomposition
     assert oracle.qubits_formula() == get_cost_value(oracle, QubitCount())
-    ex = ThresholdOracle(n=n, d=d, bits=bits, tau_int=tau, loader=loader, query=q, key_data=K_, excluded=(1, 2))
+    ex = ThresholdOracle(n=n, d=d, bits=bits, tau_int=tau, loader=loader, query=q, key_data=K_, excluded=_marked(K_, q, tau, 2))
     assert_costs_consistent(ex)
     assert ex.qubits_formula() == get_cost_value(ex, QubitCount())
     # the cost model with HasLength(2) exclusions costs the same as two concrete exclusions
@@ -368,8 +479,8 @@ def test_repeated_iterate_symbolic_r_and_search_costs():
 @pytest.mark.parametrize("n,k", [(8, 1), (16, 3), (5, 2)])
 def test_find_all_marked_symbolic_matches_concrete(n, k):
     d, bits = 2, 2
-    conc = FindAllMarked(ThresholdOracle(n=n, d=d, bits=bits, tau_int=0), k)
-    sym = FindAllMarked(ThresholdOracle(n=N, d=D, bits=B, tau_int=0), K)
+    conc = FindAllMarked(ThresholdOracle(n=n, d=d, bits=bits, tau_int=0), k, schedule="known-count")
+    sym = FindAllMarked(ThresholdOracle(n=N, d=D, bits=B, tau_int=0), K, schedule="known-count")
     assert _costs(sym, {N: n, D: d, B: bits, K: k}) == _costs(conc)
     # the concrete call graph is the k Grover runs of the schedule
     runs = [
@@ -378,6 +489,31 @@ def test_find_all_marked_symbolic_matches_concrete(n, k):
     ]
     assert call_graph_t_count(conc) == sum(call_graph_t_count(run) for run in runs)
     assert int(conc.oracle_calls) == find_all_oracle_calls(n, k)
+
+
+@pytest.mark.parametrize("n,k", [(8, 1), (16, 3), (64, 4)])
+def test_certified_find_all_charges_its_expected_calls(n, k):
+    """Default schedule: the call graph charges ceil(expected) oracle calls of the worst t, the
+    runs and the exclusion-weighted phase flips; the symbolic bound is above the concrete number."""
+    from bloqs.grover import certified_find_all_costs
+
+    d, bits = 2, 2
+    oracle = ThresholdOracle(n=n, d=d, bits=bits, tau_int=0)
+    fa = FindAllMarked(oracle, k)
+    assert fa.schedule == "certified"
+    c = certified_find_all_costs(n, k)
+    assert fa.oracle_calls == math.ceil(c["expected"])
+    G = GroverIterate(fa.oracle_with(0), n)
+    want = (
+        math.ceil(c["expected"]) * call_graph_t_count(G)
+        + math.ceil(c["rounds"]) * call_graph_t_count(UniformIndexPrepare(n))
+        + math.ceil(c["exclusion_calls"]) * call_graph_t_count(oracle._symbolic_check)
+    )
+    assert call_graph_t_count(fa) == want
+    known = FindAllMarked(oracle, k, schedule="known-count")
+    assert call_graph_t_count(known) < call_graph_t_count(fa)
+    sym = FindAllMarked(ThresholdOracle(n=N, d=D, bits=B, tau_int=0), K)
+    assert float(sympy.sympify(call_graph_t_count(sym)).subs({N: n, D: d, B: bits, K: k}).doit()) >= call_graph_t_count(fa)
 
 
 def test_bloq_examples_and_doc_specs():

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from qualtran.resource_counting import QubitCount, get_cost_value
 
-from bloqs.grover import BBHTSchedule, GroverIterate, GroverSearch, ThresholdOracle, grover_success_probability
+from bloqs.grover import BBHTSchedule, GroverIterate, GroverSearch, ThresholdOracle, certification_rounds, grover_success_probability
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, planted_instance, quantize
 from qattn_cirq.pipelines import grover_sparse_attention, integer_threshold
@@ -92,22 +92,43 @@ def test_planted_n8_d2_recovered_exactly_within_bound():
     assert d_out["note"] is None
 
 
-def test_unknown_k_stops_by_bbht_budget_also_for_empty_rows():
+def test_unknown_k_stops_by_certification_also_for_empty_rows():
     # Rows with one large entry and rows with none (planted k=0): with k unknown every row ends
-    # with a search step that spends the BBHT budget without success.
+    # with a search step that runs all its rounds without success (the certification).
     tau = default_tau(4)
     inst = planted_instance(4, 1, 1, tau, 2 * tau, seed=2, bits=2, fraction=True).instance
     empty = planted_instance(4, 1, 0, tau, 2 * tau, seed=2, bits=2, fraction=True).instance
-    budget = BBHTSchedule(4, failure_probability=0.2).stop_budget  # Grover iterations
-    assert budget >= 1
+    R = certification_rounds(4, 4, 0.2)
+    sched = BBHTSchedule(4, capped_rounds=R)
+    assert R >= 1 and sched.max_rounds >= R
     for case, n_large in ((inst, 1), (empty, 0)):
         res = grover_sparse_attention(case, k=None, bits=2, seed=3, failure_probability=0.2)
         assert res.all_sets_found
+        assert res.params["capped_rounds"] == R
         for row in res.rows:
             assert len(row.found) == n_large
-            assert row.stopped_by == "budget"
-            # the last step alone spent at least the budget of Grover iterations (oracle calls)
-            assert row.oracle_calls >= budget
+            assert row.stopped_by == "certified_none_left"
+            # the last step ran every round of the schedule: at least max_rounds Grover runs
+            assert row.grover_runs >= sched.max_rounds
+            assert row.oracle_calls <= (n_large + 1) * sched.max_iterations
+
+
+def test_pipeline_and_estimate_run_the_same_certified_algorithm():
+    """The simulation's stopping rule is the schedule the estimate charges: with |S_i| = t the
+    mean oracle calls over seeds match certified_find_all_costs' E(t) (exact expectation)."""
+    from bloqs.grover import certified_find_all_costs
+
+    tau = default_tau(8)
+    inst = planted_instance(8, 1, 1, tau, 2 * tau, seed=2, bits=2, fraction=True).instance
+    k = 2
+    c = certified_find_all_costs(8, k, 0.5)
+    calls = [r.oracle_calls for seed in range(12) for r in grover_sparse_attention(inst, k=k, bits=2, seed=seed, failure_probability=0.5).rows]
+    # every row has t = 1 < k: one finding step and one certification step; E(1) <= the worst t's
+    assert c["t"] in (0, 1, 2)
+    sched = BBHTSchedule(8, capped_rounds=c["capped_rounds"])
+    e1 = sched.expected(1)[0] + sched.expected(0)[0]
+    assert abs(np.mean(calls) - e1) < 0.25 * e1
+    assert e1 <= c["expected"] + 1e-9
 
 
 def test_seeded_runs_repeat():
