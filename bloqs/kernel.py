@@ -18,7 +18,11 @@ relabelling of wires, no gates). Then
 two QROMs (Babbush et al. arXiv:1805.03662, unary iteration, 4(2^{B-m} + 2^m) - 16 T for both) into
 scratch registers, multiplied into the output by a shift-and-add multiplier
 (:class:`ShiftAddMultiplier`: one controlled adder per bit of :math:`T_l`, Gidney arXiv:1709.06648
-adders), and the scratch registers are unloaded. The output :math:`y` is :math:`y\,2^{-2F}`.
+adders), and the scratch registers are unloaded by measurement (:class:`bloqs.loaders.RowUnload`,
+Berry, Gidney, Motta, McClean, Babbush arXiv:1902.02134 App. C: ``ceil(N/K') + K' - 4`` And for an
+N-entry table, K' ~ sqrt N, instead of a second QROM's N - 2; a table of < 3 entries, or one so
+regular that Qualtran's QROM reloads it cheaper, is reloaded).
+The output :math:`y` is :math:`y\,2^{-2F}`.
 
 Error bound (stated parameter, proved by the triangle inequality, :meth:`KernelExp.error_bound`):
 with :math:`\delta = 2^{-F-1}` (table rounding),
@@ -26,8 +30,8 @@ with :math:`\delta = 2^{-F-1}` (table rounding),
 .. math:: |y 2^{-2F} - e^{c z 2^{-f}}| \le \max_h E_h\,\delta + \max_l E_l\,\delta + \delta^2 .
 
 Tables of size :math:`2^{B-m}` and :math:`2^m` instead of one of size :math:`2^B`: T-count
-:math:`\approx 8(2^{B-m} + 2^m) + 4\cdot` (multiplier) instead of :math:`4\cdot 2^B`, minimised at
-m = B/2.
+:math:`\approx 4(2^{B-m} + 2^m) + 8(2^{(B-m)/2} + 2^{m/2}) + 4\cdot` (multiplier) instead of
+:math:`4\cdot 2^B`, minimised at m = B/2.
 """
 
 import math
@@ -135,7 +139,12 @@ class KernelExp(Bloq):
 
     Registers: ``x`` QInt(B) (THRU, unchanged), ``out`` QUInt(P) (THRU, P = hi_width + lo_width;
     ``out`` += T_h[h] T_l[l] mod 2^P; start it at 0 to get the kernel value).
-    Cost: 4 QROM calls (load, unload of both tables) + :class:`ShiftAddMultiplier`(hi, lo).
+    Cost per call: 2 QROM loads (4 N - 8 T each, N = 2^(B-m) and 2^m entries) + 2 measurement-based
+    :class:`bloqs.loaders.RowUnload` (``4 (ceil(N/K') + K' - 4)`` T each, ratio 1 to Berry et al.
+    App. C; the QROM again for a table of < 3 entries) + :class:`ShiftAddMultiplier` (hi, lo).
+    No ``adjoint()`` of the concrete decomposition (RowUnload consumes its register); cost models
+    that uncompute a kernel value charge KernelExp again (``out -= T_h T_l``: same tables and
+    multiplier adjoint, same cost).
     """
 
     in_bits: SymbolicInt
@@ -221,6 +230,35 @@ class KernelExp(Bloq):
     def lo_qrom(self) -> QROM:
         return self._qrom(self.lo_table, self.lo_bits, self.lo_width)
 
+    def _unload(self, table, sel_bits, width):
+        """RowUnload of a 2^sel_bits-entry table of unsigned ``width``-bit ints (None: < 3 entries
+        or 1-bit entries, reload by QROM)."""
+        from bloqs.loaders import RowUnload
+
+        if not is_symbolic(sel_bits) and 2 ** int(sel_bits) < 3:
+            return None
+        if not is_symbolic(width) and int(width) < 2:
+            return None
+        data = None
+        if table is not None:
+            w = int(width)
+            data = tuple(((int(v) - (1 << w) if int(v) >> (w - 1) else int(v)),) for v in table)
+        return RowUnload(2**sel_bits, 1, width, data=data)
+
+    @cached_property
+    def hi_unload(self):
+        from bloqs.sampling import unload_beats_reload
+
+        u = self._unload(self.hi_table, self.hi_bits, self.hi_width)
+        return u if unload_beats_reload(self.hi_qrom, u) else None
+
+    @cached_property
+    def lo_unload(self):
+        from bloqs.sampling import unload_beats_reload
+
+        u = self._unload(self.lo_table, self.lo_bits, self.lo_width)
+        return u if unload_beats_reload(self.lo_qrom, u) else None
+
     @cached_property
     def multiplier(self) -> ShiftAddMultiplier:
         return ShiftAddMultiplier(self.hi_width, self.lo_width)
@@ -269,17 +307,27 @@ class KernelExp(Bloq):
         th = bb.add(Cast(QAny(ph), QUInt(ph)), reg=th)
         tl = bb.add(Cast(QAny(pl), QUInt(pl)), reg=tl)
         th, tl, out = bb.add(self.multiplier, a=th, b=tl, result=out)
-        th = bb.add(Cast(QUInt(ph), QAny(ph)), reg=th)
-        tl = bb.add(Cast(QUInt(pl), QAny(pl)), reg=tl)
-        hi, th = bb.add(self.hi_qrom, selection=hi, target0_=th)
-        lo, tl = bb.add(self.lo_qrom, selection=lo, target0_=tl)
-        bb.free(th)
-        bb.free(tl)
+        hi = self._add_unload(bb, self.hi_qrom, self.hi_unload, hi, th, ph)
+        lo = self._add_unload(bb, self.lo_qrom, self.lo_unload, lo, tl, pl)
         xs = list(bb.split(hi)) + list(bb.split(lo))
         return {"x": bb.join(np.array(xs), dtype=QInt(B)), "out": out}
 
+    @staticmethod
+    def _add_unload(bb: BloqBuilder, qrom, unload, sel, t, width: int):
+        if unload is None:
+            t = bb.add(Cast(QUInt(width), QAny(width)), reg=t)
+            sel, t = bb.add(qrom, selection=sel, target0_=t)
+            bb.free(t)
+            return sel
+        t = bb.add(Cast(QUInt(width), QInt(width)), reg=t)
+        return bb.add(unload, selection=sel, row=np.array([t]))
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        return {self.hi_qrom: 2, self.lo_qrom: 2, self.multiplier: 1}
+        counts: Dict[Bloq, SymbolicInt] = {self.multiplier: 1}
+        for qrom, unload in ((self.hi_qrom, self.hi_unload), (self.lo_qrom, self.lo_unload)):
+            for b, k in ({qrom: 2} if unload is None else {qrom: 1, unload: 1}).items():
+                counts[b] = counts.get(b, 0) + k
+        return counts
 
     def on_classical_vals(self, x: int, out: int) -> Dict[str, int]:
         return {"x": x, "out": (int(out) + self.kernel_int(int(x))) % (2 ** int(self.out_bits))}

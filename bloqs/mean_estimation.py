@@ -23,7 +23,8 @@ Precision: :func:`phase_bits_for_error` picks the smallest m with :math:`\pi/M +
 \varepsilon` (worst case a = 1/2); the median of K independent runs fails with probability at most
 :math:`e^{-2K(8/\pi^2 - 1/2)^2}` (Hoeffding), so :func:`median_repetitions`
 :math:`K = \lceil \ln(1/\delta) / (2 (8/\pi^2 - 1/2)^2) \rceil \approx 5.2 \ln(1/\delta)`.
-Queries (F calls, each = 2 weight-oracle calls + b And): 2 (M - 1) per run, plus one U and the
+Queries (F calls, each = a value lookup + its measurement-based unload + b And for QROM values, or
+2 computed-oracle calls + b And; see :class:`bloqs.sampling.WeightThresholdFlag`): 2 (M - 1) per run, plus one U and the
 (controlled) reflections per iterate.
 
 **Multivariate mean** of :math:`X \in [0,1)^d`:

@@ -16,11 +16,14 @@ Jerbi, arXiv:2111.09787). This module holds those two quantum steps and their or
 * :class:`KernelOracleCostModel` (COST MODEL): ``|j>|0> -> |j>|v_j>`` with ``v_j`` a kernel value
   (or a ridge score) computed coherently from a row loaded by a *named, switchable* loader
   (``qrom``: unary-iteration QROM, 4n - 8 T; ``assumed``: the papers' polylog QRAM as
-  :class:`bloqs.loaders.AssumedQRAMRowLoader`). Per call: 2 row loads, 2 s worst-case inner
-  products (gate-level bloq, worst-case call graph), 2 s ``KernelExp`` (gate-level shape), and for
-  ridge scores the ``s x s`` quadratic form (2 s^2 Qualtran ``Product`` + ``Add``: ``Product`` has
-  no decomposition in Qualtran 0.7, which is why this is a cost model). Gate-level alternative for
-  concrete instances: QROM of the classically computed values (``weights=`` / ``values=``).
+  :class:`bloqs.loaders.AssumedQRAMRowLoader`). Per call: a row load and its measurement-based
+  unload (:class:`bloqs.loaders.RowUnload`; a second access for the assumed QRAM), 2 s worst-case
+  inner products with the classical landmarks (gate-level bloq, worst-case call graph), 2 s
+  ``KernelExp`` (gate-level shape), and for ridge scores the quadratic form with the classical
+  matrix M: 2 s classical-row inner products for ``y = M k`` and 2 s Qualtran ``Product`` for
+  ``k . y`` (the only quantum x quantum products; ``Product`` has no decomposition in Qualtran 0.7,
+  which is why this is a cost model). Gate-level alternative for concrete instances: QROM of the
+  classically computed values (``weights=`` / ``values=``).
 * :class:`QRAMLookup` (COST MODEL): a b-bit table lookup with Qualtran ``QROM``'s interface, costed
   as :class:`bloqs.loaders.AssumedQRAMRowLoader` (bucket brigade, ``b ceil(log2 n)`` Toffoli).
 * :class:`NystromLandmarkSampling`: ``draws`` runs of :class:`bloqs.sampling.ImportanceSampler` over
@@ -66,7 +69,13 @@ from qualtran.symbolics import is_symbolic
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
 from bloqs.kernel import KernelExp
 from bloqs.loaders import AssumedQRAMRowLoader, make_row_loader
-from bloqs.sampling import ImportanceSampler, index_bits
+from bloqs.sampling import (
+    KERNEL_OUT_BITS,
+    ImportanceSampler,
+    computed_kernel_oracle_counts,
+    computed_kernel_oracle_qubits,
+    index_bits,
+)
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -75,8 +84,8 @@ SymbolicInt = Union[int, sympy.Expr]
 LOADERS = ("qrom", "assumed")
 #: failure probability in the symbolic landmark count and CHJ query count (a constant, not a symbol)
 DELTA = sympy.Rational(1, 10)
-#: output bits of the kernel tables in the cost models (fixed precision, documented)
-KERNEL_OUT_BITS = 16
+#: output bits of the kernel tables in the cost models (fixed precision, documented): KERNEL_OUT_BITS,
+#: defined in :mod:`bloqs.sampling` beside the shared construction and re-exported here
 
 
 def symbols():
@@ -149,10 +158,25 @@ class KernelOracleCostModel(Bloq):
     ``quadratic=False``: the s landmark kernel values :math:`k(x_l, x_j) = e^{c\langle x_l, x_j\rangle}`
     (the CHJ query of :class:`LandmarkKernelMean`); ``quadratic=True``: the Musco-Musco ridge-score
     estimate :math:`\lambda^{-1}(k(x_j,x_j) - k_{jS}^T (K_{SS}+\lambda I)^{-1} k_{jS})`
-    (:class:`NystromLandmarkSampling`). Call graph per call (compute + uncompute): 2 row loads by
-    the named ``loader``, 2 s :class:`ClassicalInnerProduct` (worst case, gate level), 2 s
-    :class:`KernelExp` (table shape, ``KERNEL_OUT_BITS`` output bits), and with ``quadratic`` 2 s^2
-    ``Product(p, p)`` + ``Add(QUInt(2p))``. Interface: QROM's (``selection``, ``target0_``)."""
+    (:class:`NystromLandmarkSampling`). Construction, widths and call graph:
+    :func:`bloqs.sampling.computed_kernel_oracle_counts` (the same one
+    :class:`bloqs.sampling.RidgeLeverageOracleCostModel` uses). Per call (compute + uncompute):
+
+    * row j: one load by the named ``loader``; the uncompute is a measurement-based
+      :class:`bloqs.loaders.RowUnload` for ``qrom`` (``ceil(n/K') + K' - 4`` And, ratio 1 to Berry
+      et al. arXiv:1902.02134 App. C) and a second access for ``assumed`` (polylog by assumption;
+      a Theta(sqrt n) unload would dominate it);
+    * 2 s :class:`ClassicalInnerProduct` (d, b) (the landmarks are classical: NAF shift-and-add,
+      worst-case query, gate level; ratio 1 to the best-known constant multiplication) and 2 s
+      :class:`KernelExp` (table shape, ``KERNEL_OUT_BITS`` output bits, tables unloaded by
+      measurement);
+    * with ``quadratic``: :math:`y = M k` as 2 s ``ClassicalInnerProduct(s, p)`` (M classical),
+      then :math:`k \cdot y` with 2 s Qualtran ``Product(p, p)`` -- the only quantum x quantum
+      products, with no decomposition in Qualtran 0.7, which is why this is a cost model -- and
+      their adds; the diagonal :math:`\lambda^{-1}k(x_j,x_j)` rides in the row's table.
+
+    Gate-level alternative for concrete instances: QROM of the classically computed values
+    (``weights=`` / ``values=``). Interface: QROM's (``selection``, ``target0_``)."""
 
     n: SymbolicInt
     d: SymbolicInt
@@ -171,7 +195,11 @@ class KernelOracleCostModel(Bloq):
 
     @cached_property
     def row_loader(self) -> Bloq:
-        return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits)
+        """The row load (the table has extra columns for the diagonal term with ``quadratic``)."""
+        for b in self.build_call_graph(None):
+            if type(b).__name__ in ("QROMRowLoader", "AssumedQRAMRowLoader"):
+                return b
+        raise AssertionError("no row loader in the call graph")  # pragma: no cover
 
     @cached_property
     def inner_product(self) -> ClassicalInnerProduct:
@@ -182,20 +210,14 @@ class KernelOracleCostModel(Bloq):
         return KernelExp.symbolic_cost_model(acc_bits_for(self.d, self.bits), self.kernel_out_bits)
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        s, p = self.s, self.kernel_out_bits
-        counts: Dict[Bloq, SymbolicInt] = {self.row_loader: 2, self.inner_product: 2 * s, self.kernel: 2 * s}
-        if self.quadratic:
-            counts[Product(p, p)] = 2 * s * s
-            counts[Add(QUInt(2 * p))] = 2 * s * s
-        return counts
+        return computed_kernel_oracle_counts(
+            self.n, self.d, self.s, self.bits, self.loader, self.quadratic, self.kernel_out_bits
+        )
 
     def my_static_costs(self, cost_key):
         if isinstance(cost_key, QubitCount):
-            # the loaded row, s kernel values of 2p bits, and the widest sub-step (an inner product)
-            return (
-                get_cost_value(self.row_loader, QubitCount())
-                + self.s * 2 * self.kernel_out_bits
-                + get_cost_value(self.inner_product, QubitCount())
+            return computed_kernel_oracle_qubits(
+                self.n, self.d, self.s, self.bits, self.loader, self.quadratic, self.kernel_out_bits
             )
         return NotImplemented
 

@@ -10,7 +10,7 @@ arXiv:1805.03662 Sec. III.D used here as the acceptance test):
 
 1. U = :class:`UniformIndexAndCoin`: :math:`n^{-1/2}\sum_i |i\rangle \otimes 2^{-b/2}\sum_c |c\rangle`.
 2. F = :class:`WeightThresholdFlag`: load :math:`w_i` into a scratch register, flag ^= [c < w_i]
-   (``LinearDepthGreaterThan``: b And), unload. Hence
+   (``LinearDepthGreaterThan``: b And), unload (by measurement for a table lookup). Hence
    :math:`\Pr[{\rm flag}=1, i] = \tfrac1n \cdot \tfrac{w_i}{2^b}` exactly and, conditioned on the
    flag, :math:`\Pr[i] = w_i/\sum_j w_j` exactly (for the b-bit weights).
 3. Amplitude amplification on the flag (:mod:`bloqs.amplification`): the acceptance probability
@@ -21,8 +21,10 @@ arXiv:1805.03662 Sec. III.D used here as the acceptance test):
    The conditional distribution given flag = 1 is untouched by amplification.
 
 Cost of one sample attempt: U + r (2 F + U + U-dagger + reflection over log n + b qubits) + F,
-F = 2 weight-oracle calls + b And. With a QROM weight oracle (Babbush et al. Fig. 7 unary
-iteration, 4n - 8 T per call): about :math:`(8n + 4b)\,(\tfrac{\pi}{4}\sqrt{1/a})` T.
+F = weight lookup + measurement-based unload (:class:`bloqs.loaders.RowUnload`, Berry et al.
+arXiv:1902.02134 App. C) + b And for table weights, 2 weight-oracle calls + b And for computed ones.
+With a QROM weight oracle (Babbush et al. Fig. 7 unary iteration, 4n - 8 T per call; unload
+4(2 sqrt n - 4) T): about :math:`(4n + 8\sqrt n + 4b)\,(\tfrac{\pi}{4}\sqrt{1/a})` T.
 
 Uses:
 
@@ -46,8 +48,10 @@ Uses:
   For concrete instances the weights are computed classically and QROM-loaded
   (:func:`ridge_leverage_sampler`, gate level, simulated on qsim); for the symbolic costs the
   coherent computation of :math:`\tilde\tau_i` is :class:`RidgeLeverageOracleCostModel`
-  (a cost model: s kernel evaluations of d-dimensional inner products and an s x s quadratic
-  form, per query, from Qualtran's arithmetic bloqs' costs).
+  (a cost model: s kernel evaluations of d-dimensional inner products with the classical
+  landmarks and the quadratic form with the classical matrix M -- gate-level
+  :class:`bloqs.arithmetic.ClassicalInnerProduct` for every product with a classical operand,
+  Qualtran ``Product`` only for the s quantum x quantum products -- per query).
 
 Symbolic call graphs take n, b (bits), d, s, alpha as sympy symbols and never enumerate n items.
 """
@@ -68,6 +72,7 @@ from qualtran import (
     DecomposeTypeError,
     QAny,
     QBit,
+    QInt,
     QUInt,
     Register,
     Signature,
@@ -173,21 +178,67 @@ def _qrom_for(n, bits, weights) -> Bloq:
     return QROM.build_from_data(np.asarray(weights, dtype=int), target_bitsizes=(bits,))
 
 
+def is_weight_table_lookup(oracle: Bloq, n: SymbolicInt, bits: SymbolicInt) -> bool:
+    """True if ``oracle`` is a plain table lookup of classical weights: Qualtran's ``QROM`` over n
+    entries with one unshaped b-bit target (the default oracle of :class:`WeightThresholdFlag`,
+    concrete or symbolic-size). Its output is then a known classical function of the index, so it
+    can be uncomputed by measurement (:class:`bloqs.loaders.RowUnload`)."""
+    if not isinstance(oracle, QROM):
+        return False
+    if len(oracle.target_bitsizes) != 1 or tuple(oracle.target_shapes[0]) != ():
+        return False
+    if len(oracle.data_shape) != 1:
+        return False
+    same = lambda x, y: (x == y) is True or (is_symbolic(x) or is_symbolic(y)) and sympy.simplify(x - y) == 0  # noqa: E731
+    return bool(same(oracle.data_shape[0], n) and same(oracle.target_bitsizes[0], bits))
+
+
+def _to_signed(x: int, bits: int) -> int:
+    x &= (1 << bits) - 1
+    return x - (1 << bits) if x >> (bits - 1) else x
+
+
 @attrs.frozen
 class WeightThresholdFlag(Bloq):
     r"""F: ``flag ^= [coin < w(index)]`` with w from a weight oracle (self-inverse).
 
     The weight oracle is any bloq with registers ``selection`` (the index) and ``target0_`` (b bits)
     that XORs :math:`w_i` into the target, i.e. Qualtran's ``QROM`` interface; by default a QROM
-    over ``weights`` (or a symbolic-size QROM). Decomposition: allocate a b-bit scratch, oracle,
-    ``LinearDepthGreaterThan`` (weight > coin, b And, Cuccaro-style ripple), oracle again
-    (uncompute), free. Cost: 2 oracle calls + b And (+ b measurement-based uncomputes).
+    over ``weights`` (or a symbolic-size QROM).
+
+    Decomposition: allocate a b-bit scratch, oracle (compute :math:`w_i`), ``LinearDepthGreaterThan``
+    (weight > coin, b And, Cuccaro-style ripple), uncompute :math:`w_i`, free. The uncompute:
+
+    * **table lookup** (the oracle is a plain ``QROM`` over classical weights, see
+      :func:`is_weight_table_lookup`, n >= 3): measurement-based unload
+      :class:`bloqs.loaders.RowUnload` (n, d = 1, b) (Berry, Gidney, Motta, McClean, Babbush,
+      arXiv:1902.02134, App. C): X-basis measurement of the b weight qubits and a phase fix-up
+      lookup, ``ceil(n/K') + K' - 4`` And with K' ~ sqrt(n), instead of a second lookup (n - 2
+      And). The scratch is re-typed QAny -> QUInt (comparator) -> QInt (RowUnload's row; the
+      unsigned weights are passed to it as their b-bit two's complement reading, same bits). b = 1
+      weights get one |0> padding qubit on top (RowUnload needs 2-bit entries; same And count).
+      Per call: ``QROM + RowUnload + b And``; ratio 1 to Berry et al.'s unload bound. (With
+      concrete weights so regular that Qualtran's QROM reloads them cheaper, the QROM is rerun.)
+    * **computed weights** (any other oracle, e.g. :class:`RowNormSquaredOracle`,
+      :class:`RidgeLeverageOracleCostModel`, :class:`bloqs.nystrom.KernelOracleCostModel`, or the
+      assumed-QRAM :class:`bloqs.nystrom.QRAMLookup`): the oracle again. A computed value is
+      not a lookup of classical data: a measurement-based uncompute would need a fix-up table of
+      :math:`w_i` for all n indices, i.e. computing every weight classically -- which is the
+      table-lookup case (pass ``weights``). (For the assumed QRAM a second polylog access is cheaper
+      than a Theta(sqrt n) unload.) Per call: ``2 oracle + b And``; the computed oracles unload
+      their own row lookups by measurement.
+
+    F is its own inverse (``adjoint()`` returns F): the measurement-based unload implements the same
+    map as the reload on every basis state F is applied to. PhaseFlip / AmplificationIterate /
+    amplitude estimation apply F twice and never control it (only the phase flip is controlled).
+    For qsim, :mod:`qattn_cirq.simulate` lowers RowUnload to its coherent equivalent.
     """
 
     n: SymbolicInt
     weight_bits: SymbolicInt
     weights: Optional[Tuple[int, ...]] = attrs.field(default=None, converter=int_vector)
     weight_oracle: Optional[Bloq] = None
+    uncompute_log_block_size: Optional[SymbolicInt] = None
 
     def __attrs_post_init__(self):
         _check_n_bits(self.n, self.weight_bits)
@@ -205,6 +256,24 @@ class WeightThresholdFlag(Bloq):
         return self.weight_oracle if self.weight_oracle is not None else _qrom_for(self.n, self.weight_bits, self.weights)
 
     @cached_property
+    def measured_unload(self) -> bool:
+        """Whether the weight is uncomputed by measurement (table lookup, n >= 3) or by the oracle."""
+        if not is_symbolic(self.n) and int(self.n) < 3:
+            return False
+        return is_weight_table_lookup(self.oracle, self.n, self.weight_bits)
+
+    @cached_property
+    def unload(self) -> Optional[Bloq]:
+        """:class:`bloqs.loaders.RowUnload` (d = 1) of the b-bit weight, or None (oracle rerun)."""
+        if not self.measured_unload:
+            return None
+        data = np.asarray(self.oracle.data[0]).reshape(-1, 1) if self.oracle.has_data() else None
+        u = row_unload_for(self.n, 1, self.weight_bits, data)
+        if self.uncompute_log_block_size is not None:
+            u = attrs.evolve(u, uncompute_log_block_size=self.uncompute_log_block_size)
+        return u if unload_beats_reload(self.oracle, u) else None
+
+    @cached_property
     def signature(self) -> Signature:
         return Signature(
             [
@@ -218,6 +287,9 @@ class WeightThresholdFlag(Bloq):
     def comparator(self) -> Bloq:
         return LinearDepthGreaterThan(self.weight_bits, signed=False)
 
+    def adjoint(self) -> "WeightThresholdFlag":
+        return self
+
     def build_composite_bloq(self, bb: BloqBuilder, index: Soquet, coin: Soquet, flag: Soquet) -> Dict[str, SoquetT]:
         if is_symbolic(self.n, self.weight_bits):
             raise DecomposeTypeError(f"cannot decompose symbolic {self}")
@@ -226,13 +298,18 @@ class WeightThresholdFlag(Bloq):
         index, w = bb.add(self.oracle, selection=index, target0_=w)
         w = bb.add(bb_cast(QAny(b), QUInt(b)), reg=w)
         w, coin, flag = bb.add(self.comparator, a=w, b=coin, target=flag)
-        w = bb.add(bb_cast(QUInt(b), QAny(b)), reg=w)
-        index, w = bb.add(self.oracle, selection=index, target0_=w)
-        bb.free(w)
+        if self.unload is None:
+            w = bb.add(bb_cast(QUInt(b), QAny(b)), reg=w)
+            index, w = bb.add(self.oracle, selection=index, target0_=w)
+            bb.free(w)
+            return {"index": index, "coin": coin, "flag": flag}
+        index = add_row_unload(bb, self.unload, index, [w], b)
         return {"index": index, "coin": coin, "flag": flag}
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        return {self.oracle: 2, self.comparator: 1}
+        if self.unload is None:
+            return {self.oracle: 2, self.comparator: 1}
+        return {self.oracle: 1, self.unload: 1, self.comparator: 1}
 
     def on_classical_vals(self, index: int, coin: int, flag: int) -> Dict[str, int]:
         if self.weights is None:
@@ -248,6 +325,53 @@ def bb_cast(a, b) -> Bloq:
     from qualtran.bloqs.bookkeeping import Cast
 
     return Cast(a, b)
+
+
+def row_unload_for(n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt, table=None) -> Optional[Bloq]:
+    """:class:`bloqs.loaders.RowUnload` for an n x d table of *unsigned* b-bit entries (or None
+    when n < 3, where a measurement-based unload does not apply and the lookup is rerun).
+
+    RowUnload takes two's complement entries of >= 2 bits: each entry is passed as the signed
+    reading of its bits, on ``max(2, b)`` bits (b = 1: one |0> padding qubit on top, see
+    :func:`add_row_unload`); the And count does not depend on the width."""
+    from bloqs.loaders import RowUnload
+
+    if not is_symbolic(n) and int(n) < 3:
+        return None
+    bu = bits if is_symbolic(bits) else max(2, int(bits))
+    data = None
+    if table is not None:
+        arr = np.asarray(table, dtype=np.int64).reshape(int(n), int(d))
+        data = tuple(tuple(_to_signed(int(v), int(bu)) for v in row) for row in arr)
+    return RowUnload(n, d, bu, data=data)
+
+
+def unload_beats_reload(lookup: Bloq, unload: Optional[Bloq]) -> bool:
+    """Use the measurement-based ``unload`` instead of running ``lookup`` again? Always for symbolic
+    sizes (``ceil(n/K') + K' - 4 <= n - 2`` And); with concrete data only if it is not dearer than
+    the reload (Qualtran's QROM skips repeated entries, so a very regular table can reload cheaper)."""
+    from qualtran.resource_counting import QECGatesCost, get_cost_value
+
+    if unload is None:
+        return False
+    t = lambda b: get_cost_value(b, QECGatesCost()).total_t_count()  # noqa: E731
+    tu, tl = t(unload), t(lookup)
+    if is_symbolic(tu, tl):
+        return True
+    return int(tu) <= int(tl)
+
+
+def add_row_unload(bb: BloqBuilder, unload: Bloq, selection: Soquet, entries, b: int) -> Soquet:
+    """Add ``unload`` (a :func:`row_unload_for` RowUnload) consuming the QUInt(b) soquets ``entries``
+    (which hold the looked-up row); returns the selection soquet."""
+    bu = int(unload.bits)
+    row = []
+    for v in entries:
+        if bu == b:
+            row.append(bb.add(bb_cast(QUInt(b), QInt(b)), reg=v))
+        else:  # b = 1: the entry is 0 or 1, a |0> sign qubit on top makes it a 2-bit QInt
+            row.append(bb.join(np.array([bb.allocate(1), bb.split(v)[0]]), dtype=QInt(bu)))
+    return bb.add(unload, selection=selection, row=np.array(row))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -447,9 +571,12 @@ class RowNormSquaredOracle(Bloq):
     :math:`|v_{ij}|` of row i (one unary iteration for all d entries); for each j the entry is
     copied (CNOTs) and :class:`bloqs.kernel.ShiftAddMultiplier` adds :math:`v_{ij}^2` into an
     accumulator of 2b + ceil(log2 d) bits (no overflow); the accumulator is XORed into the target
-    and everything is uncomputed (multiplier adjoints, QROM again). Interface = QROM's
-    (``selection``, ``target0_``), so it plugs into :class:`WeightThresholdFlag`.
-    Cost: 2 QROM + 2 d multipliers (b x b into R bits), Cliffords otherwise.
+    and everything is uncomputed (multiplier adjoints), the row by a measurement-based
+    :class:`bloqs.loaders.RowUnload` (Berry et al. arXiv:1902.02134 App. C: ``ceil(n/K') + K' - 4``
+    And instead of a second QROM's n - 2; n >= 3, else the QROM again; b = 1 magnitudes get a |0>
+    padding qubit each, RowUnload needs 2-bit entries). Interface = QROM's (``selection``,
+    ``target0_``), so it plugs into :class:`WeightThresholdFlag` (as a *computed* oracle: F runs it
+    twice). Cost: QROM + RowUnload + 2 d multipliers (b x b into R bits), Cliffords otherwise.
     """
 
     n: SymbolicInt
@@ -485,6 +612,13 @@ class RowNormSquaredOracle(Bloq):
         from bloqs.kernel import ShiftAddMultiplier
 
         return ShiftAddMultiplier(self.bits, self.bits, self.out_bits)
+
+    @cached_property
+    def unload(self) -> Optional[Bloq]:
+        """Measurement-based unload of the row (None for n < 3: the QROM is run again)."""
+        rows = None if self.rows is None else np.asarray(self.rows)
+        u = row_unload_for(self.n, self.d, self.bits, rows)
+        return u if unload_beats_reload(self.qrom, u) else None
 
     def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet, target0_: Soquet) -> Dict[str, SoquetT]:
         from qualtran.bloqs.basic_gates import CNOT
@@ -526,6 +660,9 @@ class RowNormSquaredOracle(Bloq):
             vs[j], c, acc = bb.add(self.multiplier.adjoint(), a=vs[j], b=c, result=acc)
             vs[j] = uncopy(vs[j], c)
         bb.free(acc)
+        if self.unload is not None:
+            selection = add_row_unload(bb, self.unload, selection, vs, b)
+            return {"selection": selection, "target0_": target0_}
         regs = {f"target{j}_": bb.add(bb_cast(QUInt(b), QAny(b)), reg=vs[j]) for j in range(d)}
         out = bb.add_d(self.qrom, selection=selection, **regs)
         for j in range(d):
@@ -535,8 +672,9 @@ class RowNormSquaredOracle(Bloq):
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         from qualtran.bloqs.basic_gates import CNOT
 
+        loads = {self.qrom: 2} if self.unload is None else {self.qrom: 1, self.unload: 1}
         return {
-            self.qrom: 2,
+            **loads,
             self.multiplier: self.d,
             self.multiplier.adjoint(): self.d,
             CNOT(): 4 * self.bits * self.d + self.out_bits,
@@ -589,27 +727,175 @@ def leverage_sampler_symbolic(n=None, d=None, alpha=None, bits=None, computed: b
     return ImportanceSampler(n, bits, rounds=rounds)
 
 
+#: output bits p of the kernel tables and of the kernel values in the quadratic form (cost models)
+KERNEL_OUT_BITS = 16
+
+
+def row_load_and_unload(loader: str, n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt) -> Dict[Bloq, SymbolicInt]:
+    r"""Load + uncompute of one row of an n x d table of b-bit classical entries.
+
+    ``qrom`` (or ``qroam``): the loader once and a measurement-based :class:`bloqs.loaders.RowUnload`
+    (``ceil(n/K') + K' - 4`` And, K' ~ sqrt n; Berry et al. arXiv:1902.02134 App. C, ratio 1) instead
+    of a second load (n - 2 And for the QROM). ``assumed`` (the papers' polylog QRAM) and n < 3:
+    the loader twice -- with the assumed QRAM a second access (``O(b d log n)``) is the cheaper
+    uncompute asymptotically, a Theta(sqrt n) unload would break the assumption's scaling."""
+    from bloqs.loaders import RowUnload, make_row_loader
+
+    load = make_row_loader(loader, n=n, d=d, bits=bits)
+    if loader == "assumed" or (not is_symbolic(n) and int(n) < 3):
+        return {load: 2}
+    return {load: 1, RowUnload(n, d, bits): 1}
+
+
+def quadratic_form_widths(s: SymbolicInt, p: SymbolicInt) -> Tuple[SymbolicInt, SymbolicInt]:
+    r"""(A2, W_off): accumulator width of :math:`y = M k` and of :math:`q = k^\top \tilde y`
+    (both ``acc_bits_for(s, p) = 2p - 1 + bit_length(s)``: s products of p-bit two's complement
+    numbers, no overflow), and the width ``A2 - p + 1`` of the offset correction's adders."""
+    from bloqs.arithmetic import acc_bits_for
+
+    A2 = acc_bits_for(s, p)
+    return A2, A2 - p + 1
+
+
+def computed_kernel_oracle_counts(
+    n: SymbolicInt,
+    d: SymbolicInt,
+    s: SymbolicInt,
+    bits: SymbolicInt,
+    loader: str = "qrom",
+    quadratic: bool = False,
+    kernel_out_bits: SymbolicInt = KERNEL_OUT_BITS,
+) -> Dict[Bloq, SymbolicInt]:
+    r"""Call graph of one call of a computed kernel oracle (compute, copy out, uncompute).
+
+    Shared by :class:`RidgeLeverageOracleCostModel` and :class:`bloqs.nystrom.KernelOracleCostModel`.
+    b = ``bits``, p = ``kernel_out_bits``, A = ``acc_bits_for(d, b)``, A2 = ``acc_bits_for(s, p)``.
+
+    * row: :func:`row_load_and_unload` (load once, measurement-based unload). With ``quadratic``
+      the table carries ``ceil(A2 / b)`` extra b-bit columns holding the classical per-row constant
+      :math:`a_j = \lambda^{-1} k(x_j, x_j)` (computed classically in one pass over the data: it is a
+      function of j alone), so the diagonal kernel value costs no arithmetic.
+    * s landmark inner products :math:`\langle x_l, x_j\rangle` with *classical* landmark rows:
+      :class:`bloqs.arithmetic.ClassicalInnerProduct` (d, b) (NAF shift-and-add, worst-case query),
+      and its adjoint for the uncompute; s :class:`bloqs.kernel.KernelExp` (A -> 2p bits) and s
+      more for the uncompute (same cost: the same tables and multiplier, run backwards).
+    * ``quadratic`` (Musco-Musco ridge score :math:`\tilde\tau_j = a_j - k^\top M' k`,
+      :math:`M' = \lambda^{-1}(K_{SS} + \lambda I)^{-1}`, a *classical* s x s matrix):
+
+      1. k_l enters as a p-bit QInt: a |0> sign qubit and the top p - 1 bits of KernelExp's output
+         (relabelling, no gates; kernel values are positive).
+      2. :math:`y_l = \langle M'_l, k\rangle` for l < s: s :class:`ClassicalInnerProduct` (s, p)
+         with the classical row :math:`M'_l` (p-bit two's complement, shared scale) as the query,
+         into A2 bits (``acc_bits_for``: no overflow for any p-bit M' and k). Only the top p bits
+         :math:`\tilde y_l` are used next (truncation: a relabelling, error < 1 unit of
+         :math:`2^{A2-p}`; the low bits stay until the uncompute).
+      3. :math:`q = \sum_l k_l \tilde y_l`: the only quantum x quantum products. The sign bit of
+         :math:`\tilde y_l` is flipped (X: two's complement -> offset binary
+         :math:`u_l = \tilde y_l + 2^{p-1}`, unsigned), Qualtran ``Product(p, p)`` forms
+         :math:`k_l u_l` (2p bits), an ``Add(QUInt(A2))`` accumulates it, and
+         ``Add(QUInt(A2 - p + 1))`` between two ``BitwiseNot`` subtracts :math:`2^{p-1} k_l` from
+         the top bits (the offset). Intermediate sums may wrap mod :math:`2^{A2}`; the final
+         :math:`|q| < s\,2^{2p-2} \le 2^{A2-1}` does not.
+      4. :math:`\tilde\tau_j = a_j - q` = ``~(~a_j + q)``: one ``Add(QUInt(A2))`` + 3 ``BitwiseNot``;
+         its top b bits are copied to the output (b CNOT).
+
+      Everything but the copy is computed then uncomputed (x2, Bennett).
+
+    Best known: the table unload is Berry et al.'s (ratio 1); a product with a classical constant
+    is NAF shift-and-add, one adder per non-zero signed digit (ratio 1); the s products
+    :math:`k_l \tilde y_l` are genuinely quantum x quantum (Qualtran ``Product``: 2 p^2 - p
+    Toffoli, schoolbook; no decomposition in Qualtran 0.7, hence a cost model).
+    """
+    from qualtran.bloqs.arithmetic.bitwise import BitwiseNot
+    from qualtran.bloqs.basic_gates import CNOT, XGate
+
+    from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+    from bloqs.kernel import KernelExp
+
+    p = kernel_out_bits
+    A = acc_bits_for(d, bits)
+    ip = ClassicalInnerProduct(d, bits)
+    counts: Dict[Bloq, SymbolicInt] = {}
+    if quadratic:
+        A2, W_off = quadratic_form_widths(s, p)
+        extra_cols = ceil(A2 / bits) if is_symbolic(A2, bits) else -(-int(A2) // int(bits))
+        counts.update(row_load_and_unload(loader, n, d + extra_cols, bits))
+    else:
+        counts.update(row_load_and_unload(loader, n, d, bits))
+    counts[ip] = s
+    counts[ip.adjoint()] = s
+    counts[KernelExp.symbolic_cost_model(A, p)] = 2 * s
+    if quadratic:
+        my = ClassicalInnerProduct(s, p)
+        add_q, add_off = Add(QUInt(A2)), Add(QUInt(W_off))
+        counts[my] = s
+        counts[my.adjoint()] = s
+        counts[XGate()] = 2 * s
+        counts[Product(p, p)] = 2 * s
+        counts[add_q] = 2 * s + 2
+        counts[add_off] = 2 * s
+        counts[BitwiseNot(QUInt(W_off))] = 4 * s
+        counts[BitwiseNot(QUInt(A2))] = 6
+        counts[CNOT()] = bits
+    return counts
+
+
+def computed_kernel_oracle_qubits(
+    n, d, s, bits, loader: str = "qrom", quadratic: bool = False, kernel_out_bits=KERNEL_OUT_BITS
+) -> SymbolicInt:
+    """Width of :func:`computed_kernel_oracle_counts` (a greedy-sweep style count, upper bound):
+    selection + the loaded row (with its extra columns) + the registers held until the uncompute
+    (s accumulators of A bits and s kernel values of 2p bits; with ``quadratic`` also s sign qubits
+    of the p-bit k_l, s y's of A2 bits, s products of 2p bits and q of A2 bits) + the largest
+    ancilla need of one step (row load / unload, an inner product, a KernelExp)."""
+    from qualtran.resource_counting import QubitCount, get_cost_value
+    from qualtran.symbolics import smax
+
+    from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+    from bloqs.kernel import KernelExp
+
+    p = kernel_out_bits
+    A = acc_bits_for(d, bits)
+    counts = computed_kernel_oracle_counts(n, d, s, bits, loader, quadratic, p)
+    rows = [b for b in counts if type(b).__name__ in ("QROMRowLoader", "AssumedQRAMRowLoader", "QROAMRowLoader", "RowUnload")]
+    base = index_bits(n) + rows[0].bits * rows[0].d  # selection + row (all columns)
+    held = s * (A + 2 * p)
+    extra = [get_cost_value(r, QubitCount()) - base for r in rows]
+    extra.append(get_cost_value(ClassicalInnerProduct(d, bits), QubitCount()) - bits * d - A)
+    extra.append(get_cost_value(KernelExp.symbolic_cost_model(A, p), QubitCount()) - A - 2 * p)
+    if quadratic:
+        A2, _ = quadratic_form_widths(s, p)
+        held += s + s * (A2 + 2 * p) + A2
+        extra.append(get_cost_value(ClassicalInnerProduct(s, p), QubitCount()) - s * p - A2)
+    return base + held + smax(*extra)
+
+
 @attrs.frozen
 class RidgeLeverageOracleCostModel(Bloq):
     r"""COST MODEL (not a circuit): coherent :math:`|i\rangle|0\rangle \mapsto |i\rangle|\tilde\tau_i\rangle`.
 
     Musco-Musco's estimate :math:`\tilde\tau_i = \lambda^{-1}(k(x_i,x_i) - k_{iS}^\top M k_{iS})`,
     :math:`M = (K_{SS}+\lambda I)^{-1}` a classical s x s matrix, for the exponential kernel
-    :math:`k(x, y) = e^{c\langle x, y\rangle}`. Per call: QROM load of the d-entry b-bit row
-    :math:`x_i`; s inner products with classical landmark rows (d products b x b each, with adds in
-    2b + log d bits), s kernel evaluations (:class:`bloqs.kernel.KernelExp`, gate level), the
-    quadratic form (s^2 products of p-bit numbers and adds), then everything uncomputed (x2,
-    Bennett). Products use Qualtran's ``Product`` cost (2 a b - max(a, b) Toffoli, no decomposition
-    in Qualtran 0.7): that is why this is a cost model. The gate-level alternative for concrete
-    instances is the QROM of classically computed scores (:func:`ridge_leverage_sampler`).
-    Interface: QROM's (``selection``, ``target0_``).
+    :math:`k(x, y) = e^{c\langle x, y\rangle}` on the s classical landmark rows. Construction and
+    fixed-point widths: :func:`computed_kernel_oracle_counts` (``quadratic=True``, QROM loader).
+    Per call: one QROM load of row :math:`x_i` (with :math:`\lambda^{-1}k(x_i,x_i)` as extra
+    columns) and its measurement-based unload (:class:`bloqs.loaders.RowUnload`, ratio 1 to Berry
+    et al. App. C); 2 s :class:`bloqs.arithmetic.ClassicalInnerProduct` (d, b) (NAF shift-and-add
+    with the classical landmark rows: the best known constant multiplication, ratio 1); 2 s
+    :class:`bloqs.kernel.KernelExp`; 2 s ``ClassicalInnerProduct(s, p)`` for :math:`y = M k` (M
+    classical: ratio 1); 2 s Qualtran ``Product(p, p)`` for :math:`k \cdot y` -- the only quantum x
+    quantum products (schoolbook, 2p^2 - p Toffoli; no decomposition in Qualtran 0.7: that is why
+    this is a cost model) -- and their adds. Its cost equals
+    ``KernelOracleCostModel(n, d, s, b, 'qrom', quadratic=True)`` (one construction, two names).
+    The gate-level alternative for concrete instances is the QROM of classically computed scores
+    (:func:`ridge_leverage_sampler`). Interface: QROM's (``selection``, ``target0_``).
     """
 
     n: SymbolicInt
     d: SymbolicInt
     s: SymbolicInt
     bits: SymbolicInt
-    kernel_out_bits: SymbolicInt = 16
+    kernel_out_bits: SymbolicInt = KERNEL_OUT_BITS
 
     @cached_property
     def signature(self) -> Signature:
@@ -618,21 +904,14 @@ class RidgeLeverageOracleCostModel(Bloq):
         )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        from bloqs.kernel import KernelExp
+        return computed_kernel_oracle_counts(self.n, self.d, self.s, self.bits, "qrom", True, self.kernel_out_bits)
 
-        b, d, s, p = self.bits, self.d, self.s, self.kernel_out_bits
-        acc = 2 * b + index_bits(d) if not is_symbolic(d) else 2 * b + ceil(log2(d))
-        # one unary-iteration QROM loads all d entries of row i (target shaped (d,))
-        load = QROM.build_from_bitsize((self.n,), (b,), target_shapes=((d,),))
-        ker = KernelExp.symbolic_cost_model(acc, p)
-        return {
-            load: 2,  # load + unload of the d-entry row
-            Product(b, b): 2 * s * d,
-            Add(QUInt(acc)): 2 * s * d,
-            ker: 2 * s,
-            Product(p, p): 2 * s * s,
-            Add(QUInt(2 * p)): 2 * s * s,
-        }
+    def my_static_costs(self, cost_key):
+        from qualtran.resource_counting import QubitCount
+
+        if isinstance(cost_key, QubitCount):
+            return computed_kernel_oracle_qubits(self.n, self.d, self.s, self.bits, "qrom", True, self.kernel_out_bits)
+        return NotImplemented
 
     def __str__(self):
         return f"RLSOracle(n={self.n}, d={self.d}, s={self.s})"

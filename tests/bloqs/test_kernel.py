@@ -85,17 +85,43 @@ def test_kernel_costs_consistent():
         k = KernelExp.build(scale=0.5, in_bits=B, in_frac=3, frac_bits=F)
         t = assert_costs_consistent(k)
         q = lambda qr: logical_counts(qr).t_count
-        assert t == 2 * q(k.hi_qrom) + 2 * q(k.lo_qrom) + logical_counts(k.multiplier).t_count
+        # each table: QROM load + measurement-based RowUnload (ceil(N/K') + K' - 4 And), or a
+        # second QROM when that is cheaper for this data (Qualtran skips repeated entries)
+        unload = lambda qr, u: q(qr) if u is None else q(u)
+        for qr, u in ((k.hi_qrom, k.hi_unload), (k.lo_qrom, k.lo_unload)):
+            if u is not None:
+                kp = 2**u.ku
+                assert q(u) == 4 * (-(-int(u.n) // kp) + kp - 4) <= q(qr)
+        assert t == (q(k.hi_qrom) + unload(k.hi_qrom, k.hi_unload) + q(k.lo_qrom) + unload(k.lo_qrom, k.lo_unload)
+                     + logical_counts(k.multiplier).t_count)
+
+
+def test_kernel_unload_classical_and_small_tables():
+    # B = 3: the low table has 2 entries (no measurement-based unload: K' needs 2 <= K' < N)
+    k = KernelExp.build(scale=0.5, in_bits=3, in_frac=2, frac_bits=2)
+    assert k.lo_unload is None and k.hi_unload is not None
+    assert assert_costs_consistent(k) == logical_counts(k).t_count
+    cb = k.decompose_bloq()
+    for x in range(-4, 4):
+        assert cb.call_classically(x=x, out=1) == k.call_classically(x=x, out=1)
 
 
 def test_symbolic_cost_model():
     B, p = sympy.symbols("B p", positive=True, integer=True)
     c = logical_counts(KernelExp.symbolic_cost_model(B, p))
     assert c.is_symbolic
-    # at B = 8 both tables have 16 entries: 4 QROM calls of (4*16 - 8) T, plus the symbolic
-    # multiplier's bound: p controlled adders of p into 2p bits
+    # at B = 8 both tables have 16 entries: 2 QROM loads of (4*16 - 8) T, 2 RowUnloads of
+    # 4 (16/4 + 4 - 4) T (K' = 4), plus the symbolic multiplier's bound: p controlled adders of p
+    # into 2p bits
     t8 = sympy.sympify(c.t_count).subs({B: 8, p: 6})
-    assert int(t8) == 4 * (4 * 16 - 8) + 6 * logical_counts(CAdd(QUInt(6), QUInt(12))).t_count
+    assert int(t8) == 2 * (4 * 16 - 8) + 2 * 4 * 4 + 6 * logical_counts(CAdd(QUInt(6), QUInt(12))).t_count
+    # the symbolic call graph at points == the concrete-size cost model, up to the multiplier (its
+    # symbolic call graph is the full-width bound, the concrete one exact)
+    mult_sym = logical_counts(ShiftAddMultiplier(p, p)).t_count
+    for b_ in (8, 12, 23):
+        tables_sym = sympy.sympify(c.t_count - mult_sym).subs({B: b_, p: 16})
+        conc = KernelExp.symbolic_cost_model(b_, 16)
+        assert int(tables_sym) == logical_counts(conc).t_count - logical_counts(conc.multiplier).t_count
     # and the bound is >= the exact multiplier
     assert 6 * logical_counts(CAdd(QUInt(6), QUInt(12))).t_count >= logical_counts(ShiftAddMultiplier(6, 6)).t_count
 

@@ -135,3 +135,58 @@ def test_leverage_rank_is_at_most_n():
         leverage_sampling_estimate(64, 128, alpha=100.0, bits=8)
     # d <= n unchanged
     assert leverage_sampling_estimate(1024, 16, alpha=2.0)["acceptance_lower_bound"] == 16 / (2 * 1024)
+
+
+def _check_ledger(out):
+    from estimates.sampling_estimates import LEDGER_KEYS
+
+    ledger = out["ledger"]
+    json.dumps(ledger)
+    assert all(tuple(r) == LEDGER_KEYS for r in ledger)
+    quantum = [r for r in ledger if r["kind"] == "quantum"]
+    classical = [r for r in ledger if r["kind"] == "classical"]
+    # the quantum rows are the same call graph, walked: they add up to the estimate's T count
+    assert sum(r["t_total"] for r in quantum) == out["logical"]["t_count"]
+    assert sum(r["share"] for r in quantum) == pytest.approx(1.0)
+    for r in quantum:
+        assert r["t_total"] == r["calls"] * r["t_per_call"] and r["seconds"] is None and r["flops"] is None
+        if r["best_known"] is not None:
+            assert set(r["best_known"]) == {"construction", "t_per_call", "ratio"}
+            assert r["best_known"]["ratio"] == pytest.approx(r["t_per_call"] / r["best_known"]["t_per_call"])
+    for r in classical:
+        assert r["t_total"] is None and r["flops"] > 0 and r["bytes"] > 0 and r["seconds"] > 0
+    return {r["component"]: r for r in ledger}
+
+
+def test_leverage_ledger_row_norm():
+    from bloqs.loaders import RowUnload
+
+    out = leverage_sampling_estimate(2**20, 128, alpha=1.0, bits=8, samples=2)
+    rows = _check_ledger(out)
+    F = 2 * (2 * out["rounds"] + 1)  # 2 samples x (2 r + 1) F calls
+    lookup, unload = rows["table lookup (QROM)"], rows["measurement-based unload (RowUnload, 1 x 8 bits)"]
+    assert lookup["calls"] == unload["calls"] == F
+    assert lookup["t_per_call"] == 4 * 2**20 - 8
+    assert unload["t_per_call"] == logical_counts(RowUnload(2**20, 1, 8)).t_count == 4 * (2 * 2**10 - 4)
+    assert unload["best_known"]["ratio"] == 1.0
+    assert lookup["best_known"]["ratio"] > 1  # QROAM would be cheaper (with more qubits)
+
+
+def test_ridge_ledger_names_the_quantum_products():
+    out = leverage_sampling_estimate(4096, 128, bits=8, kind="ridge", s_lambda=64)
+    rows = _check_ledger(out)
+    prod = [r for r in rows.values() if "Product" in r["component"]]
+    assert len(prod) == 1 and prod[0]["best_known"] is None
+    F = 2 * out["rounds"] + 1
+    assert prod[0]["calls"] == 2 * F * 2 * 64  # 2 oracle calls per F, 2 s Products per call
+    assert any(r["kind"] == "classical" and "K_SS" in r["component"] for r in rows.values())
+
+
+def test_sampling_estimates_drop_with_measurement_based_unloads():
+    # n = 2^20, b = 8, d = 128: F was 2 QROMs + b And, now QROM + RowUnload + b And
+    out = leverage_sampling_estimate(2**20, 128, alpha=1.0, bits=8)
+    assert out["logical"]["t_count"] == 609_407_978  # was 1,216,395,378 (0.501x)
+    chj = mean_estimation_estimate(2**20, 16, 8, eps=0.05, method="chj")
+    _check_ledger(chj)
+    assert chj["logical"]["t_count"] == 7_758_398_336  # was 15,485,975,856
+    _check_ledger(mean_estimation_estimate(256, 4, 8, eps=0.05))
