@@ -6,9 +6,12 @@ instance) with the search-and-remove Grover loop of Lemma 3.3 (:class:`bloqs.gro
 then builds classically the sparse part :math:`B_1` (the :math:`|S_i| \le k` large entries of row
 i) and the rank-one part :math:`B_2` of :math:`B = B_1 + B_2`, and outputs :math:`D(B)^{-1} B V`.
 
-Quantum cost (this bloq's call graph): n x FindAllMarked, i.e. n R(n,k) Grover iterates with
-:math:`R(n,k) < \tfrac{\pi}{2}\sqrt{nk}`; each iterate costs two row loads, an inner product and its
-inverse, a comparison and its inverse, and a diffusion (see ``docs/grover_sparse_costs.md``). The
+Quantum cost (this bloq's call graph): n x FindAllMarked. By default the certified schedule
+(|S_i| <= k is all Theorem 1.3 knows: BBHT steps plus a certification that nothing is left,
+``bloqs.grover.certified_find_all_costs``); the known-count schedule, n R(n,k) iterates with
+:math:`R(n,k) < \tfrac{\pi}{2}\sqrt{nk}`, is the labelled optimistic option. Each iterate costs a
+row load and its measurement-based unload, an inner product and its inverse, a comparison and its
+inverse, and a diffusion (see ``docs/grover_sparse_costs.md``). The
 worst case is costed: every row has k marked entries and the query's signed digits are all
 nonzero (``query=None``), so one symbolic FindAllMarked stands for every row.
 
@@ -24,7 +27,7 @@ import sympy
 from qualtran import Bloq, BloqDocSpec, Signature, bloq_example
 from qualtran.symbolics import is_symbolic
 
-from bloqs.grover import FindAllMarked, ThresholdOracle
+from bloqs.grover import DEFAULT_FAILURE_PROBABILITY, FindAllMarked, ThresholdOracle
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -41,7 +44,10 @@ class GroverSparseAttention(Bloq):
     Args:
         n: sequence length (rows of Q and K); d: head dimension; k: large entries per row;
         tau: threshold in integer score units (does not change the worst-case cost);
-        bits: fixed-point width b of Q and K entries; loader: ``qrom`` | ``qroam`` | ``assumed``.
+        bits: fixed-point width b of Q and K entries; loader: ``qrom`` | ``qroam`` | ``assumed``;
+        schedule: ``certified`` (default, |S_i| <= k unknown) | ``known-count`` (optimistic);
+        arithmetic: ``shift-add`` (default) | ``carry-save``; uncompute: ``measurement`` (default)
+        | ``reload`` (the oracle's row unload); failure_probability: delta of the certified run.
     """
 
     n: SymbolicInt
@@ -50,6 +56,10 @@ class GroverSparseAttention(Bloq):
     tau: SymbolicInt
     bits: SymbolicInt
     loader: str = "qrom"
+    schedule: str = "certified"
+    arithmetic: str = "shift-add"
+    uncompute: str = "measurement"
+    failure_probability: float = DEFAULT_FAILURE_PROBABILITY
 
     def __attrs_post_init__(self):
         for name, lo in (("n", 2), ("d", 1), ("k", 1), ("bits", 2)):
@@ -66,11 +76,14 @@ class GroverSparseAttention(Bloq):
     @cached_property
     def oracle(self) -> ThresholdOracle:
         """The worst-case oracle of one row (query=None: every signed digit costs an adder)."""
-        return ThresholdOracle(n=self.n, d=self.d, bits=self.bits, tau_int=self.tau, loader=self.loader)
+        return ThresholdOracle(
+            n=self.n, d=self.d, bits=self.bits, tau_int=self.tau, loader=self.loader,
+            uncompute=self.uncompute, arithmetic=self.arithmetic,
+        )
 
     @cached_property
     def find_all(self) -> FindAllMarked:
-        return FindAllMarked(self.oracle, self.k)
+        return FindAllMarked(self.oracle, self.k, schedule=self.schedule, failure_probability=self.failure_probability)
 
     @property
     def oracle_calls(self) -> SymbolicInt:
@@ -103,7 +116,7 @@ class GroverSparseAttention(Bloq):
         return parts
 
     def __str__(self):
-        return f"GroverSparseAttention(n={self.n}, d={self.d}, k={self.k}, b={self.bits}, {self.loader})"
+        return f"GroverSparseAttention(n={self.n}, d={self.d}, k={self.k}, b={self.bits}, {self.loader}, {self.schedule})"
 
 
 @bloq_example

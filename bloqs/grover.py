@@ -247,7 +247,9 @@ def capped_round_success_bound(n):
     BBHT's own statement, M >= 1/sin 2 theta, gives 1/4).
     """
     if is_symbolic(n):
-        return sympy.Rational(1, 2) - sympy.sqrt(n) / (8 * sympy.sqrt(n - 1))
+        # the n >= 4 value of the bound, sqrt(n/(n-1)) <= sqrt(4/3): a constant, so symbolic
+        # formulas stay readable (and are upper bounds: a smaller p means more rounds)
+        return sympy.Rational(1, 2) - sympy.sqrt(sympy.Rational(4, 3)) / 8
     n = int(n)
     if n < 4:
         return 0.25  # BBHT Lemma 2 as stated (M >= 1/sin 2 theta holds for t <= 3n/4)
@@ -269,7 +271,8 @@ def certification_rounds(n, k, failure_probability=DEFAULT_FAILURE_PROBABILITY, 
     rows = n if n_rows is None else n_rows
     p = capped_round_success_bound(n)
     if is_symbolic(n, k, rows) or isinstance(failure_probability, sympy.Basic):
-        return sympy.ceiling(sympy.log(rows * k / failure_probability) / -sympy.log(1 - p))
+        delta = sympy.nsimplify(failure_probability)
+        return sympy.ceiling(sympy.log(rows * k / delta) / -sympy.log(1 - sympy.nsimplify(p)))
     if not 0 < failure_probability < 1:
         raise QattnInputError(f"failure_probability must be in (0, 1), got {failure_probability}")
     return max(1, math.ceil(math.log(rows * k / failure_probability) / -math.log(1 - p)))

@@ -601,10 +601,12 @@ def unload_log_block_size(n: SymbolicInt) -> SymbolicInt:
     r"""k' minimising the measurement-based unload ``ceil(n/K') + K' - 4`` And (K' = 2^k').
 
     Concrete n (>= 3): a scan of the <= log2 n admissible values (2 <= K' < n), ties to the smaller
-    block; symbolic n: ``ceil(log2(n)/2)`` (K' ~ sqrt(n), the continuous optimum rounded up).
+    block; symbolic n: ``floor(log2(n)/2)`` (K' ~ sqrt(n)), the argmin at every power of two
+    (at n = 2^(2j+1) both j and j + 1 tie, and the scan's tie rule takes j), an upper bound on
+    the searched optimum's cost at other n.
     """
     if is_symbolic(n):
-        return ceil(log2(n) / 2)
+        return sympy.floor(log2(n) / 2)
     n = int(n)
     if n < 3:
         raise QattnInputError(f"a measurement-based unload needs n >= 3 rows (2 <= K' < n), got n={n}")

@@ -34,16 +34,31 @@ LOADER_ASSUMPTION = (
 )
 
 FORMULA_EXACTNESS = (
-    "exact for n a power of two and for odd n (qrom, assumed); an upper bound for even n that is "
-    "not a power of two, where the uniform preparation (Qualtran's symbolic "
-    "PrepareUniformSuperposition) is costed for the full ceil(log2 n)-bit comparison instead of "
-    "that of the odd part of n. qroam: the block sizes are the closed forms "
-    "k = ceil(log2(n/(b d))/2), k' = ceil(log2(n)/2), not the searched integer optimum, so also an "
-    "upper bound where they differ. `qattn estimate` uses the concrete prepare and block sizes and "
-    "is exact at every n"
+    "known-count schedule: exact for n a power of two (qrom, assumed); an upper bound for other n, "
+    "where the uniform preparation (Qualtran's symbolic PrepareUniformSuperposition) is costed for "
+    "the full ceil(log2 n)-bit comparison and the row unload's block K' = 2^floor(log2(n)/2) is not "
+    "the searched optimum. qroam: the block sizes are the closed forms k = ceil(log2(n/(b d))/2), "
+    "not the searched integer optimum, so also an upper bound where they differ. `qattn estimate` "
+    "uses the concrete prepare and block sizes and is exact at every n"
 )
 
-COMPONENTS = ("loader", "inner_product", "comparator", "diffusion", "exclusion", "preparation", "phase")
+FORMULA_EXACTNESS_CERTIFIED = (
+    "certified schedule: an UPPER BOUND at every n. The expected oracle calls are BBHT's proven "
+    "9/sin(2 theta) per find and (3 + R/2) sqrt(n) for the certification (bloqs.grover."
+    "certified_find_all_bound_exprs), 2-3x the exact expectations that `qattn estimate` evaluates "
+    "(bloqs.grover.certified_find_all_costs); plus the known-count caveats: " + FORMULA_EXACTNESS
+)
+
+COMPONENTS = (
+    "loader", "loader_uncompute", "inner_product", "inner_product_uncompute", "comparator", "diffusion",
+    "exclusion", "preparation", "phase",
+)
+
+#: The switchable options of the Grover-sparse estimate and their defaults (first = default).
+SCHEDULES = ("certified", "known-count")
+ARITHMETICS = ("shift-add", "carry-save")
+UNCOMPUTES = ("measurement", "reload")
+QRAM_ACCOUNTING = ("counted", "external")
 
 
 def _loader_kinds() -> Tuple[str, ...]:
@@ -66,20 +81,25 @@ def check_loader(loader: str) -> str:
 
 def _classify(bloq: Bloq, oracle) -> Optional[str]:
     """Component name of a bloq met while walking down from the top, or None to walk further."""
-    from bloqs.grover import GroverDiffusion, IndexEquals, UniformIndexPrepare
+    from bloqs.grover import GroverDiffusion, IndexEquals, IndexPhaseFlip, UniformIndexPrepare
 
     base = bloq.subbloq if isinstance(bloq, Adjoint) else bloq
-    for name, part in (
-        ("loader", oracle.row_loader),
-        ("inner_product", oracle.inner_product),
-        ("comparator", oracle.comparator),
-    ):
-        # the uncompute may be Adjoint(part) or a bloq of its own (e.g. the subtracting inner product)
-        if base == part or bloq == oracle._adj(part):
-            return name
+    ip, ip_adj = oracle.inner_product, oracle._adj(oracle.inner_product)
+    if oracle.unloads_by_measurement and bloq == oracle.row_unload:
+        return "loader_uncompute"
+    if base == oracle.row_loader:
+        # with uncompute="reload" both loads are this bloq: split evenly by the ledger
+        return "loader"
+    # the uncompute may be Adjoint(part) or a bloq of its own (the subtracting / mirrored product)
+    if bloq == ip_adj and ip_adj != ip:
+        return "inner_product_uncompute"
+    if base == ip:
+        return "inner_product"
+    if base == oracle.comparator or bloq == oracle._adj(oracle.comparator):
+        return "comparator"
     if isinstance(base, GroverDiffusion):
         return "diffusion"
-    if isinstance(base, IndexEquals):
+    if isinstance(base, (IndexEquals, IndexPhaseFlip)):
         return "exclusion"
     if isinstance(base, UniformIndexPrepare):
         return "preparation"
@@ -140,53 +160,66 @@ def _component_counts(calls: Dict[Bloq, Any]) -> Dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
+def _check_choice(name: str, value: str, choices) -> str:
+    if value not in choices:
+        raise QattnInputError(f"{name} must be one of {', '.join(choices)}; got {value!r}")
+    return value
+
+
 @functools.lru_cache(maxsize=None)
-def _symbolic(loader: str):
+def _symbolic(loader: str, schedule: str = "certified", arithmetic: str = "shift-add"):
     from bloqs.attention import GroverSparseAttention
 
     check_loader(loader)
-    top = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=b, loader=loader)
+    top = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=b, loader=loader, schedule=schedule, arithmetic=arithmetic)
     total = logical_counts(top)
     calls = component_calls(top, lambda x: _classify(x, top.oracle))
     comps = {name: _component_counts(calls.get(name, {})) for name in COMPONENTS}
     return top, total, comps
 
 
-@functools.lru_cache(maxsize=32)
-def _instance(loader: str, n_: int, d_: int, b_: int, tau_int: int = 0):
-    """:class:`GroverSparseAttention` at concrete n, d, b with k still the symbol k, and its counts.
+@functools.lru_cache(maxsize=64)
+def _instance(loader: str, n_: int, d_: int, b_: int, tau_int: int, k_: int, schedule: str, arithmetic: str,
+              uncompute: str, failure_probability: float):
+    """:class:`GroverSparseAttention` at concrete n, d, b, k and its counts (cached).
 
-    Why not the symbolic formula at n: two pieces of it are closed forms that are only upper
-    bounds at some n (see ``grover_sparse_formula_dict``'s ``exactness``): the uniform preparation
-    at even n that is not a power of two, and QROAM's block sizes. With n, d, b concrete the call
-    graph uses Qualtran's concrete ``PrepareUniformSuperposition(n)`` and the searched optimal
-    block sizes (``bloqs.loaders.optimal_qroam_log_block_sizes``), both O(log n) to build, so the
-    counts equal the concrete call graph; keeping k symbolic keeps the find-all schedule as the
-    k-term sums R(n,k), E(n,k) (never n items, and one cached build serves every k).
+    Why not the symbolic formula at n: several pieces of it are closed forms that are only upper
+    bounds at some n (``FORMULA_EXACTNESS``): the uniform preparation at even n that is not a power
+    of two, QROAM's and the unload's block sizes, and (certified schedule) the proven bounds on
+    BBHT's expected calls. Concrete, the call graph uses Qualtran's concrete
+    ``PrepareUniformSuperposition(n)``, the searched block sizes and the exact expectations of
+    ``bloqs.grover.certified_find_all_costs``, all O(k + log n) to build (never n items).
     """
     from bloqs.attention import GroverSparseAttention
 
     # tau changes only Cliffords (the comparator's constant), but pass it so they are exact too
-    top = GroverSparseAttention(n=n_, d=d_, k=k, tau=tau_int, bits=b_, loader=loader)
+    top = GroverSparseAttention(
+        n=n_, d=d_, k=k_, tau=tau_int, bits=b_, loader=loader, schedule=schedule, arithmetic=arithmetic,
+        uncompute=uncompute, failure_probability=failure_probability,
+    )
     total = logical_counts(top)
     calls = component_calls(top, lambda x: _classify(x, top.oracle))
     comps = {name: _component_counts(calls.get(name, {})) for name in COMPONENTS}
     return top, total, comps
 
 
-def grover_sparse_bloq(loader: str = "qrom"):
+def grover_sparse_bloq(loader: str = "qrom", schedule: str = "certified", arithmetic: str = "shift-add"):
     """The symbolic :class:`GroverSparseAttention` (cached)."""
-    return _symbolic(loader)[0]
+    return _symbolic(loader, schedule, arithmetic)[0]
 
 
-def grover_sparse_formula(loader: str = "qrom") -> LogicalCounts:
-    """Logical counts of Grover sparse attention as sympy expressions in n, d, k, b (from the call graph)."""
-    return _symbolic(loader)[1]
+def grover_sparse_formula(loader: str = "qrom", schedule: str = "certified", arithmetic: str = "shift-add") -> LogicalCounts:
+    """Logical counts of Grover sparse attention as sympy expressions in n, d, k, b (from the call graph).
+
+    The default certified schedule charges the proven bounds of
+    ``bloqs.grover.certified_find_all_bound_exprs`` (an upper bound); ``schedule="known-count"``
+    is the optimistic option whose sums are the schedule's exactly."""
+    return _symbolic(loader, schedule, arithmetic)[1]
 
 
-def grover_sparse_component_formulas(loader: str = "qrom") -> Dict[str, Dict[str, Any]]:
+def grover_sparse_component_formulas(loader: str = "qrom", schedule: str = "certified", arithmetic: str = "shift-add") -> Dict[str, Dict[str, Any]]:
     """Per-component symbolic totals (t, toffoli, clifford, rotations, measurements, qubits, calls)."""
-    return _symbolic(loader)[2]
+    return _symbolic(loader, schedule, arithmetic)[2]
 
 
 def t_count_expr(c: Dict[str, Any]):
@@ -205,7 +238,9 @@ def _sum_leading(expr):
         (m, lo, hi) = s.limits[0]
         f = s.function
         r = sympy.pi / 4 * sympy.sqrt(n / m)
-        g = sympy.simplify(f.replace(sympy.floor, lambda x: r))
+        g = f.replace(sympy.floor, lambda x: r)
+        # certified schedule's BBHT bound 9/(2 sqrt(m/n) sqrt(1 - m/n)): 1 - m/n -> 1 (m <= k fixed)
+        g = sympy.simplify(g.subs(1 - m / n, 1))
         g = sympy.expand(g)
         # integrate over m (Euler-Maclaurin leading term of the k-term sum)
         return sympy.integrate(g, (m, 0, hi))
@@ -398,73 +433,218 @@ def tau_to_int(tau: float, d_: int, bits_: int) -> int:
     return q
 
 
+#: Where each ledger component comes from (paper / construction), for the ``source`` column.
+_SOURCES = {
+    "loader": "arXiv 2307.08045 Lemma 3.3 (oracle loads k_j); qrom: Babbush et al. 1805.03662 Sec. III.A; "
+              "qroam: Berry et al. 1902.02134 App. B; assumed: GLM 0708.1879 bucket brigade (cost model)",
+    "loader_uncompute": "Berry et al. 1902.02134 App. C (measurement-based unload, bloqs.loaders.RowUnload)",
+    "inner_product": "arXiv 2307.08045 Lemma 3.3 (<q_i, k_j>); shift-add: NAF, Gidney 1709.06648 adders; "
+                     "carry-save: Wallace 1964 / Dadda 1965 column compression",
+    "inner_product_uncompute": "adjoint of the inner product (shift-add: subtracting copy; carry-save: "
+                               "And-dagger only, Gidney 1709.06648)",
+    "comparator": "threshold test [<q,k> >= tau] (arXiv 2307.08045 Def. 1.2); Gidney 1709.06648 comparator",
+    "diffusion": "Grover diffusion, BBHT quant-ph/9605034 Sec. 2",
+    "exclusion": "search-and-remove (arXiv 2307.08045 Lemma 3.3): one multi-controlled Z per found index",
+    "preparation": "uniform superposition, Babbush et al. 1805.03662 Fig. 12",
+    "phase": "phase flip (Clifford)",
+}
+
+
+def _best_known(name: str, top, per_call: float) -> Optional[Dict[str, Any]]:
+    """The best-known construction for one component at this size and our ratio to it.
+
+    Every number is computed from a construction in the code base (a formula that a test checks
+    against a decomposition), never typed in: QROAM's searched count for a lookup, the App. C
+    unload for an uncompute, the carry-save product for an inner product, Gidney's w-And
+    comparator with a measurement-based uncompute.
+    """
+    from bloqs.loaders import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
+
+    o = top.oracle
+    nn, W = int(o.n), int(o.d * o.bits)
+
+    def row(construction, t):
+        t = float(t)
+        return {"construction": construction, "t_per_call": t, "ratio": (per_call / t) if t else None}
+
+    if name == "loader" and o.loader != "assumed" and nn >= 3:
+        # the cheaper of the two gate-level lookups at this size (QROM wins at small n)
+        kk, ku = optimal_qroam_log_block_sizes(nn, W)
+        qroam = TS_PER_TOFFOLI * qroam_toffoli_count(nn, W, kk, ku)
+        qrom = TS_PER_TOFFOLI * (nn - 2)
+        if qrom < qroam:
+            return row("unary-iteration QROM, Babbush et al. 1805.03662 (cheaper than QROAM at this n)", qrom)
+        return row("clean select-swap QROAM, Berry et al. 1902.02134 App. B+C", qroam)
+    if name == "loader_uncompute":
+        return row("measurement-based unload, Berry et al. 1902.02134 App. C", TS_PER_TOFFOLI * RowUnload(nn, o.d, o.bits).toffoli_count())
+    if name in ("inner_product", "inner_product_uncompute"):
+        from bloqs.arithmetic import CarrySaveInnerProduct, ClassicalInnerProduct
+
+        if name == "inner_product":
+            csa = TS_PER_TOFFOLI * CarrySaveInnerProduct(o.d, o.bits).and_count()
+            naf = TS_PER_TOFFOLI * ClassicalInnerProduct(o.d, o.bits).and_count()
+            if naf < csa:  # tiny d b: the shifted adders are narrower than the tree's bound
+                return row("NAF shift-and-add (bloqs.arithmetic.ClassicalInnerProduct)", naf)
+            return row("carry-save 3:2 compressor tree (bloqs.arithmetic.CarrySaveInnerProduct)", csa)
+        return row("kept-ancilla uncompute, And-dagger only (0 T)", 0)
+    if name == "comparator":
+        w = int(o.acc_bits)
+        # per call (compute or uncompute): w And computed once, its uncompute measurement based
+        return row("Gidney 1709.06648 comparator, w And, uncompute by measurement", TS_PER_TOFFOLI * w / 2)
+    if name in ("exclusion", "diffusion", "preparation"):
+        return row("this construction (best known: multi-controlled Z with one clean ancilla, L-2 And)", per_call)
+    return None
+
+
+def _ledger(top, comps: Dict[str, Dict[str, Any]], total_t: float, cert: Optional[Dict[str, Any]],
+            iterate_t: float) -> list:
+    """One row per component: calls, T per call, total T, share, source, best known and ratio."""
+    rows = []
+    for name in COMPONENTS:
+        c = comps[name]
+        if not c["calls"]:
+            continue
+        calls = c["calls"]
+        label = name
+        if name == "loader" and top.oracle.uncompute == "reload":
+            label = "loader (compute + reload uncompute)"
+        per = c["t_count"] / calls
+        rows.append({
+            "component": label, "kind": "quantum", "calls": calls, "t_per_call": per, "t_total": c["t_count"],
+            "share": c["t_count"] / total_t if total_t else None, "flops": None, "bytes": None, "seconds": None,
+            "source": _SOURCES[name], "best_known": _best_known(name, top, per) if per else None,
+        })
+    if cert is not None:
+        n_rows = int(top.n)
+        t_cert = n_rows * cert["certification_step"] * iterate_t
+        rows.append({
+            "component": "certification (included above)", "kind": "quantum",
+            "calls": n_rows * cert["certification_step"], "t_per_call": iterate_t, "t_total": t_cert,
+            "share": t_cert / total_t if total_t else None, "flops": None, "bytes": None, "seconds": None,
+            "source": "BBHT Lemma 2 stop rule: R capped rounds per row (bloqs.grover.certification_rounds); "
+                      "its oracle calls are part of the components above",
+            "best_known": None, "included_in": "loader .. diffusion",
+        })
+    return rows
+
+
 def grover_sparse_estimate(
-    n: int, d: int, k: int, bits: int, loader: str = "qrom", tau: Optional[float] = None
+    n: int, d: int, k: int, bits: int, loader: str = "qrom", tau: Optional[float] = None, *,
+    schedule: str = "certified", arithmetic: str = "shift-add", uncompute: str = "measurement",
+    qram: str = "counted", failure_probability: Optional[float] = None,
 ) -> Dict[str, Any]:
     """Concrete logical costs of Grover sparse attention at (n, d, k, b), equal to the concrete call graph.
 
-    Built from :func:`_instance` (n, d, b concrete, k symbolic): the k-term find-all sums are
-    evaluated exactly (:func:`_eval_sums`), nothing enumerates n items (n = 2^20, d = 128, k = 32
-    takes well under a second). Unlike :func:`grover_sparse_formula` at n, this is exact at every
-    n, including even n that are not powers of two and QROAM's searched block sizes.
+    Options (first = default; each non-default one is named in the output):
+
+    * ``schedule``: ``certified`` (|S_i| <= k unknown, charged with the expected calls of the
+      worst |S_i| and a certification, ``bloqs.grover.certified_find_all_costs``) or
+      ``known-count`` (OPTIMISTIC: |S_i| = k known, nothing certified);
+    * ``arithmetic``: ``shift-add`` (fewer qubits) or ``carry-save`` (fewer T);
+    * ``uncompute``: ``measurement`` (row unload, Berry et al. App. C) or ``reload``;
+    * ``qram`` (assumed loader): ``counted`` (the QRAM's routers and memory cells are logical
+      qubits of the machine) or ``external`` (a separate device; the output says so).
+
+    Output: ``logical`` (totals; ``qubits`` includes ``qram_qubits`` when counted), ``components``,
+    ``ledger``, ``oracle`` (one oracle call without exclusions), ``oracle_calls`` (charged, all
+    rows), ``expected_oracle_calls``, ``worst_case_oracle_calls``, ``known_count_oracle_calls``.
+    Nothing enumerates n items (n = 2^20 builds in about a second).
     """
-    from bloqs.attention import GroverSparseAttention
+    from bloqs.grover import DEFAULT_FAILURE_PROBABILITY, find_all_expected_oracle_calls, find_all_oracle_calls
 
     n_, d_, k_, b_ = _validate(n, d, k, bits, loader)
+    _check_choice("schedule", schedule, SCHEDULES)
+    _check_choice("arithmetic", arithmetic, ARITHMETICS)
+    _check_choice("uncompute", uncompute, UNCOMPUTES)
+    _check_choice("qram", qram, QRAM_ACCOUNTING)
+    delta = DEFAULT_FAILURE_PROBABILITY if failure_probability is None else float(failure_probability)
+    if not 0 < delta < 1:
+        raise QattnInputError(f"failure_probability must be in (0, 1); got {failure_probability!r}")
     tau_int = tau_to_int(tau, d_, b_) if tau is not None else None
-    values = {SYMBOLS["n"]: n_, SYMBOLS["d"]: d_, SYMBOLS["k"]: k_, SYMBOLS["b"]: b_}
-    top, total, comps = _instance(loader, n_, d_, b_, tau_int or 0)
-    exprs = [total.t, total.toffoli, total.clifford, total.rotations, total.measurements]
-    for c in comps.values():
-        exprs.extend(c.values())
-    sums = _eval_sums(exprs, values)
-    logical = {
-        "t_count": _num(total.t_count, values, sums),
-        "toffoli": _num(total.toffoli, values, sums),
-        "clifford": _num(total.clifford, values, sums),
-        "rotations": _num(total.rotations, values, sums),
-        "measurements": _num(total.measurements, values, sums),
-        "qubits": _num(total.qubits, values, sums),
-    }
+    top, total, comps = _instance(loader, n_, d_, b_, tau_int or 0, k_, schedule, arithmetic, uncompute, delta)
+    values: Dict[sympy.Symbol, int] = {}
+    logical = total.evaluate(values)
     components = {}
     for name, c in comps.items():
-        calls = _num(c["calls"], values, sums)
+        calls = _num(c["calls"], values)
         components[name] = {
-            "t_count": _num(t_count_expr(c), values, sums),
-            "toffoli": _num(c["toffoli"], values, sums),
-            "clifford": _num(c["clifford"], values, sums),
-            "rotations": _num(c["rotations"], values, sums),
+            "t_count": _num(t_count_expr(c), values),
+            "toffoli": _num(c["toffoli"], values),
+            "clifford": _num(c["clifford"], values),
+            "rotations": _num(c["rotations"], values),
             # a component that is never called holds no qubits
-            "qubits": _num(c["qubits"], values, sums) if calls else 0,
+            "qubits": _num(c["qubits"], values) if calls else 0,
             "calls": calls,
         }
-    concrete = GroverSparseAttention(n=n_, d=d_, k=k_, tau=tau_int or 0, bits=b_, loader=loader)
-    from bloqs.grover import find_all_expected_oracle_calls, find_all_oracle_calls
-
-    if find_all_oracle_calls(n_, k_) == 0:
-        # No run iterates (only n = 2: r_m = 0 for every m), so the oracle is never called, but
-        # the formula's qubit count is a Max that still includes the oracle's ancillas. The
-        # concrete call graph is then k bare preparations: read the qubits off it (cheap).
-        logical["qubits"] = int(get_cost_value(concrete, QubitCount()))
-
+    fa = top.find_all
+    if int(fa.oracle_calls) == 0:
+        # No run iterates (n = 2: r_m = 0 for every m), so the oracle is never called, but the
+        # qubit count is a Max that still includes the oracle's ancillas. The call graph is then
+        # bare preparations: read the qubits off the preparation.
+        logical["qubits"] = int(get_cost_value(UniformIndexPreparation(n_), QubitCount()))
+    oracle_counts = logical_counts(top.oracle).evaluate({})
+    iterate_t = logical_counts(top.find_all.oracle_with(0)).evaluate({})["t_count"] + \
+        logical_counts(_diffusion(n_)).evaluate({})["t_count"]
+    cert = fa.certified_costs
+    known = n_ * find_all_oracle_calls(n_, k_)
     out = {
         "algorithm": "grover-sparse",
         "params": {"n": n_, "d": d_, "k": k_, "bits": b_, "tau": tau, "tau_int": tau_int},
         "loader": loader,
+        "options": {"schedule": schedule, "arithmetic": arithmetic, "uncompute": uncompute, "qram": qram,
+                    "failure_probability": delta if schedule == "certified" else None},
         "logical": logical,
         "components": components,
-        "oracle_calls": n_ * find_all_oracle_calls(n_, k_),
-        "expected_oracle_calls": n_ * find_all_expected_oracle_calls(n_, k_),
+        "oracle": {key: oracle_counts[key] for key in ("t_count", "toffoli", "qubits")},
+        "oracle_calls": n_ * int(fa.oracle_calls),
+        "known_count_oracle_calls": known,
         "oracle_calls_leading_term": float(n_ * sympy.pi / 2 * sympy.sqrt(n_ * k_)),
-        "classical_flops": _num(concrete.classical_flops()["total"], {}),
+        "classical_flops": _num(top.classical_flops()["total"], {}),
         "conventions": (
             "t_count = T + 4 x (Toffoli + And + CSWAP) + 11 x rotations; And-dagger 0 T; "
-            "worst case: every row has k marked entries, all query digits nonzero"
+            "worst case: all query digits nonzero, and the |S_i| <= k that costs most"
         ),
     }
+    if schedule == "certified":
+        out["expected_oracle_calls"] = n_ * cert["expected"]
+        out["worst_case_oracle_calls"] = n_ * cert["worst_case"]
+        out["certification"] = {
+            "capped_rounds": cert["capped_rounds"], "costliest_set_size": cert["t"],
+            "certification_calls_per_row": cert["certification_step"],
+            "rule": "a step that fails R rounds at the BBHT cap declares 'none left' "
+                    "(bloqs.grover.certification_rounds: whole run errs with probability <= failure_probability)",
+        }
+    else:
+        out["expected_oracle_calls"] = n_ * find_all_expected_oracle_calls(n_, k_)
+        out["worst_case_oracle_calls"] = known
+        out["schedule_note"] = ("OPTIMISTIC option: |S_i| = k exactly and known, nothing certifies that no large "
+                                "entry is left (Theorem 1.3 knows only |S_i| <= k)")
     if loader == "assumed":
-        out["loader_assumption"] = LOADER_ASSUMPTION
+        qram_q = int(top.oracle.row_loader.qram_qubits())
+        circuit = logical["qubits"]
+        out["logical"]["circuit_qubits"] = circuit
+        out["logical"]["qram_qubits"] = qram_q
+        out["logical"]["qram_counted"] = qram == "counted"
+        if qram == "counted":
+            out["logical"]["qubits"] = circuit + qram_q
+        out["loader_assumption"] = LOADER_ASSUMPTION + (
+            "; its routers and memory cells (qram_qubits) are counted in the logical qubits" if qram == "counted"
+            else "; the QRAM is treated as an EXTERNAL device: its qram_qubits are NOT in the logical qubits"
+        )
+    out["ledger"] = _ledger(top, components, logical["t_count"], cert, iterate_t)
     return out
+
+
+def _diffusion(n_):
+    from bloqs.grover import GroverDiffusion
+
+    return GroverDiffusion(n_)
+
+
+def UniformIndexPreparation(n_):
+    from bloqs.grover import UniformIndexPrepare
+
+    return UniformIndexPrepare(n_)
 
 
 def _std(expr) -> str:
@@ -479,13 +659,13 @@ def _std(expr) -> str:
     return str(e)
 
 
-def grover_sparse_leading_terms(loader: str = "qrom") -> Dict[str, Any]:
+def grover_sparse_leading_terms(loader: str = "qrom", schedule: str = "certified", arithmetic: str = "shift-add") -> Dict[str, Any]:
     """Leading terms (n -> infinity) of the T-count, qubits and oracle calls, as sympy expressions."""
-    total = grover_sparse_formula(loader)
+    total = grover_sparse_formula(loader, schedule, arithmetic)
     return {
         "t_count": leading_term(total.t_count),
         "qubits": leading_term(total.qubits),
-        "oracle_calls": n * find_all_leading(),
+        "oracle_calls": leading_term(_oracle_calls_expr(loader, schedule, arithmetic)),
     }
 
 
@@ -493,12 +673,21 @@ def find_all_leading():
     return sympy.pi / 2 * sympy.sqrt(n * k)
 
 
-def grover_sparse_formula_dict(loader: str = "qrom") -> Dict[str, Any]:
+def _oracle_calls_expr(loader: str, schedule: str, arithmetic: str):
+    """All rows' charged oracle calls (known-count: n R(n,k); certified: n x the proven bound)."""
+    return n * grover_sparse_bloq(loader, schedule, arithmetic).find_all.oracle_calls
+
+
+def grover_sparse_formula_dict(loader: str = "qrom", schedule: str = "certified", arithmetic: str = "shift-add") -> Dict[str, Any]:
     """The symbolic t_count and qubits (and the rest) as sympy strings, with leading terms in n."""
-    total = grover_sparse_formula(loader)
+    _check_choice("schedule", schedule, SCHEDULES)
+    _check_choice("arithmetic", arithmetic, ARITHMETICS)
+    total = grover_sparse_formula(loader, schedule, arithmetic)
+    calls = _oracle_calls_expr(loader, schedule, arithmetic)
     out = {
         "algorithm": "grover-sparse",
         "loader": loader,
+        "options": {"schedule": schedule, "arithmetic": arithmetic},
         "symbols": {
             "n": "sequence length",
             "d": "head dimension",
@@ -509,10 +698,10 @@ def grover_sparse_formula_dict(loader: str = "qrom") -> Dict[str, Any]:
         "qubits": _std(total.qubits),
         "toffoli": _std(total.toffoli),
         "rotations": _std(total.rotations),
-        "leading_terms": {key: _std(v) for key, v in grover_sparse_leading_terms(loader).items()},
-        "oracle_calls": _std(n * _sum_form_oracle_calls()),
-        "oracle_calls_leading_term": _std(n * find_all_leading()),
-        "exactness": FORMULA_EXACTNESS,
+        "leading_terms": {key: _std(v) for key, v in grover_sparse_leading_terms(loader, schedule, arithmetic).items()},
+        "oracle_calls": _std(calls),
+        "oracle_calls_leading_term": _std(leading_term(calls)),
+        "exactness": FORMULA_EXACTNESS if schedule == "known-count" else FORMULA_EXACTNESS_CERTIFIED,
     }
     if loader == "assumed":
         out["loader_assumption"] = LOADER_ASSUMPTION

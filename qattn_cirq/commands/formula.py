@@ -13,7 +13,7 @@ ORDER = 21
 def _grover_sparse_formula(args: argparse.Namespace) -> Dict[str, Any]:
     from estimates.formulas import grover_sparse_formula_dict
 
-    return grover_sparse_formula_dict(args.loader)
+    return grover_sparse_formula_dict(args.loader, schedule=args.schedule, arithmetic=args.arithmetic)
 
 
 def _qattention_formula(args: argparse.Namespace) -> Dict[str, Any]:
@@ -89,6 +89,15 @@ def register(subparsers) -> None:
         choices=("qrom", "qroam", "assumed"),
         default="qrom",
         help="row loader: qrom, qroam (select-swap) or assumed (the papers' polylog QRAM cost model)",
+    )
+    p.add_argument(
+        "--schedule", choices=("certified", "known-count"), default="certified",
+        help="grover-sparse find-all schedule: certified (|S_i| <= k unknown; proven upper bounds, the default) "
+        "or known-count (OPTIMISTIC: |S_i| = k known, nothing certified)",
+    )
+    p.add_argument(
+        "--arithmetic", choices=("shift-add", "carry-save"), default="shift-add",
+        help="grover-sparse inner product: shift-add (NAF, fewer qubits; default) or carry-save (fewer T)",
     )
     p.add_argument("--format", choices=("json", "latex", "text"), default="json", help="output format (default: json)")
     p.set_defaults(func=run)

@@ -24,14 +24,23 @@ def _costs(bloq, subs=None):
 
 @pytest.mark.parametrize("n,d,k,bits", [(8, 2, 2, 2), (16, 1, 3, 2), (5, 2, 2, 3), (64, 4, 5, 4)])
 def test_symbolic_formula_equals_concrete_call_graph(n, d, k, bits):
-    sym = GroverSparseAttention(n=N, d=D, k=K, tau=0, bits=B, loader="qrom")
-    conc = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=bits, loader="qrom")
+    """Known-count schedule: the symbolic formula is exact at every point (its sums are the
+    schedule's). The certified default: concrete costs are exact, the symbolic formula a bound."""
+    sym = GroverSparseAttention(n=N, d=D, k=K, tau=0, bits=B, loader="qrom", schedule="known-count")
+    conc = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=bits, loader="qrom", schedule="known-count")
     assert _costs(sym, {N: n, D: d, K: k, B: bits}) == _costs(conc)
     # n rows, each one FindAllMarked: the total is n times one row
-    row = _costs(FindAllMarked(conc.oracle, k))
+    row = _costs(FindAllMarked(conc.oracle, k, schedule="known-count"))
     assert _costs(conc)[:3] == tuple(n * v for v in row[:3])
     assert _costs(conc)[3] == row[3]  # rows run one after another on the same qubits
     assert int(conc.oracle_calls) == n * find_all_oracle_calls(n, k)
+    cert = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=bits, loader="qrom")
+    assert cert.schedule == "certified"
+    assert int(cert.oracle_calls) == n * FindAllMarked(cert.oracle, k).oracle_calls > int(conc.oracle_calls)
+    sym_cert = GroverSparseAttention(n=N, d=D, k=K, tau=0, bits=B, loader="qrom")
+    gc = get_cost_value(sym_cert, QECGatesCost())
+    t_sym = gc.t + TS_PER_TOFFOLI * (gc.toffoli + gc.and_bloq + gc.cswap) + TS_PER_ROTATION * gc.rotation
+    assert float(sympy.sympify(t_sym).subs({N: n, D: d, K: k, B: bits}).doit()) >= _costs(cert)[0]
 
 
 def test_classical_flops_are_o_nkd_and_separate():

@@ -111,13 +111,22 @@ def test_help_explains(capsys):
 def test_formula_strings_evaluate_to_the_estimate(capsys):
     """The JSON sympy strings parse with plain sympify and give the estimate's numbers."""
     point = {"n": 64, "d": 4, "k": 3, "b": 4}
-    rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4")
+    # known count: the formula is exact at a power of two
+    rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4",
+                      "--schedule", "known-count")
     est = json.loads(out)["logical"]
-    rc, out, _ = _run(capsys, "formula", "grover-sparse")
+    rc, out, _ = _run(capsys, "formula", "grover-sparse", "--schedule", "known-count")
     data = json.loads(out)
     subs = {sympy.Symbol(name): v for name, v in point.items()}
     for key in ("t_count", "qubits", "toffoli", "rotations"):
         assert int(sympy.sympify(data[key]).subs(subs).doit()) == est[key], key
+    # certified (the default): the formula is the proven upper bound of the estimate
+    rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4")
+    est = json.loads(out)["logical"]
+    rc, out, _ = _run(capsys, "formula", "grover-sparse")
+    data = json.loads(out)
+    assert "UPPER BOUND" in data["exactness"]
+    assert float(sympy.sympify(data["t_count"]).subs(subs).doit()) >= est["t_count"]
 
 
 def test_estimators_registry_accepts_another_algorithm(monkeypatch, capsys):
