@@ -37,7 +37,7 @@ Costs (L = total bits of R; "And" = Gidney's temporary AND, 4 T; its adjoint 0 T
 
 import math
 from functools import cached_property
-from typing import Dict, List, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import attrs
 import numpy as np
@@ -97,6 +97,44 @@ def rounds_upper_bound_expr(inv_acceptance) -> sympy.Expr:
 # ----------------------------------------------------------------------------------------------
 # helpers
 # ----------------------------------------------------------------------------------------------
+
+
+def lazy_max(*args) -> SymbolicInt:
+    """max of qubit counts that may be sympy expressions, *without* sympy's simplification.
+
+    ``sympy.Max`` compares its arguments pairwise to drop dominated ones, which is exponential on
+    the nested widths of our symbolic cost models (the QAttention preprocessing's count took
+    ~100 s). An unevaluated Max is the same function: it evaluates exactly once numbers are
+    substituted. Numbers are folded into one, nested Maxes flattened, duplicates dropped.
+    """
+    flat: List[Any] = []
+    for a in args:
+        if isinstance(a, sympy.Max):
+            flat.extend(a.args)
+        else:
+            flat.append(a)
+    nums = [a for a in flat if not is_symbolic(a)]
+    syms = list(dict.fromkeys(a for a in flat if is_symbolic(a)))
+    if not syms:
+        return max(nums)
+    if nums:
+        syms.append(sympy.Integer(max(int(v) for v in nums)))
+    return syms[0] if len(syms) == 1 else sympy.Max(*syms, evaluate=False)
+
+
+def _symbolic_width(bloq: Bloq, phases) -> Optional[SymbolicInt]:
+    """Peak width of a sequence of sub-bloqs acting on ``bloq``'s registers (symbolic sizes only).
+
+    ``phases``: (sub-bloq, idle qubits of ``bloq`` it does not touch). None for concrete sizes, so
+    Qualtran's greedy sweep of the decomposition (exact, and tested) is used there.
+    """
+    from qualtran.resource_counting import QubitCount, get_cost_value
+
+    if not is_symbolic(bloq.signature.n_qubits()) and not any(
+        is_symbolic(get_cost_value(b, QubitCount())) for b, _ in phases
+    ):
+        return None
+    return lazy_max(bloq.signature.n_qubits(), *[get_cost_value(b, QubitCount()) + idle for b, idle in phases])
 
 
 def _and_of(cvs) -> Bloq:
@@ -296,6 +334,13 @@ class PhaseFlip(Bloq):
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.flag_oracle: 2, (CZ() if self.controlled else ZGate()): 1}
 
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            # the flag oracle acts on the system registers and the allocated flag; ctrl idles
+            w = _symbolic_width(self, [(self.flag_oracle, 1 if self.controlled else 0)])
+            return NotImplemented if w is None else w
+        return NotImplemented
+
     def __str__(self):
         return ("C-" if self.controlled else "") + f"PhaseFlip[{self.flag_oracle}]"
 
@@ -372,6 +417,12 @@ class AmplificationIterate(Bloq):
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.phase_flip: 1, self.diffusion: 1}
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            w = _symbolic_width(self, [(self.phase_flip, 0), (self.diffusion, 0)])
+            return NotImplemented if w is None else w
+        return NotImplemented
 
     def __str__(self):
         return ("C-" if self.controlled else "") + "G"
@@ -458,6 +509,14 @@ class AmplifiedPrepare(Bloq):
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.prepare: 1, RepeatedIterate(self.iterate, self.rounds): 1, self.flag_oracle: 1}
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            # U and G^r act on the system registers while flag idles; F on both
+            rep = RepeatedIterate(self.iterate, self.rounds)
+            w = _symbolic_width(self, [(self.prepare, 1), (rep, 1), (self.flag_oracle, 0)])
+            return NotImplemented if w is None else w
+        return NotImplemented
 
     def __str__(self):
         return f"Amplified[{self.prepare}, r={self.rounds}]"

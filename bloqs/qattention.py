@@ -46,7 +46,7 @@ from qualtran.bloqs.arithmetic.multiplication import Product
 from qualtran.resource_counting import GateCounts, QECGatesCost, QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic, smax
 
-from bloqs.amplification import AmplificationIterate, rounds_upper_bound_expr
+from bloqs.amplification import AmplificationIterate, lazy_max, rounds_upper_bound_expr
 from bloqs.nystrom import (
     KERNEL_OUT_BITS,
     LandmarkFeatures,
@@ -207,7 +207,7 @@ class QAttentionPreprocess(Bloq):
     def my_static_costs(self, cost_key):
         if isinstance(cost_key, QubitCount):
             q = [get_cost_value(b, QubitCount()) for b in (self.landmarks, self.mean, self.v_rows)]
-            return smax(*q) if any(is_symbolic(x) for x in q) else max(q)
+            return lazy_max(*q)
         return NotImplemented
 
     def classical_flops(self) -> SymbolicInt:

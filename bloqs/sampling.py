@@ -58,7 +58,7 @@ Symbolic call graphs take n, b (bits), d, s, alpha as sympy symbols and never en
 
 
 import math
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import attrs
@@ -310,6 +310,21 @@ class WeightThresholdFlag(Bloq):
         if self.unload is None:
             return {self.oracle: 2, self.comparator: 1}
         return {self.oracle: 1, self.unload: 1, self.comparator: 1}
+
+    def my_static_costs(self, cost_key):
+        from qualtran.resource_counting import QubitCount
+
+        if isinstance(cost_key, QubitCount) and is_symbolic(self.n, self.weight_bits):
+            from bloqs.amplification import _symbolic_width
+
+            # oracle / unload on (index, w) while coin and flag idle; comparator on (w, coin,
+            # flag) while index idles (w: the allocated b-bit weight register)
+            L, b = index_bits(self.n), self.weight_bits
+            phases = [(self.oracle, b + 1), (self.comparator, L)]
+            if self.unload is not None:
+                phases.append((self.unload, b + 1))
+            return _symbolic_width(self, phases)
+        return NotImplemented
 
     def on_classical_vals(self, index: int, coin: int, flag: int) -> Dict[str, int]:
         if self.weights is None:
@@ -840,6 +855,7 @@ def computed_kernel_oracle_counts(
     return counts
 
 
+@lru_cache(maxsize=64)  # pure in its (hashable) sizes; the symbolic sweep takes seconds
 def computed_kernel_oracle_qubits(
     n, d, s, bits, loader: str = "qrom", quadratic: bool = False, kernel_out_bits=KERNEL_OUT_BITS
 ) -> SymbolicInt:
@@ -867,7 +883,9 @@ def computed_kernel_oracle_qubits(
         A2, _ = quadratic_form_widths(s, p)
         held += s + s * (A2 + 2 * p) + A2
         extra.append(get_cost_value(ClassicalInnerProduct(s, p), QubitCount()) - s * p - A2)
-    return base + held + smax(*extra)
+    from bloqs.amplification import lazy_max
+
+    return base + held + lazy_max(*extra)
 
 
 @attrs.frozen

@@ -84,8 +84,17 @@ class LogicalCounts:
         """Substitute symbols (``{sympy.Symbol or name: value}``) into every count."""
         def sub(v):
             if isinstance(v, sympy.Basic):
-                # doit() evaluates Sums whose bounds became numbers.
-                return tidy(v.subs(values).doit())
+                # xreplace rebuilds the tree bottom-up with numbers (each Max / floor evaluates on
+                # the spot); subs() on the nested qubit-count Maxes of the cost models took
+                # minutes. Names are matched to the expression's symbols. doit() evaluates Sums
+                # whose bounds became numbers.
+                by_name = {sym.name: sym for sym in v.free_symbols}
+                rep = {}
+                for key, val in values.items():
+                    sym = by_name.get(key) if isinstance(key, str) else key
+                    if sym is not None:
+                        rep[sym] = sympy.sympify(val)
+                return tidy(v.xreplace(rep).doit())
             return v
 
         return LogicalCounts(**{f.name: sub(getattr(self, f.name)) for f in attrs.fields(LogicalCounts)})
