@@ -557,6 +557,8 @@ def grover_sparse_estimate(
     _check_choice("arithmetic", arithmetic, ARITHMETICS)
     _check_choice("uncompute", uncompute, UNCOMPUTES)
     _check_choice("qram", qram, QRAM_ACCOUNTING)
+    if qram != "counted" and loader != "assumed":
+        raise QattnInputError(f"qram={qram!r} applies to the assumed loader only (loader={loader!r} has no QRAM device)")
     delta = DEFAULT_FAILURE_PROBABILITY if failure_probability is None else float(failure_probability)
     if not 0 < delta < 1:
         raise QattnInputError(f"failure_probability must be in (0, 1); got {failure_probability!r}")
@@ -581,7 +583,7 @@ def grover_sparse_estimate(
         # No run iterates (n = 2: r_m = 0 for every m), so the oracle is never called, but the
         # qubit count is a Max that still includes the oracle's ancillas. The call graph is then
         # bare preparations: read the qubits off the preparation.
-        logical["qubits"] = int(get_cost_value(UniformIndexPreparation(n_), QubitCount()))
+        logical["qubits"] = int(get_cost_value(_uniform_prepare(n_), QubitCount()))
     oracle_counts = logical_counts(top.oracle).evaluate({})
     iterate_t = logical_counts(top.find_all.oracle_with(0)).evaluate({})["t_count"] + \
         logical_counts(_diffusion(n_)).evaluate({})["t_count"]
@@ -641,7 +643,7 @@ def _diffusion(n_):
     return GroverDiffusion(n_)
 
 
-def UniformIndexPreparation(n_):
+def _uniform_prepare(n_):
     from bloqs.grover import UniformIndexPrepare
 
     return UniformIndexPrepare(n_)

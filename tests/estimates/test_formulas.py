@@ -272,6 +272,7 @@ def test_assumed_qram_reports_its_memory():
     (dict(uncompute="never"), "uncompute must be one of"),
     (dict(qram="free"), "qram must be one of"),
     (dict(failure_probability=1.5), "failure_probability"),
+    (dict(qram="external"), "applies to the assumed loader only"),
 ])
 def test_bad_options(kw, match):
     with pytest.raises(QattnInputError, match=match):
