@@ -37,8 +37,8 @@ def main(argv=None) -> int:
               f"{ts[0]:>12.3e} {ts[10]:>12.3e} {ts[20]:>12.3e} {time.time() - t0:>6.1f}")
     for loader in LOADERS:
         r = qattention_estimate(2**20, a.d, a.s, a.alpha, a.eps, a.bits, loader, a.mean_method, a.multi_sample)
-        print(f"row query ({loader}, any n): T = {r['logical']['row_query']['t_count']:.3e}, "
-              f"qubits = {r['logical']['row_query']['qubits']}; classical multiply-adds = {r['classical_flops']['row_query']}")
+        print(f"row query ({loader}, any n): classical work, T = {r['logical']['row_query']['t_count']}, "
+              f"qubits = {r['logical']['row_query']['qubits']}; FLOPs per row = {r['classical_flops']['row_query']}")
     print("QROM lookups cost ~4n T each, so sqrt(n) amplification rounds give n^1.5; with the assumed QRAM "
           "(b ceil(log2 n) Toffoli per lookup) the exponent is the paper's 0.5 up to logs.")
     return 0
