@@ -18,8 +18,7 @@ Paper's claim: preprocessing :math:`\tilde O(\varepsilon^{-1} n^{0.5}(s^{2.5} + 
 lookup costs ~4n T, so the preprocessing T-count grows like ``n^{1.5}``; with the papers' ``assumed``
 QRAM like ``n^{0.5}`` times logs (:func:`fitted_exponent`, ``benchmarks/bench_qattention_scaling.py``).
 
-Public: :func:`qattention_estimate`, :func:`qattention_formula`, :func:`fitted_exponent`,
-:func:`add_qattention_estimate_args`, :func:`run_qattention_estimate`.
+Public: :func:`qattention_estimate`, :func:`qattention_formula`, :func:`fitted_exponent`.
 """
 
 from __future__ import annotations
@@ -392,45 +391,3 @@ def qattention_formula(loader: str = "qrom", mean_method: str = "chj", multi_sam
     if loader == "assumed":
         out["loader_assumption"] = "polylog QRAM (bucket brigade, b ceil(log2 n) Toffoli per b-bit word): a cost model"
     return out
-
-
-# ----------------------------------------------------------------------------------------------
-# CLI hooks (the command modules call these)
-# ----------------------------------------------------------------------------------------------
-
-
-def add_qattention_estimate_args(p) -> None:
-    """Flags of ``qattn estimate qattention`` not already defined by the parser (--n, --d, --bits
-    and --loader are shared with grover-sparse)."""
-    have = set(getattr(p, "_option_string_actions", {}))
-    g = p.add_argument_group("qattention (arXiv 2602.00874, Thm 3.1)")
-    if "--n" not in have:
-        g.add_argument("--n", type=int, help="sequence length (integer >= 2)")
-    if "--d" not in have:
-        g.add_argument("--d", type=int, help="head dimension (integer >= 1)")
-    if "--bits" not in have:
-        g.add_argument("--bits", type=int, help="fixed-point width b (integer >= 2)")
-    if "--loader" not in have:
-        g.add_argument("--loader", choices=LOADERS, default="qrom", help="qrom (gate level) or assumed (polylog QRAM cost model)")
-    g.add_argument("--s-lambda", type=float, default=None, help="statistical dimension s_lambda of the kernel (1 <= s <= 2n)")
-    g.add_argument("--alpha", type=float, default=None, help="row distortion of V (1 <= alpha <= d)")
-    g.add_argument("--eps", type=float, default=None, help="target accuracy eps in (0, 1)")
-    g.add_argument("--mean-method", choices=MEAN_METHODS, default="chj", help="D by CHJ cost model (default) or coordinate-wise amplitude estimation")
-    g.add_argument("--multi-sample", choices=MULTI_SAMPLE, default="hamoudi", help="V samples: hamoudi sqrt(K N) cost model (default) or repeat")
-    g.add_argument("--row-query", choices=ROW_QUERY, default="classical",
-                   help="classical (default, the paper's algorithm: FLOPs on the classical model) or reversible "
-                   "(an option, not the paper's algorithm: a reversible circuit charged n times)")
-    g.add_argument("--gpu", default="h100-sxm",
-                   help="classical model for the post-processing and row queries (h100-sxm, h200-sxm, a100-sxm; default h100-sxm)")
-
-
-def run_qattention_estimate(args) -> Dict[str, Any]:
-    missing = [f"--{name.replace('_', '-')}" for name in ("n", "d", "s_lambda", "alpha", "eps", "bits") if getattr(args, name, None) is None]
-    if missing:
-        raise QattnInputError(f"{', '.join(missing)} required for qattention")
-    loader = getattr(args, "loader", "qrom")
-    if loader not in LOADERS:
-        raise QattnInputError(f"--loader must be qrom or assumed for qattention; got {loader!r}")
-    return qattention_estimate(args.n, args.d, args.s_lambda, args.alpha, args.eps, args.bits, loader=loader,
-                               mean_method=args.mean_method, multi_sample=args.multi_sample,
-                               row_query=getattr(args, "row_query", "classical"), gpu=getattr(args, "gpu", "h100-sxm"))

@@ -28,6 +28,15 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str):  # noqa: D401 - argparse API
         self.exit(2, f"{self.prog}: error: {message}\n")
 
+    def parse_known_args(self, args=None, namespace=None):
+        # A leaf (sub)command refuses what it does not know itself, so the message names the
+        # command the flag was given to ("qattn estimate grover-sparse: error: unrecognized
+        # arguments: --alpha 2") instead of argparse's top-level "qattn: error".
+        namespace, extras = super().parse_known_args(args, namespace)
+        if extras and self._subparsers is None:
+            self.error("unrecognized arguments: " + " ".join(extras))
+        return namespace, extras
+
 
 def _command_modules():
     import qattn_cirq.commands as pkg

@@ -21,9 +21,11 @@ class Estimator:
     """One estimable algorithm: help text, a function adding its flags, and the estimate itself."""
 
     help: str
-    #: adds the estimator's flags; a flag another estimator already declared is shared
+    #: adds the estimator's own flags to its sub-subparser (argparse rejects any other flag)
     add_arguments: Callable[[argparse.ArgumentParser], None]
     estimate: Callable[[argparse.Namespace], Dict[str, Any]]
+    #: whether ``--from-data DIR`` can fill the algorithm's data parameters
+    from_data: bool = True
 
 
 def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
@@ -206,16 +208,43 @@ def _mean_estimation_estimate(args: argparse.Namespace) -> Dict[str, Any]:
 
 
 def _qattention_args(p) -> None:
-    from estimates.qattention_estimates import add_qattention_estimate_args  # light: no numpy/Qualtran
-
-    add_qattention_estimate_args(p)
+    g = p.add_argument_group("qattention (arXiv 2602.00874, Thm 3.1)")
+    g.add_argument("--n", type=int, help="sequence length (integer >= 2)")
+    g.add_argument("--d", type=int, help="head dimension (integer >= 1)")
+    g.add_argument("--bits", type=int, help="fixed-point width b (integer >= 2)")
+    g.add_argument("--loader", choices=("qrom", "assumed"), default="qrom",
+                   help="qrom (gate level) or assumed (polylog QRAM cost model)")
+    g.add_argument("--s-lambda", type=float, default=None,
+                   help="statistical dimension s_lambda of the kernel (1 <= s <= 2n)")
+    g.add_argument("--alpha", type=float, default=None, help="row distortion of V (1 <= alpha <= d)")
+    g.add_argument("--eps", type=float, default=None, help="target accuracy eps in (0, 1)")
+    g.add_argument("--mean-method", choices=("chj", "coordinate"), default="chj",
+                   help="D by CHJ cost model (default) or coordinate-wise amplitude estimation")
+    g.add_argument("--multi-sample", choices=("hamoudi", "repeat"), default="hamoudi",
+                   help="V samples: hamoudi sqrt(K N) cost model (default) or repeat")
+    g.add_argument("--row-query", choices=("classical", "reversible"), default="classical",
+                   help="classical (default, the paper's algorithm: FLOPs on the classical model) or reversible "
+                   "(an option, not the paper's algorithm: a reversible circuit charged n times)")
+    g.add_argument("--gpu", default="h100-sxm",
+                   help="classical model for the post-processing and row queries (h100-sxm, h200-sxm, a100-sxm; "
+                   "default h100-sxm)")
 
 
 def _qattention_estimate(args: argparse.Namespace) -> Dict[str, Any]:
-    from estimates.qattention_estimates import run_qattention_estimate
+    from estimates.qattention_estimates import qattention_estimate
+    from qattn_cirq.errors import QattnInputError
 
     measured = _measured(args, ("n", "d", "s_lambda", "alpha"))
-    return _with_measured(run_qattention_estimate(args), measured)
+    missing = [f"--{name.replace('_', '-')}" for name in ("n", "d", "s_lambda", "alpha", "eps", "bits")
+               if getattr(args, name) is None]
+    if missing:
+        raise QattnInputError(f"{', '.join(missing)} required for qattention")
+    return _with_measured(
+        qattention_estimate(args.n, args.d, args.s_lambda, args.alpha, args.eps, args.bits, loader=args.loader,
+                            mean_method=args.mean_method, multi_sample=args.multi_sample,
+                            row_query=args.row_query, gpu=args.gpu),
+        measured,
+    )
 
 
 #: name -> Estimator. Register further algorithms here.
@@ -235,6 +264,7 @@ ESTIMATORS: Dict[str, Estimator] = {
         help="multivariate mean of n b-bit vectors to l2 error eps (arXiv 2602.00874 building block)",
         add_arguments=_mean_estimation_args,
         estimate=_mean_estimation_estimate,
+        from_data=False,
     ),
     "qattention": Estimator(
         help="sublinear QAttention data structure: quantum preprocessing + n classical row queries, with a "
@@ -243,44 +273,6 @@ ESTIMATORS: Dict[str, Estimator] = {
         estimate=_qattention_estimate,
     ),
 }
-
-
-class _SharedFlags:
-    """Parser proxy for estimators: a flag another estimator already added (e.g. ``--n``) is
-    shared rather than re-added, so estimators can declare the flags they use independently.
-    ``declared`` collects the destinations of every flag the estimator asked for."""
-
-    def __init__(self, parser: argparse.ArgumentParser, target=None, declared=None):
-        self._parser = parser
-        self._target = target if target is not None else parser
-        self.declared = declared if declared is not None else set()
-
-    def add_argument_group(self, *args, **kwargs) -> "_SharedFlags":
-        return _SharedFlags(self._parser, self._parser.add_argument_group(*args, **kwargs), self.declared)
-
-    def add_argument(self, *names, **kwargs):
-        self.declared.add(kwargs.get("dest") or names[0].lstrip("-").replace("-", "_"))
-        if any(name in self._parser._option_string_actions for name in names):
-            return None
-        return self._target.add_argument(*names, **kwargs)
-
-
-#: algorithm -> the flag destinations its estimator declared (filled by ``register``)
-_FLAGS: Dict[str, set] = {}
-#: parser defaults of all estimator flags, to tell a flag the user set from one left alone
-_DEFAULTS: Dict[str, Any] = {}
-
-
-def _reject_foreign_flags(args: argparse.Namespace) -> None:
-    """A flag of another algorithm (e.g. ``--alpha`` with grover-sparse) is an error, not ignored."""
-    from qattn_cirq.errors import QattnInputError
-
-    own = _FLAGS.get(args.algorithm, set())
-    for dest in sorted(set().union(*_FLAGS.values()) - own):
-        if getattr(args, dest, None) != _DEFAULTS.get(dest):
-            flag = "--" + dest.replace("_", "-")
-            users = sorted(a for a, flags in _FLAGS.items() if dest in flags)
-            raise QattnInputError(f"{flag} does not apply to {args.algorithm} (it is a flag of {', '.join(users)})")
 
 
 def register(subparsers) -> None:
@@ -302,16 +294,14 @@ def register(subparsers) -> None:
             "Algorithms: " + "; ".join(f"{k}: {v.help}" for k, v in ESTIMATORS.items())
         ),
     )
-    p.add_argument("algorithm", choices=sorted(ESTIMATORS), help="which algorithm to estimate")
+    algorithms = p.add_subparsers(dest="algorithm", metavar="ALGORITHM", required=True, parser_class=type(p))
     for name, est in ESTIMATORS.items():
-        flags = _SharedFlags(p)
-        est.add_arguments(flags)
-        _FLAGS[name] = flags.declared
-    for dest in set().union(*_FLAGS.values()):
-        _DEFAULTS[dest] = p.get_default(dest)
-    _from_data_args(p)
-    add_format_flag(p, choices=("json", "table", "csv"))
-    p.set_defaults(func=run)
+        a = algorithms.add_parser(name, help=est.help, description=est.help)
+        est.add_arguments(a)
+        if est.from_data:
+            _from_data_args(a)
+        add_format_flag(a, choices=("json", "table", "csv"))
+        a.set_defaults(func=run)
 
 
 def _table_with_ledger(result: Dict[str, Any]) -> str:
@@ -328,7 +318,6 @@ def _table_with_ledger(result: Dict[str, Any]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    _reject_foreign_flags(args)
     result = ESTIMATORS[args.algorithm].estimate(args)
     if args.format == "table" and isinstance(result.get("ledger"), list):
         print(_table_with_ledger(result))

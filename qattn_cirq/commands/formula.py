@@ -18,10 +18,7 @@ def _grover_sparse_formula(args: argparse.Namespace) -> Dict[str, Any]:
 
 def _qattention_formula(args: argparse.Namespace) -> Dict[str, Any]:
     from estimates.qattention_estimates import qattention_formula
-    from qattn_cirq.errors import QattnInputError
 
-    if args.loader not in ("qrom", "assumed"):
-        raise QattnInputError(f"--loader must be qrom or assumed for qattention; got {args.loader!r}")
     return qattention_formula(args.loader)
 
 
@@ -83,24 +80,30 @@ def register(subparsers) -> None:
             "values are sympy strings; leading terms are for n -> infinity with d, k, b fixed."
         ),
     )
-    p.add_argument("algorithm", choices=sorted(FORMULAS), help="which algorithm")
-    p.add_argument(
-        "--loader",
-        choices=("qrom", "qroam", "assumed"),
-        default="qrom",
+    algorithms = p.add_subparsers(dest="algorithm", metavar="ALGORITHM", required=True, parser_class=type(p))
+    g = algorithms.add_parser("grover-sparse", help="Grover sparse attention (arXiv 2307.08045)",
+                              description="Grover sparse attention (arXiv 2307.08045): T-count and qubits in n, d, k, b.")
+    g.add_argument(
+        "--loader", choices=("qrom", "qroam", "assumed"), default="qrom",
         help="row loader: qrom, qroam (select-swap) or assumed (the papers' polylog QRAM cost model)",
     )
-    p.add_argument(
+    g.add_argument(
         "--schedule", choices=("certified", "known-count"), default="certified",
-        help="grover-sparse find-all schedule: certified (|S_i| <= k unknown; proven upper bounds, the default) "
+        help="find-all schedule: certified (|S_i| <= k unknown; proven upper bounds, the default) "
         "or known-count (OPTIMISTIC: |S_i| = k known, nothing certified)",
     )
-    p.add_argument(
+    g.add_argument(
         "--arithmetic", choices=("shift-add", "carry-save"), default="shift-add",
-        help="grover-sparse inner product: shift-add (NAF, fewer qubits; default) or carry-save (fewer T)",
+        help="inner product: shift-add (NAF, fewer qubits; default) or carry-save (fewer T)",
     )
-    p.add_argument("--format", choices=("json", "latex", "text"), default="json", help="output format (default: json)")
-    p.set_defaults(func=run)
+    q = algorithms.add_parser("qattention", help="sublinear QAttention preprocessing (arXiv 2602.00874)",
+                              description="Sublinear QAttention (arXiv 2602.00874): preprocessing T-count and "
+                              "qubits in n, d, s, alpha, eps, b.")
+    q.add_argument("--loader", choices=("qrom", "assumed"), default="qrom",
+                   help="row loader: qrom (gate level) or assumed (the papers' polylog QRAM cost model)")
+    for a in (g, q):
+        a.add_argument("--format", choices=("json", "latex", "text"), default="json", help="output format (default: json)")
+        a.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:

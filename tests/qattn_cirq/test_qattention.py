@@ -1,6 +1,5 @@
 """QAttention classical twin and the end-to-end qsim pipeline (arXiv 2602.00874, Thm 3.1 / 9.2)."""
 
-import argparse
 import math
 
 import numpy as np
@@ -15,7 +14,6 @@ from qattn_cirq.qattention import (
     nystrom_from_landmarks,
     qattention_classical,
     random_instance,
-    run_qattention_simulate,
     simulate_qattention,
     theorem_bound,
 )
@@ -123,15 +121,13 @@ def test_bad_input(inst):
         simulate_qattention(inst, lam=0.1, eps=1.0)
     with pytest.raises(QattnInputError):
         simulate_qattention(inst, lam=0.1, eps=0.5, bits=1)
-    args = argparse.Namespace(lam=None, eps=0.5, input=None, n=8, d=2, seed=0, value_bits=3, phase_bits=None)
-    with pytest.raises(QattnInputError):
-        run_qattention_simulate(args)
 
 
 def test_cli_bad_input_exit_2(capsys):
     from qattn_cirq.cli import main
 
-    for argv in (["--lam", "0", "--eps", "0.5"], ["--lam", "0.1", "--eps", "1.0"], ["--lam", "-2", "--eps", "0.3"]):
+    for argv in (["--lam", "0", "--eps", "0.5"], ["--lam", "0.1", "--eps", "1.0"], ["--lam", "-2", "--eps", "0.3"],
+                 ["--eps", "0.5"]):
         assert main(["simulate", "qattention", "--n", "8", "--d", "2", *argv]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and ("lam" in err[0] or "eps" in err[0])
