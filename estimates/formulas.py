@@ -550,34 +550,14 @@ def grover_sparse_estimate(
     rows), ``expected_oracle_calls``, ``worst_case_oracle_calls``, ``known_count_oracle_calls``.
     Nothing enumerates n items (n = 2^20 builds in about a second).
     """
-    from bloqs.grover import DEFAULT_FAILURE_PROBABILITY, find_all_expected_oracle_calls, find_all_oracle_calls
+    from bloqs.grover import find_all_oracle_calls
 
     n_, d_, k_, b_ = _validate(n, d, k, bits, loader)
-    _check_choice("schedule", schedule, SCHEDULES)
-    _check_choice("arithmetic", arithmetic, ARITHMETICS)
-    _check_choice("uncompute", uncompute, UNCOMPUTES)
-    _check_choice("qram", qram, QRAM_ACCOUNTING)
-    if qram != "counted" and loader != "assumed":
-        raise QattnInputError(f"qram={qram!r} applies to the assumed loader only (loader={loader!r} has no QRAM device)")
-    delta = DEFAULT_FAILURE_PROBABILITY if failure_probability is None else float(failure_probability)
-    if not 0 < delta < 1:
-        raise QattnInputError(f"failure_probability must be in (0, 1); got {failure_probability!r}")
+    delta = _check_options(loader, schedule, arithmetic, uncompute, qram, failure_probability)
     tau_int = tau_to_int(tau, d_, b_) if tau is not None else None
     top, total, comps = _instance(loader, n_, d_, b_, tau_int or 0, k_, schedule, arithmetic, uncompute, delta)
-    values: Dict[sympy.Symbol, int] = {}
-    logical = total.evaluate(values)
-    components = {}
-    for name, c in comps.items():
-        calls = _num(c["calls"], values)
-        components[name] = {
-            "t_count": _num(t_count_expr(c), values),
-            "toffoli": _num(c["toffoli"], values),
-            "clifford": _num(c["clifford"], values),
-            "rotations": _num(c["rotations"], values),
-            # a component that is never called holds no qubits
-            "qubits": _num(c["qubits"], values) if calls else 0,
-            "calls": calls,
-        }
+    logical = total.evaluate({})
+    components = _component_numbers(comps)
     fa = top.find_all
     if int(fa.oracle_calls) == 0:
         # No run iterates (n = 2: r_m = 0 for every m), so the oracle is never called, but the
@@ -587,8 +567,6 @@ def grover_sparse_estimate(
     oracle_counts = logical_counts(top.oracle).evaluate({})
     iterate_t = logical_counts(top.find_all.oracle_with(0)).evaluate({})["t_count"] + \
         logical_counts(_diffusion(n_)).evaluate({})["t_count"]
-    cert = fa.certified_costs
-    known = n_ * find_all_oracle_calls(n_, k_)
     out = {
         "algorithm": "grover-sparse",
         "params": {"n": n_, "d": d_, "k": k_, "bits": b_, "tau": tau, "tau_int": tau_int},
@@ -599,7 +577,7 @@ def grover_sparse_estimate(
         "components": components,
         "oracle": {key: oracle_counts[key] for key in ("t_count", "toffoli", "qubits")},
         "oracle_calls": n_ * int(fa.oracle_calls),
-        "known_count_oracle_calls": known,
+        "known_count_oracle_calls": n_ * find_all_oracle_calls(n_, k_),
         "oracle_calls_leading_term": float(n_ * sympy.pi / 2 * sympy.sqrt(n_ * k_)),
         "classical_flops": _num(top.classical_flops()["total"], {}),
         "conventions": (
@@ -607,34 +585,81 @@ def grover_sparse_estimate(
             "worst case: all query digits nonzero, and the |S_i| <= k that costs most"
         ),
     }
-    if schedule == "certified":
-        out["expected_oracle_calls"] = n_ * cert["expected"]
-        out["worst_case_oracle_calls"] = n_ * cert["worst_case"]
-        out["certification"] = {
-            "capped_rounds": cert["capped_rounds"], "costliest_set_size": cert["t"],
-            "certification_calls_per_row": cert["certification_step"],
-            "rule": "a step that fails R rounds at the BBHT cap declares 'none left' "
-                    "(bloqs.grover.certification_rounds: whole run errs with probability <= failure_probability)",
-        }
-    else:
-        out["expected_oracle_calls"] = n_ * find_all_expected_oracle_calls(n_, k_)
-        out["worst_case_oracle_calls"] = known
-        out["schedule_note"] = ("OPTIMISTIC option: |S_i| = k exactly and known, nothing certifies that no large "
-                                "entry is left (Theorem 1.3 knows only |S_i| <= k)")
+    out.update(_schedule_fields(schedule, fa.certified_costs, n_, k_, out["known_count_oracle_calls"]))
     if loader == "assumed":
-        qram_q = int(top.oracle.row_loader.qram_qubits())
-        circuit = logical["qubits"]
-        out["logical"]["circuit_qubits"] = circuit
-        out["logical"]["qram_qubits"] = qram_q
-        out["logical"]["qram_counted"] = qram == "counted"
-        if qram == "counted":
-            out["logical"]["qubits"] = circuit + qram_q
-        out["loader_assumption"] = LOADER_ASSUMPTION + (
-            "; its routers and memory cells (qram_qubits) are counted in the logical qubits" if qram == "counted"
-            else "; the QRAM is treated as an EXTERNAL device: its qram_qubits are NOT in the logical qubits"
-        )
-    out["ledger"] = _ledger(top, components, logical["t_count"], cert, iterate_t)
+        _account_qram(out, top, qram)
+    out["ledger"] = _ledger(top, components, logical["t_count"], fa.certified_costs, iterate_t)
     return out
+
+
+def _check_options(loader, schedule, arithmetic, uncompute, qram, failure_probability) -> float:
+    """Check the options of :func:`grover_sparse_estimate`; return the failure probability."""
+    from bloqs.grover import DEFAULT_FAILURE_PROBABILITY
+
+    _check_choice("schedule", schedule, SCHEDULES)
+    _check_choice("arithmetic", arithmetic, ARITHMETICS)
+    _check_choice("uncompute", uncompute, UNCOMPUTES)
+    _check_choice("qram", qram, QRAM_ACCOUNTING)
+    if qram != "counted" and loader != "assumed":
+        raise QattnInputError(f"qram={qram!r} applies to the assumed loader only (loader={loader!r} has no QRAM device)")
+    delta = DEFAULT_FAILURE_PROBABILITY if failure_probability is None else float(failure_probability)
+    if not 0 < delta < 1:
+        raise QattnInputError(f"failure_probability must be in (0, 1); got {failure_probability!r}")
+    return delta
+
+
+def _component_numbers(comps) -> Dict[str, Dict[str, Any]]:
+    out = {}
+    for name, c in comps.items():
+        calls = _num(c["calls"], {})
+        out[name] = {
+            "t_count": _num(t_count_expr(c), {}),
+            "toffoli": _num(c["toffoli"], {}),
+            "clifford": _num(c["clifford"], {}),
+            "rotations": _num(c["rotations"], {}),
+            # a component that is never called holds no qubits
+            "qubits": _num(c["qubits"], {}) if calls else 0,
+            "calls": calls,
+        }
+    return out
+
+
+def _schedule_fields(schedule: str, cert, n_: int, k_: int, known: int) -> Dict[str, Any]:
+    """Expected / worst-case calls and what the schedule certifies (or that it is optimistic)."""
+    from bloqs.grover import find_all_expected_oracle_calls
+
+    if schedule == "certified":
+        return {
+            "expected_oracle_calls": n_ * cert["expected"],
+            "worst_case_oracle_calls": n_ * cert["worst_case"],
+            "certification": {
+                "capped_rounds": cert["capped_rounds"], "costliest_set_size": cert["t"],
+                "certification_calls_per_row": cert["certification_step"],
+                "rule": "a step that fails R rounds at the BBHT cap declares 'none left' "
+                        "(bloqs.grover.certification_rounds: whole run errs with probability <= failure_probability)",
+            },
+        }
+    return {
+        "expected_oracle_calls": n_ * find_all_expected_oracle_calls(n_, k_),
+        "worst_case_oracle_calls": known,
+        "schedule_note": ("OPTIMISTIC option: |S_i| = k exactly and known, nothing certifies that no large "
+                          "entry is left (Theorem 1.3 knows only |S_i| <= k)"),
+    }
+
+
+def _account_qram(out: Dict[str, Any], top, qram: str) -> None:
+    """The assumed loader's QRAM device: its qubits reported, and counted unless external."""
+    qram_q = int(top.oracle.row_loader.qram_qubits())
+    circuit = out["logical"]["qubits"]
+    out["logical"]["circuit_qubits"] = circuit
+    out["logical"]["qram_qubits"] = qram_q
+    out["logical"]["qram_counted"] = qram == "counted"
+    if qram == "counted":
+        out["logical"]["qubits"] = circuit + qram_q
+    out["loader_assumption"] = LOADER_ASSUMPTION + (
+        "; its routers and memory cells (qram_qubits) are counted in the logical qubits" if qram == "counted"
+        else "; the QRAM is treated as an EXTERNAL device: its qram_qubits are NOT in the logical qubits"
+    )
 
 
 def _diffusion(n_):

@@ -161,7 +161,7 @@ def qattention_estimate(
 
     from bloqs.nystrom import landmark_draws_expr, median_reps_expr, phase_bits_expr
     from bloqs.qattention import v_samples_expr
-    from estimates.classical import classical_work_time, data_structure_queries, get_gpu
+    from estimates.classical import get_gpu
 
     validate(n, d, s_lambda, alpha, eps, bits)
     _check_choice("row_query", row_query, ROW_QUERY)
@@ -174,30 +174,11 @@ def qattention_estimate(
     k_v = v_samples_expr(d, eps)
     at = lambda e: _num(sympy.sympify(e).subs(vals))  # noqa: E731
 
-    logical = {"preprocess": _logical(counts["preprocess"], vals), "row_query": _logical(counts["row_query"], vals)}
-    lp, lr = logical["preprocess"], logical["row_query"]
-    logical["total"] = {k: lp[k] + n * lr[k] for k in ("t_count", "toffoli", "clifford", "rotations", "measurements")}
-    logical["total"]["qubits"] = max(lp["qubits"], lr["qubits"])
+    logical = _logical_parts(counts, vals, n)
     components = {k: _logical(counts[k], vals) for k in ("landmarks", "mean", "v_rows")}
-
-    # classical work on the classical model (the baseline's roofline)
-    f_row = at(row.classical_flops())
-    structure = at(row.structure_bytes(word_bytes))
-    io = 2 * d * word_bytes
-    post = classical_work_time(at(pre.classical_flops()), at(pre.classical_bytes(word_bytes)), g)
-    one = data_structure_queries(f_row, structure, io, 1, g)
-    all_n = data_structure_queries(f_row, structure, io, n, g) if row_query == "classical" else None
-    classical = {
-        "model": g.as_dict(),
-        "word_bytes": word_bytes,
-        "data_structure_bytes": structure,
-        "data_structure_words": "landmarks s x d + W^{+1/2} s x s + M~ s x d + z~ s = 2 s d + s^2 + s",
-        "post_processing": post,
-        "row_query": {**one, "flops_formula": "2 s^2 + 4 s d + 3 s + d",
-                      "bytes_formula": "(2 s d + s^2 + s + 2 d) x word_bytes (structure + query row in + answer out)"},
-        "row_queries_all_n": all_n,
-        "time_s": post["time_s"] + (all_n["time_s"] if all_n else 0),
-    }
+    classical = _classical_work(pre, row, at, n, d, word_bytes, g, row_query)
+    post, all_n, structure = classical["post_processing"], classical["row_queries_all_n"], classical["data_structure_bytes"]
+    f_row = classical["row_query"]["flops"]
 
     draws = at(landmark_draws_expr(_syms()[2]))
     reps = at(median_reps_expr(_syms()[2]))
@@ -212,18 +193,7 @@ def qattention_estimate(
         "params": {"n": n, "d": d, "s_lambda": s_lambda, "alpha": alpha, "eps": eps, "bits": bits},
         "loader": loader,
         "row_query_mode": row_query,
-        "cost_models": {
-            "loader": "qrom: unary-iteration QROM (gate level, 4n - 8 T per lookup)" if loader == "qrom"
-            else "assumed: polylog QRAM cost model (bucket brigade, b ceil(log2 n) Toffoli per b-bit word)",
-            "mean_method": mean_method,
-            "multi_sample": multi_sample,
-            "row_query": ROW_QUERY_TEXT[row_query],
-            "computed_oracles": "ridge-score / kernel-row oracles: KernelOracleCostModel (row loads + gate-level "
-            "inner products + KernelExp + Qualtran Product for the s x s quadratic form)",
-            "classical": f"roofline max(FLOPs / (peak x f_c), bytes / (bandwidth x f_m)) on {g.name} "
-            f"(estimates.classical, same model as the GPU baseline); {word_bytes}-byte words; n row queries batched "
-            "(structure read once, each query streams its row in and its answer out)",
-        },
+        "cost_models": _cost_models(loader, mean_method, multi_sample, row_query, g, word_bytes),
         "logical": logical,
         "components": components,
         "classical": classical,
@@ -240,6 +210,56 @@ def qattention_estimate(
         "classical_flops": {"preprocess": post["flops"], "row_query": f_row},
         "paper": {"preprocess": PAPER_PREPROCESS, "row_query": PAPER_ROW_QUERY},
         "conventions": CONVENTIONS,
+    }
+
+
+def _cost_models(loader, mean_method, multi_sample, row_query, g, word_bytes) -> Dict[str, str]:
+    """What each part of the estimate is: gate level or a named cost model."""
+    return {
+        "loader": "qrom: unary-iteration QROM (gate level, 4n - 8 T per lookup)" if loader == "qrom"
+        else "assumed: polylog QRAM cost model (bucket brigade, b ceil(log2 n) Toffoli per b-bit word)",
+        "mean_method": mean_method,
+        "multi_sample": multi_sample,
+        "row_query": ROW_QUERY_TEXT[row_query],
+        "computed_oracles": "ridge-score / kernel-row oracles: KernelOracleCostModel (row loads + gate-level "
+        "inner products + KernelExp + Qualtran Product for the s x s quadratic form)",
+        "classical": f"roofline max(FLOPs / (peak x f_c), bytes / (bandwidth x f_m)) on {g.name} "
+        f"(estimates.classical, same model as the GPU baseline); {word_bytes}-byte words; n row queries batched "
+        "(structure read once, each query streams its row in and its answer out)",
+    
+    }
+
+
+def _logical_parts(counts, vals, n) -> Dict[str, Dict[str, Any]]:
+    """Preprocessing, one row query, and the total: preprocessing + n row queries."""
+    logical = {"preprocess": _logical(counts["preprocess"], vals), "row_query": _logical(counts["row_query"], vals)}
+    lp, lr = logical["preprocess"], logical["row_query"]
+    logical["total"] = {k: lp[k] + n * lr[k] for k in ("t_count", "toffoli", "clifford", "rotations", "measurements")}
+    logical["total"]["qubits"] = max(lp["qubits"], lr["qubits"])
+    return logical
+
+
+def _classical_work(pre, row, at, n, d, word_bytes, g, row_query) -> Dict[str, Any]:
+    """Classical work on the classical model (the baseline's roofline): the post-processing and,
+    for the classical row query, the n row queries on the data structure."""
+    from estimates.classical import classical_work_time, data_structure_queries
+
+    f_row = at(row.classical_flops())
+    structure = at(row.structure_bytes(word_bytes))
+    io = 2 * d * word_bytes
+    post = classical_work_time(at(pre.classical_flops()), at(pre.classical_bytes(word_bytes)), g)
+    one = data_structure_queries(f_row, structure, io, 1, g)
+    all_n = data_structure_queries(f_row, structure, io, n, g) if row_query == "classical" else None
+    return {
+        "model": g.as_dict(),
+        "word_bytes": word_bytes,
+        "data_structure_bytes": structure,
+        "data_structure_words": "landmarks s x d + W^{+1/2} s x s + M~ s x d + z~ s = 2 s d + s^2 + s",
+        "post_processing": post,
+        "row_query": {**one, "flops_formula": "2 s^2 + 4 s d + 3 s + d",
+                      "bytes_formula": "(2 s d + s^2 + s + 2 d) x word_bytes (structure + query row in + answer out)"},
+        "row_queries_all_n": all_n,
+        "time_s": post["time_s"] + (all_n["time_s"] if all_n else 0),
     }
 
 

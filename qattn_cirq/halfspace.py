@@ -57,6 +57,19 @@ class QueryStats:
         return self.keys_scored / self.n
 
 
+def _check_tree_args(K, scale, leaf_size) -> np.ndarray:
+    K = np.asarray(K, dtype=np.float64)
+    if K.ndim != 2 or K.shape[0] < 1 or K.shape[1] < 1:
+        raise QattnInputError(f"K must be a non-empty 2-D array (n, d); got shape {K.shape}")
+    if not np.isfinite(K).all():
+        raise QattnInputError("K contains NaN or infinite values; all entries must be finite")
+    if not (isinstance(scale, (int, float, np.floating)) and math.isfinite(scale) and scale > 0):
+        raise QattnInputError(f"scale must be a finite real number > 0; got {scale!r}")
+    if isinstance(leaf_size, bool) or not isinstance(leaf_size, (int, np.integer)) or leaf_size < 1:
+        raise QattnInputError(f"leaf_size must be an integer >= 1; got {leaf_size!r}")
+    return K
+
+
 class HalfspaceTree:
     """Ball tree over the keys answering ``{j : scale * <q, k_j> >= tau}`` exactly.
 
@@ -69,15 +82,7 @@ class HalfspaceTree:
     """
 
     def __init__(self, K, scale: float = 1.0, leaf_size: int = 16):
-        K = np.asarray(K, dtype=np.float64)
-        if K.ndim != 2 or K.shape[0] < 1 or K.shape[1] < 1:
-            raise QattnInputError(f"K must be a non-empty 2-D array (n, d); got shape {K.shape}")
-        if not np.isfinite(K).all():
-            raise QattnInputError("K contains NaN or infinite values; all entries must be finite")
-        if not (isinstance(scale, (int, float, np.floating)) and math.isfinite(scale) and scale > 0):
-            raise QattnInputError(f"scale must be a finite real number > 0; got {scale!r}")
-        if isinstance(leaf_size, bool) or not isinstance(leaf_size, (int, np.integer)) or leaf_size < 1:
-            raise QattnInputError(f"leaf_size must be an integer >= 1; got {leaf_size!r}")
+        K = _check_tree_args(K, scale, leaf_size)
         self.K = K
         self.scale = float(scale)
         self.leaf_size = int(leaf_size)

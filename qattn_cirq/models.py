@@ -227,49 +227,19 @@ def _check_index_list(name: str, values, upper: int) -> list[int]:
     return sorted(set(out))
 
 
-def extract(
-    text: str,
-    *,
-    layers: Sequence[int] | None = None,
-    heads: Sequence[int] | None = None,
-    max_tokens: int = 256,
-    model: LoadedModel | None = None,
-    model_dir: str | os.PathLike | None = None,
-    check_tol: float | None = 1e-4,
-) -> Extraction:
-    """Hook the per-head Q, K, V of ``model`` on ``text`` (one forward pass, no gradients).
-
-    The text is tokenised with the model's tokenizer and truncated to ``max_tokens`` tokens
-    (special tokens ``[CLS]``/``[SEP]`` included), so ``n = min(max_tokens, tokens in text)``.
-    Each head's ``Q, K, V`` are the ``d_head`` columns of that head in the outputs of the layer's
-    ``query``/``key``/``value`` projections; ``scale = 1/sqrt(d_head)``. With no padding the
-    attention mask is all zeros, so the model's self-attention output for head ``h`` equals
-    ``softmax(scale Q_h K_h^T) V_h``; when ``check_tol`` is not None this is recomputed in float64
-    from the hooked matrices and a difference above ``check_tol`` raises ``RuntimeError`` (the hooks
-    would then not be capturing what the model attends with).
-    """
+def _check_extract_args(text, max_tokens) -> None:
     if not isinstance(text, str) or not text.strip():
         raise QattnInputError("text must be a non-empty string")
     if isinstance(max_tokens, bool) or not isinstance(max_tokens, (int, np.integer)):
         raise QattnInputError(f"max_tokens must be an integer >= 2; got {max_tokens!r}")
     if not 2 <= int(max_tokens) <= _MAX_TOKENS_CAP:
         raise QattnInputError(f"max_tokens must be in [2, {_MAX_TOKENS_CAP}]; got {max_tokens}")
-    lm = model if model is not None else load_model(model_dir)
-    if int(max_tokens) > lm.max_positions:
-        raise QattnInputError(
-            f"max_tokens must be <= {lm.max_positions} (the model's position limit); got {max_tokens}"
-        )
-    layer_ids = _check_index_list("layers", layers, lm.num_layers)
-    head_ids = _check_index_list("heads", heads, lm.num_heads)
+
+
+def _hooked_forward(lm: LoadedModel, enc, layer_ids) -> dict:
+    """One forward pass with hooks on each layer's query / key / value projections and its
+    self-attention output: ``{(layer, "query" | "key" | "value" | "output"): (n, width) array}``."""
     torch, _ = _import_stack()
-
-    enc = lm.tokenizer(text, truncation=True, max_length=int(max_tokens), return_tensors="pt")
-    ids = enc["input_ids"]
-    n = int(ids.shape[1])
-    if n < 2:
-        raise QattnInputError("the text tokenises to fewer than 2 tokens; attention needs n >= 2")
-    tokens = list(lm.tokenizer.convert_ids_to_tokens(ids[0].tolist()))
-
     captured: dict[tuple[int, str], np.ndarray] = {}
     handles = []
     attn_mods = _attention_modules(lm.model)
@@ -292,6 +262,45 @@ def extract(
     finally:
         for h in handles:
             h.remove()
+    return captured
+
+
+def extract(
+    text: str,
+    *,
+    layers: Sequence[int] | None = None,
+    heads: Sequence[int] | None = None,
+    max_tokens: int = 256,
+    model: LoadedModel | None = None,
+    model_dir: str | os.PathLike | None = None,
+    check_tol: float | None = 1e-4,
+) -> Extraction:
+    """Hook the per-head Q, K, V of ``model`` on ``text`` (one forward pass, no gradients).
+
+    The text is tokenised with the model's tokenizer and truncated to ``max_tokens`` tokens
+    (special tokens ``[CLS]``/``[SEP]`` included), so ``n = min(max_tokens, tokens in text)``.
+    Each head's ``Q, K, V`` are the ``d_head`` columns of that head in the outputs of the layer's
+    ``query``/``key``/``value`` projections; ``scale = 1/sqrt(d_head)``. With no padding the
+    attention mask is all zeros, so the model's self-attention output for head ``h`` equals
+    ``softmax(scale Q_h K_h^T) V_h``; when ``check_tol`` is not None this is recomputed in float64
+    from the hooked matrices and a difference above ``check_tol`` raises ``RuntimeError`` (the hooks
+    would then not be capturing what the model attends with).
+    """
+    _check_extract_args(text, max_tokens)
+    lm = model if model is not None else load_model(model_dir)
+    if int(max_tokens) > lm.max_positions:
+        raise QattnInputError(
+            f"max_tokens must be <= {lm.max_positions} (the model's position limit); got {max_tokens}"
+        )
+    layer_ids = _check_index_list("layers", layers, lm.num_layers)
+    head_ids = _check_index_list("heads", heads, lm.num_heads)
+    enc = lm.tokenizer(text, truncation=True, max_length=int(max_tokens), return_tensors="pt")
+    ids = enc["input_ids"]
+    n = int(ids.shape[1])
+    if n < 2:
+        raise QattnInputError("the text tokenises to fewer than 2 tokens; attention needs n >= 2")
+    tokens = list(lm.tokenizer.convert_ids_to_tokens(ids[0].tolist()))
+    captured = _hooked_forward(lm, enc, layer_ids)
 
     dh = lm.head_dim
     scale = 1.0 / math.sqrt(dh)

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import math
+import numbers
 from typing import Any, Iterable, Mapping
 
 FORMATS = ("json", "table", "csv", "latex")
@@ -75,10 +76,25 @@ def _rows(data: Mapping[str, Any] | Iterable[Mapping[str, Any]]) -> list[dict[st
     return [flatten(to_jsonable(row)) for row in data]
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return "" if value is None else str(value)
+def format_number(value: Any, digits: int = 3, none: str = "-", exact_ints: bool = False) -> str:
+    """A number for a human-read table: ``digits`` significant digits; integers (and integral
+    floats) below 10^6 in full; larger integers in full only with ``exact_ints`` (gate counts in
+    ``--format table``), else in ``e`` notation; ``None`` as ``none``."""
+    if value is None:
+        return none
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return str(value)
+    if isinstance(value, numbers.Integral):
+        return str(int(value)) if exact_ints or abs(value) < 10**6 else f"{value:.{digits}e}"
+    value = float(value)
+    if math.isfinite(value) and value.is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:.{digits}g}"
+
+
+def _cell(value: Any) -> str:
+    """A cell of ``--format table|csv|latex``: integers exact, floats to 6 digits, None empty."""
+    return format_number(value, digits=6, none="", exact_ints=True)
 
 
 def render(data: Any, fmt: str) -> str:
@@ -94,27 +110,27 @@ def render(data: Any, fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _fmt(row.get(k)) for k in keys})
+            writer.writerow({k: _cell(row.get(k)) for k in keys})
         return buf.getvalue().rstrip("\n")
     if fmt == "table":
         if len(rows) == 1:
             width = max(len(k) for k in keys) if keys else 0
-            return "\n".join(f"{k:<{width}}  {_fmt(rows[0][k])}" for k in keys)
-        widths = [max(len(k), *(len(_fmt(r.get(k))) for r in rows)) for k in keys]
+            return "\n".join(f"{k:<{width}}  {_cell(rows[0][k])}" for k in keys)
+        widths = [max(len(k), *(len(_cell(r.get(k))) for r in rows)) for k in keys]
         lines = ["  ".join(k.ljust(w) for k, w in zip(keys, widths))]
         lines.append("  ".join("-" * w for w in widths))
         for r in rows:
-            lines.append("  ".join(_fmt(r.get(k)).ljust(w) for k, w in zip(keys, widths)))
+            lines.append("  ".join(_cell(r.get(k)).ljust(w) for k, w in zip(keys, widths)))
         return "\n".join(lines)
     if fmt == "latex":
         def esc(s: str) -> str:
             return s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
 
         if len(rows) == 1:
-            body = [f"{esc(k)} & {esc(_fmt(rows[0][k]))} \\\\" for k in keys]
+            body = [f"{esc(k)} & {esc(_cell(rows[0][k]))} \\\\" for k in keys]
             head = r"\begin{tabular}{ll}" + "\n" + r"\hline quantity & value \\ \hline"
         else:
-            body = [" & ".join(esc(_fmt(r.get(k))) for k in keys) + r" \\" for r in rows]
+            body = [" & ".join(esc(_cell(r.get(k))) for k in keys) + r" \\" for r in rows]
             head = (
                 r"\begin{tabular}{" + "l" * len(keys) + "}\n\\hline "
                 + " & ".join(esc(k) for k in keys) + r" \\ \hline"

@@ -49,6 +49,7 @@ import numpy as np
 
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, load_npz
+from qattn_cirq.output import format_number
 from qattn_cirq.reference import (
     _check_tau,
     default_tau,
@@ -364,89 +365,97 @@ def _tag(p: float) -> str:
 
 def _head_row(h: RealHead, masses, lam_fracs, tau) -> dict:
     inst = h.instance
-    n, d = inst.n, inst.d
     s = inst.scores()
-    row: dict = {"name": h.name, "layer": h.layer, "head": h.head, "n": n, "d": d, "scale": inst.scale}
+    row: dict = {"name": h.name, "layer": h.layer, "head": h.head, "n": inst.n, "d": inst.d, "scale": inst.scale}
+    row.update(_threshold_columns(inst, s, tau))
+    for p in masses:
+        row.update(_mass_columns(h.name, inst, s, p))
+    row.update(_sublinear_columns(inst, s, lam_fracs))
+    return row
 
-    # --- Gao et al.: fixed threshold tau (default 2 ln n) ---
-    t = default_tau(n) if tau is None else float(tau)
+
+def _outside(n: int, sets) -> np.ndarray:
+    """Mask of the entries outside the per-row sets."""
+    outside = np.ones((n, n), dtype=bool)
+    for i, S in enumerate(sets):
+        outside[i, S] = False
+    return outside
+
+
+def _threshold_columns(inst, s, tau) -> dict:
+    """Gao et al.: a fixed threshold tau (default 2 ln n)."""
+    t = default_tau(inst.n) if tau is None else float(tau)
     g = goodness(inst, t)
     sizes = np.array([len(S) for S in g.sets])
-    outside = np.ones((n, n), dtype=bool)
-    for i, S in enumerate(g.sets):
-        outside[i, S] = False
+    outside = _outside(inst.n, g.sets)
     n_out = int(outside.sum())
     e = sparse_rank_one_error(inst, tau=t)
-    row.update(
-        {
-            "tau": t,
-            "k_tau": int(g.k),
-            "k_tau_median_row": float(np.median(sizes)),
-            "empty_rows_tau": float(np.mean(sizes == 0)),
-            "eta_tau": g.eta,
-            "max_outside_tau": g.max_outside,
-            "frac_pos_outside_tau": float((s[outside] > 0).sum() / n_out) if n_out else 0.0,
-            "conditions_hold_tau": bool(g.conditions_hold),
-            "err_tau_one": e["matrix_error"],
-            "bound_tau": e["matrix_bound"],
-            "bound_applies_tau": bool(e["bound_applies"]),
-            "err_tau_mean": fill_error(inst, g.sets, "mean")["matrix_error"],
-        }
-    )
+    return {
+        "tau": t,
+        "k_tau": int(g.k),
+        "k_tau_median_row": float(np.median(sizes)),
+        "empty_rows_tau": float(np.mean(sizes == 0)),
+        "eta_tau": g.eta,
+        "max_outside_tau": g.max_outside,
+        "frac_pos_outside_tau": float((s[outside] > 0).sum() / n_out) if n_out else 0.0,
+        "conditions_hold_tau": bool(g.conditions_hold),
+        "err_tau_one": e["matrix_error"],
+        "bound_tau": e["matrix_bound"],
+        "bound_applies_tau": bool(e["bound_applies"]),
+        "err_tau_mean": fill_error(inst, g.sets, "mean")["matrix_error"],
+    }
 
-    # --- target softmax mass p: per-row top-k_i sets ---
-    for p in masses:
-        tg = _tag(p)
-        k, sets = k_for_mass(inst, p)
-        tau_rows = np.array([s[i, S].min() for i, S in enumerate(sets)])
-        tau_glob = float(tau_rows.min())  # one threshold that gives every row >= p mass
-        outside = np.ones((n, n), dtype=bool)
-        for i, S in enumerate(sets):
-            outside[i, S] = False
-        n_out = int(outside.sum())
-        out_vals = s[outside]
-        e = sparse_rank_one_error(inst, sets=sets)
-        fills = {f: fill_error(inst, sets, f) for f in FILLS}
-        row.update(
-            {
-                f"k{tg}_max": int(k.max()),
-                f"k{tg}_median_row": float(np.median(k)),
-                f"k{tg}_mean_row": float(k.mean()),
-                f"tau{tg}_min_row": tau_glob,
-                f"k{tg}_at_tau_min_row": int(goodness(inst, tau_glob).k),
-                f"eta{tg}": float(max(0.0, -out_vals.min())) if n_out else 0.0,
-                f"frac_pos_outside{tg}": float((out_vals > 0).sum() / n_out) if n_out else 0.0,
-                f"err{tg}_one": fills["one"]["matrix_error"],
-                f"err{tg}_mean": fills["mean"]["matrix_error"],
-                f"err{tg}_geo": fills["geo"]["matrix_error"],
-                f"out_rel{tg}_one": fills["one"]["output_rel_error"],
-                f"out_rel{tg}_mean": fills["mean"]["output_rel_error"],
-                f"bound{tg}": e["matrix_bound"],
-                f"bound_applies{tg}": bool(e["bound_applies"]),
-            }
+
+def _mass_columns(name: str, inst, s, p: float) -> dict:
+    """A target softmax mass p: per-row top-k_i sets."""
+    tg = _tag(p)
+    k, sets = k_for_mass(inst, p)
+    tau_rows = np.array([s[i, S].min() for i, S in enumerate(sets)])
+    tau_glob = float(tau_rows.min())  # one threshold that gives every row >= p mass
+    outside = _outside(inst.n, sets)
+    n_out = int(outside.sum())
+    out_vals = s[outside]
+    e = sparse_rank_one_error(inst, sets=sets)
+    fills = {f: fill_error(inst, sets, f) for f in FILLS}
+    # the reference's O(nkd) route and this dense route must agree on the constant fill
+    if not math.isclose(e["matrix_error"], fills["one"]["matrix_error"], rel_tol=1e-6, abs_tol=1e-9):
+        raise RuntimeError(  # a bug, not bad input
+            f"{name}: constant-fill error {fills['one']['matrix_error']} != reference {e['matrix_error']}"
         )
-        # the reference's O(nkd) route and this dense route must agree on the constant fill
-        if not math.isclose(e["matrix_error"], fills["one"]["matrix_error"], rel_tol=1e-6, abs_tol=1e-9):
-            raise RuntimeError(  # a bug, not bad input
-                f"{h.name}: constant-fill error {fills['one']['matrix_error']} != reference {e['matrix_error']}"
-            )
+    return {
+        f"k{tg}_max": int(k.max()),
+        f"k{tg}_median_row": float(np.median(k)),
+        f"k{tg}_mean_row": float(k.mean()),
+        f"tau{tg}_min_row": tau_glob,
+        f"k{tg}_at_tau_min_row": int(goodness(inst, tau_glob).k),
+        f"eta{tg}": float(max(0.0, -out_vals.min())) if n_out else 0.0,
+        f"frac_pos_outside{tg}": float((out_vals > 0).sum() / n_out) if n_out else 0.0,
+        f"err{tg}_one": fills["one"]["matrix_error"],
+        f"err{tg}_mean": fills["mean"]["matrix_error"],
+        f"err{tg}_geo": fills["geo"]["matrix_error"],
+        f"out_rel{tg}_one": fills["one"]["output_rel_error"],
+        f"out_rel{tg}_mean": fills["mean"]["output_rel_error"],
+        f"bound{tg}": e["matrix_bound"],
+        f"bound_applies{tg}": bool(e["bound_applies"]),
+    }
 
-    # --- Song et al.: s_lambda, alpha, norms ---
+
+def _sublinear_columns(inst, s, lam_fracs) -> dict:
+    """Song et al.: s_lambda, alpha, norms."""
     A = np.exp(s - s.max())  # all ratios below are invariant under rescaling A
     Dmin_scaled = float(A.sum(axis=1).min())
     spec = float(np.linalg.norm(A, 2))
-    row["eps_max"] = Dmin_scaled / spec
-    row["fro_over_spec_a"] = fro_over_spec(inst)
-    row["inf_over_spec_a"] = float(A.sum(axis=1).max()) / spec
+    row = {"eps_max": Dmin_scaled / spec, "fro_over_spec_a": fro_over_spec(inst),
+           "inf_over_spec_a": float(A.sum(axis=1).max()) / spec}
     # lambda_max = min_i D_ii / sqrt(n) with D from the unshifted A = exp(s): log D_min = log(Dmin') + max s
-    log_lam_max = math.log(Dmin_scaled) + float(s.max()) - 0.5 * math.log(n)
+    log_lam_max = math.log(Dmin_scaled) + float(s.max()) - 0.5 * math.log(inst.n)
     row["log_lambda_max"] = log_lam_max
     for f in lam_fracs:
         row[f"s_lambda_{f:g}"] = statistical_dimension(inst, math.exp(log_lam_max + math.log(f)))
     srank = stable_rank(inst.V)
     row["alpha"] = row_distortion(inst.V)
     row["srank_v"] = srank
-    row["d_over_srank_v"] = d / srank if srank > 0 else math.inf
+    row["d_over_srank_v"] = inst.d / srank if srank > 0 else math.inf
     return row
 
 
@@ -647,12 +656,6 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _fmt(x: float) -> str:
-    if isinstance(x, (int, np.integer)) or (isinstance(x, float) and x.is_integer() and abs(x) < 1e6):
-        return str(int(x))
-    return f"{x:.3g}"
-
-
 def markdown_summary(reports: dict) -> str:
     """A markdown table: one row per quantity, min / median / max over heads for each report.
 
@@ -666,7 +669,7 @@ def markdown_summary(reports: dict) -> str:
         cells = []
         for lb in labels:
             s = reports[lb]["summary"].get(key)
-            cells.append("" if s is None else " / ".join(_fmt(s[q]) for q in STATISTICS))
+            cells.append("" if s is None else " / ".join(format_number(s[q]) for q in STATISTICS))
         if not any(cells):
             continue
         # A literal '|' (norms, |S_i|) would split the markdown cell.

@@ -1,7 +1,7 @@
 """``qattn report``: the fault-tolerant report (the README's main-job command).
 
 With no arguments it runs the embedded LLM-scale default (d = 128, n = 2^10 ... 2^20, k = 32,
-8-bit entries; see ``estimates.report.DEFAULT_CONFIG``) and writes report.md, report.json, CSV
+8-bit entries; see ``estimates.report_config.ReportConfig``) and writes report.md, report.json, CSV
 tables and PNG plots into ``--out`` (default ``report``). ``--config FILE`` takes a JSON object
 overriding any default key. Progress goes to stderr; stdout gets the list of written files.
 """
@@ -28,14 +28,29 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+def _real_heads(rm, progress):
+    """Measure the configured set of real heads (``real_model`` in the config) for the report."""
+    from estimates.report import RealHeads
+    from qattn_cirq.realdata import inspect_set, markdown_summary, measured_parameters, shipped_set_path
+
+    path = shipped_set_path(256) if rm["set"] == "shipped" else rm["set"]
+    progress(f"report: real model, measuring {path}")
+    measured = inspect_set(path, masses=tuple(sorted({rm["mass"], 0.99})), lam_fracs=(rm["lam_frac"],))
+    params = measured_parameters(measured, rm["statistic"], mass=rm["mass"], lam_frac=rm["lam_frac"])
+    return RealHeads(source=str(path), parameters=params, summary=measured["summary"],
+                     summary_markdown=markdown_summary({f"n = {params['n']}": measured}))
+
+
 def run(args) -> int:
     import os
 
     os.environ.setdefault("MPLBACKEND", "Agg")
-    from estimates.report import build_report, load_config, write_report
+    from estimates.report import build_report, load_config
+    from qattn_cirq.report_files import write_report
 
     cfg = load_config(args.config)
-    report = build_report(cfg, progress=progress)
+    heads = None if cfg.real_model is None else _real_heads(cfg.real_model, progress)
+    report = build_report(cfg, real_heads=heads, progress=progress)
     files = write_report(report, args.out)
     progress(f"report: written to {args.out}")
     summary = {

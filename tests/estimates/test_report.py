@@ -109,13 +109,35 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     assert summary["out"] == str(out)
 
 
-@pytest.mark.parametrize("bad", ['{"nope": 1}', '{"d": 0}', '{"real_model": {"sett": 1}}', '{"n_min_exp": 9, "n_max_exp": 3}', "[1, 2]", "{not json"])
-def test_report_bad_config_is_one_line_exit_2(tmp_path, capsys, bad):
+@pytest.mark.parametrize("bad, key", [
+    ('{"nope": 1}', "nope"), ('{"d": 0}', "d"), ('{"real_model": {"sett": 1}}', "real_model"),
+    ('{"n_min_exp": 9, "n_max_exp": 3}', "n_max_exp"), ("[1, 2]", "JSON object"), ("{not json", "valid JSON"),
+    ('{"algorithms": ["foo"]}', "algorithms"), ('{"loaders": ["bogus"]}', "loaders"), ('{"loaders": []}', "loaders"),
+    ('{"models": {"ms": {"preset": "nope"}}}', "models.ms.preset"),
+    ('{"models": {"ms": {"error_budget": 2}}}', "models.ms.error_budget"),
+    ('{"models": {"quantum": {}}}', "models"),
+    ('{"k": 500, "n_min_exp": 4, "n_max_exp": 6}', "k"), ('{"s_lambda": 1e9}', "s_lambda"),
+    ('{"n_max_exp": 400}', "n_max_exp"), ('{"spread_n_exps": ["x"]}', "spread_n_exps"),
+    ('{"gpu": "tpu"}', "gpu"), ('{"eps": 1.5}', "eps"), ('{"alpha": 0.5}', "alpha"),
+    ('{"real_model": {"statistic": "mode"}}', "real_model.statistic"),
+])
+def test_report_bad_config_is_one_line_exit_2(tmp_path, capsys, bad, key):
+    """Refused before any computation: one line naming the key, no file written."""
     cfg = tmp_path / "cfg.json"
     cfg.write_text(bad)
     assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "config" in err[0]
+    assert len(err) == 1 and "config" in err[0] and key in err[0], err
+    assert not (tmp_path / "r").exists()
+
+
+def test_partial_model_entries_merge_with_the_defaults():
+    from estimates.report_config import DEFAULT_MODELS, ReportConfig
+
+    cfg = ReportConfig.from_dict({"models": {"ms": {"preset": "qubit_maj_ns_e6"}}})
+    assert cfg.models == {"ms": {"preset": "qubit_maj_ns_e6", "error_budget": DEFAULT_MODELS["ms"]["error_budget"]}}
+    assert ReportConfig.from_dict(cfg.to_dict()) == cfg  # the JSON form round-trips
+    assert ReportConfig.from_dict({"real_model": None}).real_model is None
 
 
 def test_report_missing_config_file(tmp_path, capsys):
