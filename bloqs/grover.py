@@ -161,15 +161,6 @@ def find_all_expected_oracle_calls(n: int, k: int) -> float:
     return float(sum(s["iterations"] / s["success_probability"] for s in find_all_schedule(n, k)))
 
 
-def find_all_leading_term(n, k):
-    r"""Leading term :math:`\tfrac{\pi}{2}\sqrt{nk}` of the find-all oracle calls (also an upper bound)."""
-    return sympy.pi / 2 * sympy.sqrt(n * k)
-
-
-def _symbols():
-    return {name: sympy.Symbol(name, positive=True, integer=True) for name in ("n", "d", "k", "b")}
-
-
 def _r_expr(n, m):
     """floor(pi / (4 asin(sqrt(m/n)))) as a sympy expression (exact for concrete n, m)."""
     return sympy.floor(sympy.pi / (4 * sympy.asin(sympy.sqrt(sympy.Integer(1) * m / n))))

@@ -217,11 +217,6 @@ def grover_sparse_formula(loader: str = "qrom", schedule: str = "certified", ari
     return _symbolic(loader, schedule, arithmetic)[1]
 
 
-def grover_sparse_component_formulas(loader: str = "qrom", schedule: str = "certified", arithmetic: str = "shift-add") -> Dict[str, Dict[str, Any]]:
-    """Per-component symbolic totals (t, toffoli, clifford, rotations, measurements, qubits, calls)."""
-    return _symbolic(loader, schedule, arithmetic)[2]
-
-
 def t_count_expr(c: Dict[str, Any]):
     return tidy(c["t"] + TS_PER_TOFFOLI * c["toffoli"] + TS_PER_ROTATION * c["rotations"])
 
@@ -694,10 +689,6 @@ def grover_sparse_leading_terms(loader: str = "qrom", schedule: str = "certified
         "qubits": leading_term(total.qubits),
         "oracle_calls": leading_term(_oracle_calls_expr(loader, schedule, arithmetic)),
     }
-
-
-def find_all_leading():
-    return sympy.pi / 2 * sympy.sqrt(n * k)
 
 
 def _oracle_calls_expr(loader: str, schedule: str, arithmetic: str):
