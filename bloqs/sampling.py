@@ -478,11 +478,16 @@ class ImportanceSampler(Bloq):
 # ----------------------------------------------------------------------------------------------
 
 
-def quantize_weights(w: Sequence[float], bits: int, w_max: Optional[float] = None) -> np.ndarray:
+def quantize_weights(
+    w: Sequence[float], bits: int, w_max: Optional[float] = None, keep_support: bool = False
+) -> np.ndarray:
     r"""Integer weights :math:`\mathrm{round}(w_i / w_{max} \cdot (2^b - 1))` in [0, 2^b - 1].
 
     ``w_max`` is the known upper bound (default max(w)); a weight > w_max is an input error.
-    The sampler is exact for the returned integers; :func:`quantization_tv` bounds the change."""
+    The sampler is exact for the returned integers; :func:`quantization_tv` bounds the change.
+    ``keep_support``: a positive weight that rounds to 0 becomes 1, so every item with positive
+    weight keeps a positive sampling probability (estimators that divide by the *actual*
+    probability ``q_i / sum q`` stay unbiased)."""
     w = np.asarray(w, dtype=float)
     if w.ndim != 1 or len(w) < 2:
         raise QattnInputError("weights must be a 1-d array with at least 2 entries")
@@ -496,6 +501,8 @@ def quantize_weights(w: Sequence[float], bits: int, w_max: Optional[float] = Non
     if w.max() > w_max * (1 + 1e-12):
         raise QattnInputError(f"a weight exceeds w_max={w_max}")
     q = np.rint(w / w_max * (2**bits - 1)).astype(int)
+    if keep_support:
+        q[(w > 0) & (q == 0)] = 1
     if q.sum() == 0:
         raise QattnInputError(f"all weights round to 0 with bits={bits}; use more bits")
     return q

@@ -171,6 +171,14 @@ def test_quantize_and_tv():
         quantize_weights([1.0, 3.0], 0)
 
 
+def test_quantize_weights_keep_support():
+    q = quantize_weights([0.0, 1e-6, 0.5, 1.0], 3, keep_support=True)
+    assert q.tolist() == [0, 1, 4, 7]
+    assert quantize_weights([0.0, 1e-6, 0.5, 1.0], 3).tolist() == [0, 0, 4, 7]
+    with pytest.raises(QattnInputError):
+        quantize_weights([0.0, 0.0], 3, keep_support=True)
+
+
 def test_leverage_scores_and_row_distortion():
     rng = np.random.default_rng(1)
     V = rng.normal(size=(32, 4)) * np.array([5.0, 1.0, 1.0, 0.2])
