@@ -542,17 +542,10 @@ def _joint_samples(compiled, state, regs: Sequence[str], shots: int, rng) -> np.
     """Draw ``shots`` joint outcomes of several registers from a state vector (exact marginal)."""
     if ancilla_weight(compiled, state) > 1e-4:
         raise RuntimeError(f"{compiled.bloq}: ancillas not returned to |0>")
-    w = compiled.width
-    probs = (np.abs(state.astype(np.complex128)) ** 2).reshape((2,) * w)
-    pos = [list(compiled.positions(r).reshape(-1)) for r in regs]
-    keep = [p for ps in pos for p in ps]
-    others = tuple(i for i in range(w) if i not in keep)
-    marg = probs.sum(axis=others) if others else probs
-    order = sorted(keep)
-    marg = np.transpose(marg, [order.index(p) for p in keep]).reshape(-1)
+    marg = register_probabilities(compiled, state, *regs)
     marg = marg / marg.sum()
     flat = rng.choice(marg.size, size=shots, p=marg)
-    sizes = [len(ps) for ps in pos]
+    sizes = [compiled.positions(r).size for r in regs]
     out = np.zeros((shots, len(regs)), dtype=np.int64)
     rem = flat
     for k in range(len(regs) - 1, -1, -1):

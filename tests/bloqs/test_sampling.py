@@ -16,7 +16,7 @@ from bloqs.amplification import (
     optimal_rounds,
     success_probability,
 )
-from bloqs.cost_checks import assert_costs_consistent
+from estimates.cost_checks import assert_costs_consistent
 from bloqs.sampling import (
     ImportanceSampler,
     UniformIndexAndCoin,
@@ -26,9 +26,6 @@ from bloqs.sampling import (
     leverage_scores,
     quantization_tv,
     quantize_weights,
-    draw_samples,
-    recursive_rls_landmarks,
-    sampler_output_distribution,
     ridge_leverage_sampler,
     ridge_leverage_scores,
     ridge_leverage_sampler_symbolic,
@@ -38,7 +35,7 @@ from bloqs.sampling import (
 )
 from estimates.counts import logical_counts
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.simulate import ancilla_weight, bloq_to_cirq, simulate_state
+from qattn_cirq.simulate import ancilla_weight, bloq_to_cirq, register_probabilities, simulate_state
 
 W8 = (1, 7, 2, 0, 3, 5, 1, 4)
 
@@ -48,15 +45,7 @@ def joint_index_flag(bloq, **sim_kw):
     c = bloq_to_cirq(bloq)
     st = simulate_state(c, **sim_kw)
     assert ancilla_weight(c, st) < 1e-6
-    n_q = c.width
-    probs = (np.abs(st.astype(np.complex128)) ** 2).reshape((2,) * n_q)
-    keep = list(c.positions("index")) + list(c.positions("flag"))
-    others = tuple(i for i in range(n_q) if i not in keep)
-    m = probs.sum(axis=others)
-    order = sorted(keep)
-    m = np.transpose(m, [order.index(p) for p in keep])
-    L = len(c.positions("index"))
-    return m.reshape(2**L, 2)[: int(bloq.n)]
+    return register_probabilities(c, st, "index", "flag").reshape(-1, 2)[: int(bloq.n)]
 
 
 def tv_tolerance(k: int, shots: int, delta: float = 1e-3) -> float:
@@ -295,27 +284,6 @@ def test_leverage_sampler_qsim_n16():
     s = leverage_score_sampler(V, 3)
     res = _check_samples(s, shots=8000, seed=21)
     print("leverage sampler n=16", res)
-
-
-def test_exact_and_qsim_output_distributions_agree():
-    s = ImportanceSampler(8, 3, W8, rounds=1)
-    ex = sampler_output_distribution(s, engine="exact")
-    qs = sampler_output_distribution(s, engine="qsim")
-    assert np.allclose(ex, qs, atol=1e-5)
-    idx, attempts = draw_samples(s, 50, seed=1, engine="exact")
-    assert idx.size == 50 and attempts >= 50 and np.all(np.asarray(W8)[idx] > 0)
-
-
-def test_recursive_rls_landmarks_qsim_matches_exact():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(16, 2)) / 2
-    K = np.exp(X @ X.T / np.sqrt(2))
-    a = recursive_rls_landmarks(K, 0.3, 4, bits=3, seed=1, engine="exact")
-    b = recursive_rls_landmarks(K, 0.3, 4, bits=3, seed=1, engine="qsim")
-    assert np.array_equal(a, b)  # qsim's output distribution equals the closed form
-    assert a.size >= 1 and np.all(np.diff(a) > 0) and a.min() >= 0 and a.max() < 16
-    with pytest.raises(QattnInputError):
-        recursive_rls_landmarks(K, -1.0, 4)
 
 
 def test_bloq_examples():
