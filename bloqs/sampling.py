@@ -478,6 +478,14 @@ class ImportanceSampler(Bloq):
 # ----------------------------------------------------------------------------------------------
 
 
+def unsigned_levels(x, bits: int, x_max: float) -> np.ndarray:
+    r""":math:`\mathrm{round}(x_i / x_{max} \cdot (2^b - 1))` as int64: values in ``[0, x_max]`` on the
+    ``2^b`` unsigned levels (round half to even). The one weight / value quantisation of the
+    project; it checks nothing (its callers validate their inputs: :func:`quantize_weights`,
+    :func:`quantize_rows`, the mean-estimation runs)."""
+    return np.rint(np.asarray(x, dtype=float) / x_max * (2**bits - 1)).astype(np.int64)
+
+
 def quantize_weights(
     w: Sequence[float], bits: int, w_max: Optional[float] = None, keep_support: bool = False
 ) -> np.ndarray:
@@ -500,7 +508,7 @@ def quantize_weights(
         raise QattnInputError("w_max must be > 0 (weights must not all be zero)")
     if w.max() > w_max * (1 + 1e-12):
         raise QattnInputError(f"a weight exceeds w_max={w_max}")
-    q = np.rint(w / w_max * (2**bits - 1)).astype(int)
+    q = unsigned_levels(w, bits, w_max)
     if keep_support:
         q[(w > 0) & (q == 0)] = 1
     if q.sum() == 0:
@@ -715,7 +723,7 @@ def quantize_rows(V: np.ndarray, bits: int) -> np.ndarray:
         raise QattnInputError("V must be an n x d matrix with n >= 2 and a nonzero entry")
     if not (1 <= bits <= 16):
         raise QattnInputError(f"bits={bits} must be in [1, 16]")
-    return np.rint(V / V.max() * (2**bits - 1)).astype(int)
+    return unsigned_levels(V, bits, V.max())
 
 
 def row_norm_sampler_computed(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:

@@ -14,6 +14,7 @@ from typing import Dict, Optional, Sequence
 import numpy as np
 
 from bloqs.mean_estimation import UnivariateMeanEstimation, ae_outcome_distribution, median_of_runs
+from bloqs.sampling import unsigned_levels
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.simulate import bloq_to_cirq, register_probabilities, simulate_state
 
@@ -35,12 +36,13 @@ def phase_outcome_distribution(bloq: UnivariateMeanEstimation, engine: str = "qs
 
 
 def _quantize_unit(x, bits: int) -> np.ndarray:
+    """Values in [0, 1] on ``bits``-bit levels (:func:`bloqs.sampling.unsigned_levels`), checked."""
     x = np.asarray(x, dtype=float)
     if not np.all(np.isfinite(x)) or x.min() < 0 or x.max() > 1:
         raise QattnInputError("values must lie in [0, 1] (rescale them first)")
     if not (1 <= bits <= 16):
         raise QattnInputError(f"bits={bits} must be in [1, 16]")
-    return np.rint(x * (2**bits - 1)).astype(int)
+    return unsigned_levels(x, bits, 1.0)
 
 
 def estimate_mean(

@@ -64,7 +64,7 @@ import attrs
 import numpy as np
 
 from bloqs.nystrom import landmark_draws_expr
-from bloqs.sampling import quantize_weights
+from bloqs.sampling import quantize_weights, unsigned_levels
 from qattn_cirq.classical_nystrom import DEFAULT_DELTA, assemble_structure, kernel_matrix, qattention_report
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, quantize
@@ -611,7 +611,7 @@ def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, rng, s
     for li, l in enumerate(S):
         vals = E[l, n:]
         vmax = float(vals.max())
-        q = np.rint(vals / vmax * (2**bits - 1)).astype(np.int64)
+        q = unsigned_levels(vals, bits, vmax)
         key = tuple(int(x) for x in q)
         u = UnivariateMeanEstimation(n, bits, m, values=key)
         if key not in cache:

@@ -32,6 +32,7 @@ from bloqs.sampling import (
     row_distortion,
     row_norm_sampler,
     stable_rank,
+    unsigned_levels,
 )
 from estimates.counts import logical_counts
 from qattn_cirq.errors import QattnInputError
@@ -158,6 +159,15 @@ def test_quantize_and_tv():
         quantize_weights([1.0, 3.0], 3, w_max=2.0)
     with pytest.raises(QattnInputError):
         quantize_weights([1.0, 3.0], 0)
+
+
+def test_unsigned_levels():
+    q = unsigned_levels([0.0, 0.5, 1.0], 3, 1.0)
+    assert q.dtype == np.int64 and q.tolist() == [0, 4, 7]  # 3.5 -> 4
+    assert unsigned_levels([0.5, 1.0], 1, 1.0).tolist() == [0, 1]  # 0.5 -> 0: half to even
+    assert unsigned_levels([1.0, 2.0], 2, 2.0).tolist() == [2, 3]
+    w = np.array([0.1, 0.7, 0.2, 0.0, 0.3])
+    assert quantize_weights(w, 4).tolist() == unsigned_levels(w, 4, w.max()).tolist()
 
 
 def test_quantize_weights_keep_support():
