@@ -1,4 +1,4 @@
-"""Importance sampling by amplitude amplification: costs, classical action, qsim distribution tests."""
+"""Importance sampling by amplitude amplification: costs, classical action, the simulated output law vs the exact one."""
 
 import math
 
@@ -7,7 +7,6 @@ import pytest
 import sympy
 from qualtran import QUInt, Register
 from qualtran.resource_counting import QubitCount, get_cost_value
-from scipy import stats
 
 from bloqs.amplification import (
     AmplificationIterate,
@@ -47,11 +46,6 @@ def joint_index_flag(bloq, **sim_kw):
     st = simulate_state(c, **sim_kw)
     assert ancilla_weight(c, st) < 1e-6
     return register_probabilities(c, st, "index", "flag").reshape(-1, 2)[: int(bloq.n)]
-
-
-def tv_tolerance(k: int, shots: int, delta: float = 1e-3) -> float:
-    """E[TV] <= 0.5 sqrt(k/N) (Cauchy-Schwarz) plus McDiarmid: TV moves by <= 1/N per sample."""
-    return 0.5 * math.sqrt(k / shots) + math.sqrt(math.log(1 / delta) / (2 * shots))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -232,37 +226,46 @@ def test_bad_input():
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_samples(sampler, shots, seed):
+#: Bound on the total-variation distance between the law of our compiled, simulated sampler and
+#: the exact law. qsim keeps complex64 amplitudes (relative roundoff ~6e-8 per gate); the samplers
+#: below come out within ~2e-7 of the exact law, so 1e-5 leaves margin. A bug moves the law by
+#: far more: at n = 8, b = 3 (W8), any one weight off by one moves it by >= 0.05, one extra
+#: amplification round by 0.87.
+TV_BOUND = 1e-5
+
+
+def exact_joint_law(sampler) -> np.ndarray:
+    """P[index = i, flag] of ``F G^r U |0>`` (module docstring of bloqs.sampling): with
+    ``p = sin^2((2r+1) theta)``, ``sin^2 theta = sum w / (n 2^b)``, flag = 1 with probability p and
+    then ``i ~ w_i / sum w``; flag = 0 otherwise and then ``i ~ (2^b - w_i)``, the coins left."""
+    w = np.asarray(sampler.weights, dtype=float)
+    p = success_probability(sampler.acceptance, int(sampler.n_rounds))
+    rejected = 2.0 ** int(sampler.weight_bits) - w
+    law = np.zeros((len(w), 2))
+    law[:, 1] = p * w / w.sum()
+    law[:, 0] = (1 - p) * rejected / rejected.sum() if rejected.sum() > 0 else 0.0
+    return law
+
+
+def _check_output_distribution(sampler):
+    """Our sampler's circuit (compiled by bloq_to_cirq, simulated on qsim) against the exact law, in
+    total variation (mass outside ``index < n`` counts as error), and its accepted-index law
+    against ``w / sum w``."""
     joint = joint_index_flag(sampler, threads=2)
-    # exact: success probability sin^2((2r+1) theta), conditional distribution = w / sum w
+    exact = exact_joint_law(sampler)
+    tv = 0.5 * (np.abs(joint - exact).sum() + abs(1.0 - joint.sum()))
+    assert tv <= TV_BOUND, tv
     p_succ = joint[:, 1].sum()
-    assert abs(p_succ - sampler.success_probability) < 1e-5
-    assert np.allclose(joint[:, 1] / p_succ, sampler.target_distribution, atol=1e-5)
-    # measured: shots drawn (seeded) from the simulated output distribution
-    rng = np.random.default_rng(seed)
-    flat = joint.reshape(-1) / joint.sum()
-    draws = rng.choice(flat.size, size=shots, p=flat)
-    idx, flag = draws // 2, draws % 2
-    acc = idx[flag == 1]
-    n_acc = acc.size
-    sd = math.sqrt(p_succ * (1 - p_succ) / shots)
-    assert abs(n_acc / shots - sampler.success_probability) <= 4 * sd + 1e-12
-    counts = np.bincount(acc, minlength=int(sampler.n))
-    target = sampler.target_distribution
-    assert np.all(counts[target == 0] == 0)
-    tv = 0.5 * np.abs(counts / n_acc - target).sum()
-    support = target > 0
-    chi = stats.chisquare(counts[support], n_acc * target[support])
-    tol = tv_tolerance(int(support.sum()), n_acc)
-    assert tv <= tol, (tv, tol)
-    assert chi.pvalue > 1e-3, chi
-    return {"tv": tv, "tol": tol, "p": chi.pvalue, "succ": n_acc / shots, "theory": sampler.success_probability}
+    assert abs(p_succ - sampler.success_probability) <= TV_BOUND
+    tv_accepted = 0.5 * np.abs(joint[:, 1] / p_succ - sampler.target_distribution).sum()
+    assert tv_accepted <= TV_BOUND / p_succ, tv_accepted  # conditioning divides the error by p
+    return {"tv": tv, "tv_accepted": tv_accepted, "success": p_succ}
 
 
 def test_sampler_distribution_qsim_n8():
     s = ImportanceSampler(8, 3, W8)
     assert s.n_rounds == optimal_rounds(s.acceptance) == 1
-    res = _check_samples(s, shots=4000, seed=11)
+    res = _check_output_distribution(s)
     print("n=8 sampler", res)
 
 
@@ -278,12 +281,12 @@ def test_row_norm_and_ridge_samplers_qsim():
     rng = np.random.default_rng(5)
     V = rng.normal(size=(8, 2))
     s = row_norm_sampler(V, 3)
-    res = _check_samples(s, shots=3000, seed=3)
+    res = _check_output_distribution(s)
     print("row-norm sampler", res, "quantisation TV", quantization_tv(np.sum(V**2, 1), s.weights))
     X = rng.normal(size=(8, 2)) / 2
     K = np.exp(X @ X.T / np.sqrt(2))
     r = ridge_leverage_sampler(K, 0.3, 3)
-    res = _check_samples(r, shots=3000, seed=4)
+    res = _check_output_distribution(r)
     print("ridge sampler", res)
 
 
@@ -292,7 +295,7 @@ def test_leverage_sampler_qsim_n16():
     rng = np.random.default_rng(9)
     V = rng.normal(size=(16, 3)) * np.array([3.0, 1.0, 0.3])
     s = leverage_score_sampler(V, 3)
-    res = _check_samples(s, shots=8000, seed=21)
+    res = _check_output_distribution(s)
     print("leverage sampler n=16", res)
 
 
@@ -327,7 +330,7 @@ def test_computed_row_norm_oracle_and_sampler_qsim():
     assert t == logical_counts(o.qrom).t_count + logical_counts(o.unload).t_count + 4 * logical_counts(o.multiplier).t_count
     assert logical_counts(o.unload).t_count < logical_counts(o.qrom).t_count
     assert s.flag_oracle.unload is None  # a computed oracle is run again by F
-    res = _check_samples(s, shots=3000, seed=6)
+    res = _check_output_distribution(s)
     print("computed row-norm sampler", res)
     c = logical_counts(leverage_sampler_symbolic(computed=True))
     assert {x.name for x in sympy.sympify(c.t_count).free_symbols} == {"n", "d", "alpha", "b"}

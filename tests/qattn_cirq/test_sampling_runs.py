@@ -1,6 +1,8 @@
 """Simulated runs of the importance sampler (qattn_cirq.sampling_runs): output distribution, draws,
 the Musco-Musco recursion."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -30,3 +32,29 @@ def test_recursive_rls_landmarks_qsim_matches_exact():
     assert a.size >= 1 and np.all(np.diff(a) > 0) and a.min() >= 0 and a.max() < 16
     with pytest.raises(QattnInputError):
         recursive_rls_landmarks(K, -1.0, 4)
+
+
+def tv_tolerance(k: int, shots: int, delta: float = 1e-3) -> float:
+    """TV between an empirical law of ``shots`` draws and the true law on k points exceeds this
+    with probability <= delta: E[TV] <= 0.5 sqrt(k / N) (Cauchy-Schwarz) plus McDiarmid (one draw
+    moves TV by <= 1/N)."""
+    return 0.5 * math.sqrt(k / shots) + math.sqrt(math.log(1 / delta) / (2 * shots))
+
+
+@pytest.mark.parametrize("weights,bits,seed", [(W8, 3, 11), ((3, 0, 1, 2), 2, 3)])
+def test_draws_from_the_simulated_state_follow_the_weights(weights, bits, seed):
+    """Accepted draws of our sampler, taken from the qsim state of its circuit by our driver (flag
+    decoding, rejection loop), against the exact target w / sum w: TV within the bound that a
+    correct sampler violates with probability <= 1e-3; the attempts per accepted draw within 4
+    standard deviations of 1 / P[flag = 1] (sin^2((2r+1) theta))."""
+    s = ImportanceSampler(len(weights), bits, weights)
+    k = 3000
+    idx, attempts = draw_samples(s, k, seed=seed, engine="qsim")
+    target = np.asarray(weights, dtype=float) / sum(weights)
+    counts = np.bincount(idx, minlength=len(weights))
+    assert np.all(counts[target == 0] == 0)
+    tv = 0.5 * np.abs(counts / k - target).sum()
+    assert tv <= tv_tolerance(int((target > 0).sum()), k), tv
+    p = s.success_probability
+    rejected = attempts - k  # negative binomial: mean k (1 - p) / p, variance k (1 - p) / p^2
+    assert abs(rejected - k * (1 - p) / p) <= 4 * math.sqrt(k * (1 - p)) / p + 1
