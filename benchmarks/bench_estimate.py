@@ -53,7 +53,7 @@ def _component_table(n, d, k, bits):
     from qualtran.resource_counting import get_cost_value, QubitCount
 
     from bloqs.arithmetic import naf_max_weight
-    from bloqs.cost_checks import call_graph_t_count
+    from estimates.cost_checks import call_graph_t_count
     from bloqs.grover import GroverDiffusion, ThresholdOracle
 
     o = ThresholdOracle(n=n, d=d, bits=bits, tau_int=0, loader="qrom")

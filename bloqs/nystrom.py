@@ -101,11 +101,12 @@ def check_loader(loader: str) -> str:
     return loader
 
 
-def landmark_draws_expr(s) -> SymbolicInt:
-    """``ceil(s ln(s / delta))`` landmark draws (Musco-Musco Thm 3 shape, delta = 1/10)."""
+def landmark_draws_expr(s, delta=DELTA) -> SymbolicInt:
+    """``ceil(s ln(s / delta))`` landmark draws (Musco-Musco Thm 3 shape, default delta = 1/10;
+    a concrete s is floored at 1)."""
     if is_symbolic(s):
-        return sympy.ceiling(s * sympy.log(s / DELTA))
-    return max(1, math.ceil(max(1, s) * math.log(max(1, s) / float(DELTA))))
+        return sympy.ceiling(s * sympy.log(s / delta))
+    return max(1, math.ceil(max(1, s) * math.log(max(1, s) / float(delta))))
 
 
 # ----------------------------------------------------------------------------------------------
@@ -413,7 +414,7 @@ class LandmarkKernelMean(Bloq):
     (:class:`UnivariateMeanEstimation`, ``m = phase_bits_expr(eps)``), median of
     ``median_reps_expr(s)`` runs: ``s K`` runs. With concrete ``values`` (n x s ints) the
     coordinates are QROM-loaded, gate-level circuits (simulated on qsim by
-    :func:`qattn_cirq.qattention.simulate_qattention`)."""
+    :func:`qattn_cirq.pipelines.simulate_qattention`)."""
 
     n: SymbolicInt
     d: SymbolicInt

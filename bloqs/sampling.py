@@ -96,8 +96,8 @@ from bloqs.amplification import (
     rounds_upper_bound_expr,
     success_probability,
 )
-from qattn_cirq import reference as _reference
 from qattn_cirq.errors import QattnInputError
+from qattn_cirq.reference import row_distortion, stable_rank
 
 SymbolicInt = Union[int, sympy.Expr]
 
@@ -478,11 +478,24 @@ class ImportanceSampler(Bloq):
 # ----------------------------------------------------------------------------------------------
 
 
-def quantize_weights(w: Sequence[float], bits: int, w_max: Optional[float] = None) -> np.ndarray:
+def unsigned_levels(x, bits: int, x_max: float) -> np.ndarray:
+    r""":math:`\mathrm{round}(x_i / x_{max} \cdot (2^b - 1))` as int64: values in ``[0, x_max]`` on the
+    ``2^b`` unsigned levels (round half to even). The one weight / value quantisation of the
+    project; it checks nothing (its callers validate their inputs: :func:`quantize_weights`,
+    :func:`quantize_rows`, the mean-estimation runs)."""
+    return np.rint(np.asarray(x, dtype=float) / x_max * (2**bits - 1)).astype(np.int64)
+
+
+def quantize_weights(
+    w: Sequence[float], bits: int, w_max: Optional[float] = None, keep_support: bool = False
+) -> np.ndarray:
     r"""Integer weights :math:`\mathrm{round}(w_i / w_{max} \cdot (2^b - 1))` in [0, 2^b - 1].
 
     ``w_max`` is the known upper bound (default max(w)); a weight > w_max is an input error.
-    The sampler is exact for the returned integers; :func:`quantization_tv` bounds the change."""
+    The sampler is exact for the returned integers; :func:`quantization_tv` bounds the change.
+    ``keep_support``: a positive weight that rounds to 0 becomes 1, so every item with positive
+    weight keeps a positive sampling probability (estimators that divide by the *actual*
+    probability ``q_i / sum q`` stay unbiased)."""
     w = np.asarray(w, dtype=float)
     if w.ndim != 1 or len(w) < 2:
         raise QattnInputError("weights must be a 1-d array with at least 2 entries")
@@ -495,7 +508,9 @@ def quantize_weights(w: Sequence[float], bits: int, w_max: Optional[float] = Non
         raise QattnInputError("w_max must be > 0 (weights must not all be zero)")
     if w.max() > w_max * (1 + 1e-12):
         raise QattnInputError(f"a weight exceeds w_max={w_max}")
-    q = np.rint(w / w_max * (2**bits - 1)).astype(int)
+    q = unsigned_levels(w, bits, w_max)
+    if keep_support:
+        q[(w > 0) & (q == 0)] = 1
     if q.sum() == 0:
         raise QattnInputError(f"all weights round to 0 with bits={bits}; use more bits")
     return q
@@ -520,9 +535,7 @@ def leverage_scores(V: np.ndarray) -> np.ndarray:
 # project: the one ``qattn inspect``, the real-data tables and docs/instances_and_reference.md use).
 # alpha normalises the leverage scores by r = rank(V), so that both distributions sum to 1; for a
 # V of full column rank (the usual n >= d case) r = d. The row-norm acceptance then obeys
-# a >= r/(alpha n) (module docstring).
-row_distortion = _reference.row_distortion
-stable_rank = _reference.stable_rank
+# a >= r/(alpha n) (module docstring). Both are imported at the top of this module.
 
 
 def row_norm_sampler(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:
@@ -710,7 +723,7 @@ def quantize_rows(V: np.ndarray, bits: int) -> np.ndarray:
         raise QattnInputError("V must be an n x d matrix with n >= 2 and a nonzero entry")
     if not (1 <= bits <= 16):
         raise QattnInputError(f"bits={bits} must be in [1, 16]")
-    return np.rint(V / V.max() * (2**bits - 1)).astype(int)
+    return unsigned_levels(V, bits, V.max())
 
 
 def row_norm_sampler_computed(V: np.ndarray, bits: int, rounds: Optional[int] = None) -> ImportanceSampler:
@@ -951,107 +964,6 @@ def musco_recursion_levels(n: int, s: int) -> int:
     if n < 1 or s < 1:
         raise QattnInputError("n and s must be >= 1")
     return max(0, math.ceil(math.log2(n / s))) if n > s else 0
-
-
-# ----------------------------------------------------------------------------------------------
-# drawing samples (qsim or exact) and the Musco-Musco recursion
-# ----------------------------------------------------------------------------------------------
-
-
-def sampler_output_distribution(sampler: ImportanceSampler, engine: str = "qsim", threads: Optional[int] = None) -> np.ndarray:
-    """Joint output distribution P[index, flag] (shape n x 2) of the sampler's circuit.
-
-    engine='qsim' simulates the compiled circuit (:func:`qattn_cirq.simulate.bloq_to_cirq`);
-    engine='exact' uses the closed form (success sin^2((2r+1)theta), conditional w / sum w)."""
-    n = int(sampler.n)
-    if engine == "exact":
-        ps = sampler.success_probability
-        joint = np.zeros((n, 2))
-        joint[:, 1] = ps * sampler.target_distribution
-        w = np.asarray(sampler.weights, dtype=float)
-        rej = 1.0 - w / 2 ** int(sampler.weight_bits)  # rejected mass is spread like (1 - w_i/2^b)
-        joint[:, 0] = (1 - ps) * rej / rej.sum() if rej.sum() > 0 else 0.0
-        return joint
-    if engine not in ("qsim", "cirq"):
-        raise QattnInputError(f"engine must be 'qsim', 'cirq' or 'exact', got {engine!r}")
-    from qattn_cirq.simulate import bloq_to_cirq, simulate_state
-
-    c = bloq_to_cirq(sampler)
-    st = simulate_state(c, engine=engine, threads=threads)
-    nq = c.width
-    probs = (np.abs(st.astype(np.complex128)) ** 2).reshape((2,) * nq)
-    keep = list(c.positions("index")) + list(c.positions("flag"))
-    others = tuple(i for i in range(nq) if i not in keep)
-    m = probs.sum(axis=others)
-    order = sorted(keep)
-    m = np.transpose(m, [order.index(q) for q in keep])
-    return m.reshape(2 ** len(c.positions("index")), 2)[:n]
-
-
-def draw_samples(
-    sampler: ImportanceSampler, k: int, seed: Optional[int] = None, engine: str = "qsim", max_attempts: Optional[int] = None
-) -> Tuple[np.ndarray, int]:
-    """k accepted indices, repeating rejected attempts (measurement: flag = 0 -> run again).
-
-    The circuit is simulated once; each attempt is one seeded draw of (index, flag) from its output
-    distribution (measuring at the end of a measurement-free circuit). Returns (indices, attempts)."""
-    if k < 1:
-        raise QattnInputError(f"k={k} must be >= 1")
-    joint = sampler_output_distribution(sampler, engine=engine)
-    flat = joint.reshape(-1) / joint.sum()
-    rng = np.random.default_rng(seed)
-    out, attempts = [], 0
-    cap = max_attempts or 1000 * k
-    while len(out) < k:
-        if attempts >= cap:
-            raise RuntimeError(f"only {len(out)} of {k} samples accepted in {attempts} attempts")
-        batch = rng.choice(flat.size, size=max(k - len(out), 1), p=flat)
-        for v in batch:
-            attempts += 1
-            if v % 2 == 1:
-                out.append(int(v // 2))
-                if len(out) == k:
-                    break
-    return np.asarray(out, dtype=int), attempts
-
-
-def recursive_rls_landmarks(
-    K: np.ndarray, lam: float, s: int, bits: int = 4, seed: Optional[int] = None, engine: str = "exact"
-) -> np.ndarray:
-    r"""Nystrom landmarks by recursive ridge-leverage-score sampling (Musco & Musco, NeurIPS 2017,
-    Alg. 2 "RecursiveRLS-Nystrom", simplified: i.i.d. draws instead of independent Bernoulli
-    inclusion, unweighted Nystrom for the score estimates).
-
-    Recursion: keep each point with probability 1/2, recurse on the kept half to get landmarks S,
-    estimate every point's score from S (:func:`ridge_leverage_scores`), then draw s indices with
-    probability proportional to the (b-bit quantised) estimates with :class:`ImportanceSampler`
-    (``engine='qsim'`` draws them from the simulated circuit; keep n <= 16 there). Returns the
-    sorted distinct landmark indices."""
-    K = np.asarray(K, dtype=float)
-    if K.ndim != 2 or K.shape[0] != K.shape[1]:
-        raise QattnInputError("K must be a square matrix")
-    if lam <= 0:
-        raise QattnInputError(f"lam={lam} must be > 0")
-    if s < 1:
-        raise QattnInputError(f"s={s} must be >= 1")
-    rng = np.random.default_rng(seed)
-
-    def rec(idx: np.ndarray) -> np.ndarray:
-        if len(idx) <= max(s, 2):
-            return idx
-        half = idx[rng.random(len(idx)) < 0.5]
-        if len(half) < 2:
-            half = idx[:2]
-        S_local = rec(half)
-        sub = K[np.ix_(idx, idx)]
-        pos = np.searchsorted(idx, S_local)
-        tau = ridge_leverage_scores(sub, lam, landmarks=pos)
-        q = quantize_weights(tau, bits, w_max=max(1.0, float(tau.max())))
-        sampler = ImportanceSampler(len(idx), bits, tuple(q))
-        draws, _ = draw_samples(sampler, s, seed=int(rng.integers(2**31)), engine=engine)
-        return np.unique(idx[draws])
-
-    return rec(np.arange(K.shape[0]))
 
 
 # ----------------------------------------------------------------------------------------------

@@ -125,7 +125,7 @@ def validate(n, d, s_lambda, alpha, eps, bits) -> None:
     """One-line :class:`QattnInputError` for each bad parameter."""
     import numpy as np
 
-    from qattn_cirq.qattention import check_qattention_inputs
+    from qattn_cirq.reference import check_qattention_inputs
 
     for name, v, lo in (("n", n, 2), ("d", d, 1), ("bits", bits, 2)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:

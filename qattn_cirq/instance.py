@@ -10,7 +10,8 @@ Three further tools live here:
 * :func:`planted_instance` builds instances whose scores satisfy the Gao-Song-Yang-Zhang
   (tau, k)-goodness conditions *exactly* (arXiv 2307.08045 Sec. 1, Theorem 1.3): every row ``i``
   of ``scale * Q K^T`` has exactly ``k`` entries ``>= tau`` (the set ``S_i``) and every other entry
-  lies in ``[-eta, 0]``. The construction is explained on the function.
+  lies in ``[-eta, 0]``. The construction is explained on the function. :func:`random_instance`
+  is the seeded Gaussian instance of the QAttention pipeline.
 * :func:`quantize` turns a real matrix into ``b``-bit two's complement integers with one scale per
   matrix (a power of two by default, so the integers are a binary fixed-point format), and always
   reports the worst rounding error; ``strict=True`` refuses lossy input instead of rounding it.
@@ -44,6 +45,7 @@ __all__ = [
     "load_npz",
     "planted_instance",
     "quantize",
+    "random_instance",
 ]
 
 
@@ -645,6 +647,21 @@ def planted_instance(
     inst = AttentionInstance(Q, K, V, scale=scale)
     _verify_planted(inst, sets, tau, eta)
     return PlantedInstance(instance=inst, sets=sets, group=group, k=k, tau=tau, eta=eta)
+
+
+def random_instance(n: int, d: int, seed: int | None = 0, spread: float = 0.5) -> AttentionInstance:
+    """A seeded random instance for the QAttention pipeline: ``Q, K ~ spread N(0, 1)``,
+    ``V ~ N(0, 1)``, ``scale = 1/sqrt(d)`` (arXiv:2602.00874 eq. (1)). Small ``spread`` keeps the
+    kernel ``E = exp(scale X X^T)`` well scaled."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
+        raise QattnInputError(f"n must be an integer >= 2; got {n!r}")
+    if isinstance(d, bool) or not isinstance(d, (int, np.integer)) or d < 1:
+        raise QattnInputError(f"d must be an integer >= 1; got {d!r}")
+    rng = np.random.default_rng(seed)
+    Q = spread * rng.standard_normal((n, d))
+    K = spread * rng.standard_normal((n, d))
+    V = rng.standard_normal((n, d))
+    return AttentionInstance(Q, K, V, scale=1.0 / math.sqrt(d))
 
 
 def _row_chunks(n_rows: int, n_cols: int):

@@ -1,5 +1,10 @@
 r"""End-to-end simulated runs that turn measurements into attention output.
 
+:func:`simulate_qattention` runs the sublinear QAttention data structure of Song, Xue, Zhang,
+Zhang (arXiv 2602.00874, Thm 3.1 / 9.2) on qsim: its landmark samples, landmark kernel means and V
+rows are measured outcomes; the structure they build (:mod:`qattn_cirq.classical_nystrom`) answers
+every row, compared with exact attention and :func:`qattn_cirq.reference.theorem_bound`.
+
 :func:`grover_sparse_attention` runs the quantum-classical loop of Gao, Song, Yang, Zhang
 (arXiv 2307.08045, Alg. 1 / Lemma 3.3) gate by gate on qsim, then the classical post-processing of
 Def. 3.2 / Alg. 4, and compares the output with exact attention and with the error bound.
@@ -58,20 +63,28 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 import attrs
 import numpy as np
 
+from bloqs.nystrom import landmark_draws_expr
+from bloqs.sampling import quantize_weights, unsigned_levels
+from qattn_cirq.classical_nystrom import DEFAULT_DELTA, assemble_structure, kernel_matrix, qattention_report
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, quantize
 from qattn_cirq.reference import (
+    check_instance,
+    check_qattention_inputs,
     default_tau,
     exact_attention,
     goodness,
     large_sets,
     sparse_rank_one_attention,
     sparse_rank_one_error,
+    statistical_dimension,
 )
 from qattn_cirq.simulate import (
     CompiledCircuit,
+    ancilla_weight,
     bloq_to_cirq,
     check_memory,
+    register_probabilities,
     simulate_state,
 )
 
@@ -311,6 +324,152 @@ def _search_row(
     return tuple(sorted(found)), calls, checks, runs, stopped_by
 
 
+def _check_grover_inputs(inst, k, shots, bits, loader, failure_probability, tau, rows) -> Tuple[float, List[int]]:
+    """One-line :class:`QattnInputError` for each bad argument of :func:`grover_sparse_attention`;
+    returns the threshold (default ``2 ln n``) and the rows to search."""
+    if not isinstance(inst, AttentionInstance):
+        raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
+    n = inst.n
+    if k is not None and (int(k) != k or not 1 <= k <= n):
+        raise QattnInputError(f"k must be an integer in [1, n={n}], got {k}")
+    if int(shots) != shots or shots < 1:
+        raise QattnInputError(f"shots must be an integer >= 1, got {shots}")
+    if int(bits) != bits or bits < 2:
+        raise QattnInputError(f"bits must be an integer >= 2, got {bits}")
+    if loader not in SIMULABLE_LOADERS:
+        raise QattnInputError(
+            f"loader must be one of {', '.join(SIMULABLE_LOADERS)} for simulation, got {loader!r}"
+        )
+    if not 0 < failure_probability < 1:
+        raise QattnInputError(f"failure_probability must be in (0, 1), got {failure_probability}")
+    tau = default_tau(n) if tau is None else float(tau)
+    if not math.isfinite(tau):
+        raise QattnInputError(f"tau must be a finite real number, got {tau}")
+    row_list = list(range(n)) if rows is None else [int(i) for i in rows]
+    if any(not 0 <= i < n for i in row_list):
+        raise QattnInputError(f"rows must be indices in [0, {n - 1}]")
+    return tau, row_list
+
+
+def _quantized_problem(inst: AttentionInstance, bits: int, tau: float):
+    """Step 1 of the module docstring: ``bits``-bit Q and K and the threshold ``t_int`` on
+    ``<q_int, k_int>``; returns ``(fq, fk, t_int)``."""
+    fq, fk = quantize(inst.Q, bits), quantize(inst.K, bits)
+    t_int = integer_threshold(tau, inst.scale * fq.scale * fk.scale)
+    # Clamp into the achievable range of <q, k> (same marked set) so the comparator constant is
+    # representable: the accumulator has at least one spare bit beyond that range.
+    ip_max = inst.d * 2 ** (2 * bits - 2)
+    return fq, fk, max(min(t_int, ip_max + 1), -ip_max)
+
+
+def _oracle_factory(n: int, d: int, bits: int, t_int: int, loader: str, Qi, Ki):
+    """``make_oracle_for(i)(excluded)``: the ThresholdOracle of query row i excluding ``excluded``."""
+    from bloqs.grover import ThresholdOracle
+
+    key_data = tuple(tuple(int(v) for v in row) for row in Ki)
+
+    def make_oracle_for(i: int):
+        q = tuple(int(v) for v in Qi[i])
+
+        def make(excluded: Tuple[int, ...]):
+            return ThresholdOracle(
+                n=n, d=d, bits=bits, tau_int=t_int, loader=loader, query=q, key_data=key_data,
+                excluded=excluded,
+            )
+
+        return make
+
+    return make_oracle_for
+
+
+def _guard_memory(make_oracle_for, Qi, row_list: List[int], n: int, memory_limit: Optional[int]) -> int:
+    """Memory guard before compiling anything; returns the iterate's Qualtran QubitCount.
+
+    QubitCount of the iterate (== the width of our circuits) for the distinct query rows (the
+    inner product's ancillas depend on the query's signed digits). Exclusions add no qubit (one
+    IndexPhaseFlip per excluded index, whose L + L - 2 wires never exceed the row load's), so the
+    guard builds the oracle without any. Every circuit is checked again right before it is
+    simulated."""
+    from bloqs.grover import GroverIterate
+    from qualtran.resource_counting import QubitCount, get_cost_value
+
+    excl = ()
+    distinct_rows = sorted({tuple(int(v) for v in Qi[i]) for i in row_list})[:_GUARD_ROWS]
+    first = {tuple(int(v) for v in Qi[i]): i for i in reversed(row_list)}
+    qubit_count = max(
+        int(get_cost_value(GroverIterate(make_oracle_for(first[q])(excl), n), QubitCount()))
+        for q in distinct_rows
+    )
+    check_memory(qubit_count, memory_limit)
+    return qubit_count
+
+
+def _search_rows(runner, make_oracle_for, Qi, Ki, t_int, exact_sets, row_list, sched, k, shots, rng, progress) -> List[RowResult]:
+    """Steps 2-4 of the module docstring for every row of ``row_list``, in order."""
+    results: List[RowResult] = []
+    it: Iterable[int] = row_list if progress is None else progress(row_list)
+    for i in it:
+        ints_i = Qi[i]
+
+        def is_marked(x: int, ints_i=ints_i) -> bool:  # one classical oracle evaluation
+            return int(np.dot(ints_i.astype(np.int64), Ki[x].astype(np.int64))) >= t_int
+
+        found, calls, checks, runs, stop = _search_row(runner, make_oracle_for(i), is_marked, sched, k, shots, rng)
+        results.append(
+            RowResult(
+                i=i, found=found, exact=tuple(int(v) for v in exact_sets[i]), oracle_calls=calls,
+                classical_checks=checks, grover_runs=runs, stopped_by=stop,
+            )
+        )
+    return results
+
+
+def _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk) -> dict:
+    """Step 5 of the module docstring: the output from the measured sets, its error, the bound
+    (or the note saying why it does not apply)."""
+    sets = [np.array(s, dtype=np.int64) for s in exact_sets]
+    for r in results:
+        sets[r.i] = np.array(r.found, dtype=np.int64)
+    out = sparse_rank_one_attention(inst, sets=sets)
+    exact = exact_attention(inst)
+    err = float(np.abs(out - exact).max())
+
+    good = goodness(inst, tau)
+    note = None
+    bound = within = None
+    k_ok = k is None or good.k <= k
+    if good.conditions_hold and k_ok:
+        bound = float(sparse_rank_one_error(inst, tau=tau)["output_bound"])
+        within = bool(err <= bound + BOUND_TOLERANCE)
+    else:
+        why = []
+        if not good.conditions_hold:
+            why.append(f"some score outside S_i lies outside [-eta, 0] (max outside {good.max_outside:.3g})")
+        if not k_ok:
+            why.append(f"a row has {good.k} > k={k} large entries")
+        note = "instance is not (tau, k)-good: " + "; ".join(why) + "; the Theorem 5.2 bound does not apply"
+    if fq.max_abs_error or fk.max_abs_error:
+        extra = (
+            f"Q, K quantized to {bits} bits lose up to {max(fq.max_abs_error, fk.max_abs_error):.3g}: "
+            "the oracle searches the quantized scores"
+        )
+        note = extra if note is None else note + "; " + extra
+    return {"output": out, "exact_output": exact, "max_abs_error": err, "bound": bound, "within_bound": within,
+            "note": note, "goodness": good.as_dict()}
+
+
+def _widths(runner, make_oracle_for, row_list, qubit_count: int) -> Tuple[int, int]:
+    """(widest simulated iterate, its Qualtran QubitCount); compiles one iterate if none was."""
+    if not runner.qubit_counts and row_list:
+        # Every row succeeded with 0 iterates (or had nothing to search): still report the width
+        # of the Grover iterate the schedule would have run.
+        runner.states(make_oracle_for(row_list[0])(()))._iterate_circuit()
+    iterate_widths = runner.widths_of_iterates or [qubit_count]
+    if runner.qubit_counts:
+        qubit_count = max(runner.qubit_counts)
+    return int(max(iterate_widths)), qubit_count
+
+
 def grover_sparse_attention(
     inst: AttentionInstance,
     *,
@@ -342,149 +501,214 @@ def grover_sparse_attention(
         rows: rows to search (default all); other rows use their exact sets (for partial runs).
         progress: wraps the row iterable (e.g. a progress bar).
     """
-    from bloqs.grover import BBHTSchedule, GroverIterate, ThresholdOracle, certification_rounds
-    from qualtran.resource_counting import QubitCount, get_cost_value
+    from bloqs.grover import BBHTSchedule, certification_rounds
 
     t_start = time.perf_counter()
-    if not isinstance(inst, AttentionInstance):
-        raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
+    tau, row_list = _check_grover_inputs(inst, k, shots, bits, loader, failure_probability, tau, rows)
     n, d = inst.n, inst.d
-    if k is not None and (int(k) != k or not 1 <= k <= n):
-        raise QattnInputError(f"k must be an integer in [1, n={n}], got {k}")
-    if int(shots) != shots or shots < 1:
-        raise QattnInputError(f"shots must be an integer >= 1, got {shots}")
-    if int(bits) != bits or bits < 2:
-        raise QattnInputError(f"bits must be an integer >= 2, got {bits}")
-    if loader not in SIMULABLE_LOADERS:
-        raise QattnInputError(
-            f"loader must be one of {', '.join(SIMULABLE_LOADERS)} for simulation, got {loader!r}"
-        )
-    if not 0 < failure_probability < 1:
-        raise QattnInputError(f"failure_probability must be in (0, 1), got {failure_probability}")
-    tau = default_tau(n) if tau is None else float(tau)
-    if not math.isfinite(tau):
-        raise QattnInputError(f"tau must be a finite real number, got {tau}")
-    row_list = list(range(n)) if rows is None else [int(i) for i in rows]
-    if any(not 0 <= i < n for i in row_list):
-        raise QattnInputError(f"rows must be indices in [0, {n - 1}]")
-
-    fq, fk = quantize(inst.Q, bits), quantize(inst.K, bits)
-    score_scale = inst.scale * fq.scale * fk.scale
-    Qi, Ki = fq.ints, fk.ints
-    key_data = tuple(tuple(int(v) for v in row) for row in Ki)
-    t_int = integer_threshold(tau, score_scale)
-    # Clamp into the achievable range of <q, k> (same marked set) so the comparator constant is
-    # representable: the accumulator has at least one spare bit beyond that range.
-    ip_max = d * 2 ** (2 * bits - 2)
-    t_int = max(min(t_int, ip_max + 1), -ip_max)
-
-    def make_oracle_for(i: int):
-        q = tuple(int(v) for v in Qi[i])
-
-        def make(excluded: Tuple[int, ...]):
-            return ThresholdOracle(
-                n=n, d=d, bits=bits, tau_int=t_int, loader=loader, query=q, key_data=key_data,
-                excluded=excluded,
-            )
-
-        return make
-
-    # Memory guard before compiling anything: Qualtran's QubitCount of the iterate (== the width
-    # of our circuits) for the distinct query rows (the inner product's ancillas depend on the
-    # query's signed digits). Exclusions add no qubit (one IndexPhaseFlip per excluded index, whose
-    # L + L - 2 wires never exceed the row load's), so the guard builds the oracle without any.
-    # Every circuit is checked again right before it is simulated.
-    excl = ()
-    distinct_rows = sorted({tuple(int(v) for v in Qi[i]) for i in row_list})[:_GUARD_ROWS]
-    first = {tuple(int(v) for v in Qi[i]): i for i in reversed(row_list)}
-    qubit_count = max(
-        int(get_cost_value(GroverIterate(make_oracle_for(first[q])(excl), n), QubitCount()))
-        for q in distinct_rows
-    )
-    check_memory(qubit_count, memory_limit)
-
+    fq, fk, t_int = _quantized_problem(inst, bits, tau)
+    make_oracle_for = _oracle_factory(n, d, bits, t_int, loader, fq.ints, fk.ints)
+    qubit_count = _guard_memory(make_oracle_for, fq.ints, row_list, n, memory_limit)
     exact_sets = large_sets(inst, tau)
     # The stopping rule of the certified find-all (bloqs.grover.certification_rounds): R capped
     # rounds make the whole n-row run miss a large entry with probability <= failure_probability.
     sched = BBHTSchedule(n, capped_rounds=certification_rounds(n, n if k is None else k, failure_probability))
     rng = np.random.default_rng(seed)
     runner = _Runner(n, seed, memory_limit, engine)
-    results: List[RowResult] = []
-    it: Iterable[int] = row_list if progress is None else progress(row_list)
-    for i in it:
-        ints_i = Qi[i]
-
-        def is_marked(x: int, ints_i=ints_i) -> bool:  # one classical oracle evaluation
-            return int(np.dot(ints_i.astype(np.int64), Ki[x].astype(np.int64))) >= t_int
-
-        found, calls, checks, runs, stop = _search_row(runner, make_oracle_for(i), is_marked, sched, k, shots, rng)
-        results.append(
-            RowResult(
-                i=i, found=found, exact=tuple(int(v) for v in exact_sets[i]), oracle_calls=calls,
-                classical_checks=checks, grover_runs=runs, stopped_by=stop,
-            )
-        )
-
-    sets = [np.array(s, dtype=np.int64) for s in exact_sets]
-    for r in results:
-        sets[r.i] = np.array(r.found, dtype=np.int64)
-    out = sparse_rank_one_attention(inst, sets=sets)
-    exact = exact_attention(inst)
-    err = float(np.abs(out - exact).max())
-
-    good = goodness(inst, tau)
-    note = None
-    bound = within = None
-    k_ok = k is None or good.k <= k
-    if good.conditions_hold and k_ok:
-        bound = float(sparse_rank_one_error(inst, tau=tau)["output_bound"])
-        within = bool(err <= bound + BOUND_TOLERANCE)
-    else:
-        why = []
-        if not good.conditions_hold:
-            why.append(f"some score outside S_i lies outside [-eta, 0] (max outside {good.max_outside:.3g})")
-        if not k_ok:
-            why.append(f"a row has {good.k} > k={k} large entries")
-        note = "instance is not (tau, k)-good: " + "; ".join(why) + "; the Theorem 5.2 bound does not apply"
-    if fq.max_abs_error or fk.max_abs_error:
-        extra = (
-            f"Q, K quantized to {bits} bits lose up to {max(fq.max_abs_error, fk.max_abs_error):.3g}: "
-            "the oracle searches the quantized scores"
-        )
-        note = extra if note is None else note + "; " + extra
-
-    if not runner.qubit_counts and row_list:
-        # Every row succeeded with 0 iterates (or had nothing to search): still report the width
-        # of the Grover iterate the schedule would have run.
-        runner.states(make_oracle_for(row_list[0])(()))._iterate_circuit()
-    iterate_widths = runner.widths_of_iterates or [qubit_count]
-    if runner.qubit_counts:
-        qubit_count = max(runner.qubit_counts)
+    results = _search_rows(runner, make_oracle_for, fq.ints, fk.ints, t_int, exact_sets, row_list, sched, k, shots, rng, progress)
+    post = _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk)
+    qubits, qubit_count = _widths(runner, make_oracle_for, row_list, qubit_count)
+    params = {
+        "n": n, "d": d, "k": k, "tau": tau, "tau_int": t_int, "bits": bits, "seed": seed, "shots": shots,
+        "loader": loader, "failure_probability": failure_probability, "engine": engine,
+        "stopping_rule": "k found, else a step that fails R capped BBHT rounds declares the row done (certified find-all)",
+        "capped_rounds": sched.capped_rounds,
+        "max_oracle_calls_per_step": sched.max_iterations,
+    }
     return GroverSparseRun(
-        params={
-            "n": n, "d": d, "k": k, "tau": tau, "tau_int": t_int, "bits": bits, "seed": seed,
-            "shots": shots, "loader": loader, "failure_probability": failure_probability,
-            "engine": engine,
-            "stopping_rule": "k found, else a step that fails R capped BBHT rounds declares the row done (certified find-all)",
-            "capped_rounds": sched.capped_rounds,
-            "max_oracle_calls_per_step": sched.max_iterations,
-        },
-        qubits=int(max(iterate_widths)),
-        qubit_count=qubit_count,
-        rows=tuple(results),
-        output=out,
-        exact_output=exact,
-        max_abs_error=err,
-        bound=bound,
-        within_bound=within,
-        note=note,
-        goodness=good.as_dict(),
+        params=params, qubits=qubits, qubit_count=qubit_count, rows=tuple(results), **post,
         quantization_error={"Q": fq.max_abs_error, "K": fk.max_abs_error},
-        distinct_oracles=len(runner.cache),
-        iterates_simulated=runner.iterates,
-        simulation_seconds=runner.sim_seconds,
-        wall_seconds=time.perf_counter() - t_start,
+        distinct_oracles=len(runner.cache), iterates_simulated=runner.iterates,
+        simulation_seconds=runner.sim_seconds, wall_seconds=time.perf_counter() - t_start,
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# QAttention (arXiv 2602.00874) on qsim
+# ----------------------------------------------------------------------------------------------
+
+
+def _joint_samples(compiled, state, regs: Sequence[str], shots: int, rng) -> np.ndarray:
+    """Draw ``shots`` joint outcomes of several registers from a state vector (exact marginal)."""
+    if ancilla_weight(compiled, state) > 1e-4:
+        raise RuntimeError(f"{compiled.bloq}: ancillas not returned to |0>")
+    marg = register_probabilities(compiled, state, *regs)
+    marg = marg / marg.sum()
+    flat = rng.choice(marg.size, size=shots, p=marg)
+    sizes = [compiled.positions(r).size for r in regs]
+    out = np.zeros((shots, len(regs)), dtype=np.int64)
+    rem = flat
+    for k in range(len(regs) - 1, -1, -1):
+        out[:, k] = rem % (1 << sizes[k])
+        rem = rem >> sizes[k]
+    return out
+
+
+def _sample_accepted(sampler, count: int, rng, sim_kw, log) -> Tuple[np.ndarray, Dict[str, object]]:
+    """Run ``sampler`` on qsim; draw shots until ``count`` have flag = 1; return the indices."""
+    c = bloq_to_cirq(sampler)
+    t0 = time.time()
+    st = simulate_state(c, **sim_kw)
+    got: List[int] = []
+    shots = 0
+    while len(got) < count:
+        batch = max(8, 2 * (count - len(got)))
+        res = _joint_samples(c, st, ["index", "flag"], batch, rng)
+        shots += batch
+        for idx, flag in res:
+            if flag == 1 and len(got) < count:
+                got.append(int(idx))
+    log.append((str(sampler), c.width, time.time() - t0))
+    return np.asarray(got), {"qubits": c.width, "shots": shots, "accepted": count, "rounds": int(sampler.n_rounds),
+                             "success_probability": float(sampler.success_probability)}
+
+
+def _check_qattention_run_inputs(inst, lam, eps, bits, phase_bits) -> AttentionInstance:
+    inst = check_instance(inst)
+    check_qattention_inputs(inst.n, lam=lam, eps=eps)
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 2 <= bits <= 8:
+        raise QattnInputError(f"bits must be an integer in [2, 8] (weight / value width); got {bits!r}")
+    if phase_bits is not None and (not isinstance(phase_bits, (int, np.integer)) or not 1 <= phase_bits <= 8):
+        raise QattnInputError(f"phase_bits must be an integer in [1, 8]; got {phase_bits!r}")
+    return inst
+
+
+def _qsim_landmarks(E, lam, L: int, bits: int, rng, sim_kw, log, say):
+    """Step 1 of :func:`simulate_qattention`: ``L`` accepted shots of the ridge-leverage sampler
+    over the ``2n`` rows of ``X``; returns the sorted distinct landmarks and the sampler's info."""
+    from bloqs.sampling import ImportanceSampler, ridge_leverage_scores
+
+    q_land = quantize_weights(ridge_leverage_scores(E, lam), bits, keep_support=True)
+    land_sampler = ImportanceSampler(E.shape[0], bits, tuple(int(x) for x in q_land))
+    say(f"landmarks: {L} draws from the ridge-leverage sampler over 2n = {E.shape[0]} points")
+    draws, land_info = _sample_accepted(land_sampler, L, rng, sim_kw, log)
+    return np.unique(draws), land_info
+
+
+def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, rng, sim_kw, log, say):
+    """Step 2 of :func:`simulate_qattention`: ``c_l = mean_j k(x_{S_l}, k_j)`` per landmark by
+    amplitude estimation on qsim (median of the measured phases); returns the estimates and the
+    report's ``mean_estimation`` section."""
+    from bloqs.mean_estimation import UnivariateMeanEstimation, median_repetitions, phase_bits_for_error
+
+    m = phase_bits if phase_bits is not None else phase_bits_for_error(eps)
+    reps = median_repetitions(delta / max(1, S.size))
+    c_est = np.empty(S.size)
+    c_true = E[np.ix_(S, np.arange(n, 2 * n))].mean(axis=1)
+    mean_qubits = 0
+    cache: Dict[Tuple[int, ...], np.ndarray] = {}
+    say(f"mean estimation: {S.size} landmark coordinates, {m} phase bits, median of {reps}")
+    for li, l in enumerate(S):
+        vals = E[l, n:]
+        vmax = float(vals.max())
+        q = unsigned_levels(vals, bits, vmax)
+        key = tuple(int(x) for x in q)
+        u = UnivariateMeanEstimation(n, bits, m, values=key)
+        if key not in cache:
+            c = bloq_to_cirq(u)
+            t0 = time.time()
+            st = simulate_state(c, **sim_kw)
+            cache[key] = register_probabilities(c, st, "phase")
+            mean_qubits = max(mean_qubits, c.width)
+            log.append((str(u), c.width, time.time() - t0))
+        p = cache[key] / cache[key].sum()
+        ys = rng.choice(p.size, size=reps, p=p)
+        c_est[li] = float(np.median(u.estimate(ys))) * vmax / (2**bits - 1)
+    info = {
+        "phase_bits": m,
+        "repetitions": reps,
+        "qubits": mean_qubits,
+        "estimate": c_est.tolist(),
+        "true_mean": c_true.tolist(),
+        "max_relative_error": float(np.max(np.abs(c_est - c_true) / c_true)),
+    }
+    return c_est, info
+
+
+def _qsim_v_rows(inst: AttentionInstance, eps, bits: int, rng, sim_kw, log, say):
+    """Step 3 of :func:`simulate_qattention`: ``K_V`` accepted shots of the leverage-score sampler
+    over V's rows; returns the rows, their probabilities and the sampler's info."""
+    from bloqs.qattention import v_samples_expr
+    from bloqs.sampling import ImportanceSampler, leverage_scores
+
+    q_v = quantize_weights(leverage_scores(inst.V), bits, keep_support=True)
+    p_v = q_v / q_v.sum()
+    K = v_samples_expr(inst.d, eps)
+    v_sampler = ImportanceSampler(inst.n, bits, tuple(int(x) for x in q_v))
+    say(f"V rows: {K} draws from the leverage-score sampler over n = {inst.n} rows")
+    rows, v_info = _sample_accepted(v_sampler, K, rng, sim_kw, log)
+    return rows, p_v, v_info
+
+
+def simulate_qattention(
+    inst: AttentionInstance,
+    lam: float,
+    eps: float,
+    seed: Optional[int] = 0,
+    *,
+    bits: int = 3,
+    phase_bits: Optional[int] = None,
+    delta: float = DEFAULT_DELTA,
+    memory_limit: Optional[int] = None,
+    progress=None,
+) -> Dict[str, object]:
+    """End to end on qsim: landmarks, V rows and the D mean estimate are all measured outcomes
+    (the QAttention data structure of arXiv 2602.00874, :mod:`qattn_cirq.classical_nystrom`).
+
+    1. Landmarks: :class:`bloqs.sampling.ImportanceSampler` over the ``2n`` rows of ``X`` with the
+       ridge leverage scores of ``E`` as ``bits``-bit QROM weights
+       (:func:`bloqs.sampling.quantize_weights`, ``keep_support=True``); ``L`` accepted (flag = 1) shots.
+    2. ``c_l = mean_j k(x_{S_l}, k_j)``: per landmark, :class:`bloqs.mean_estimation.
+       UnivariateMeanEstimation` over the n key values quantised to ``bits`` bits (scale
+       ``max_j / (2^b - 1)``), ``phase_bits`` = :func:`phase_bits_for_error` (eps) unless given,
+       the median of ``median_repetitions(delta / s)`` measured phases.
+    3. V rows: the sampler over n rows with V's leverage scores as weights, ``K_V`` accepted shots.
+    4. Assemble, answer every row, compare with exact attention and the theorem's bound.
+
+    Each circuit is simulated once (qsim, one thread: fastest on a shared machine) and its shots
+    drawn from the exact final state with a seeded generator (the circuits end in measurement
+    only). Output keys: ``qubits`` (widest circuit), ``landmarks``, ``fro_error``, ``bound``,
+    ``within_bound``, ``failed_condition``, ``per_row_errors``, ... (see
+    :func:`qattn_cirq.classical_nystrom.qattention_report`)."""
+    inst = _check_qattention_run_inputs(inst, lam, eps, bits, phase_bits)
+    t_start = time.time()
+    rng = np.random.default_rng(seed)
+    sim_kw = {"threads": 1, "memory_limit": memory_limit}
+    log: List[Tuple[str, int, float]] = []
+    say = progress or (lambda msg: None)
+
+    E = kernel_matrix(inst)
+    L = landmark_draws_expr(statistical_dimension(inst, lam), delta)
+    S, land_info = _qsim_landmarks(E, lam, L, bits, rng, sim_kw, log, say)
+    c_est, mean_info = _qsim_landmark_means(E, S, inst.n, eps, bits, phase_bits, delta, rng, sim_kw, log, say)
+    rows, p_v, v_info = _qsim_v_rows(inst, eps, bits, rng, sim_kw, log, say)
+
+    struct = assemble_structure(inst, E, S, c_est, rows, p_v)
+    qubits = max(land_info["qubits"], mean_info["qubits"], v_info["qubits"])  # simulate_state checked each circuit's memory
+    extra = {
+        "mode": "qsim",
+        "qubits": qubits,
+        "landmark_draws": L,
+        "landmark_sampler": land_info,
+        "mean_estimation": mean_info,
+        "v_sampler": v_info,
+        "v_rows": rows.tolist(),
+        "bits": bits,
+        "seed": seed,
+        "circuits": [{"bloq": b, "qubits": w, "seconds": round(t, 3)} for b, w, t in log],
+        "simulation_seconds": round(time.time() - t_start, 3),
+    }
+    return qattention_report(inst, lam, eps, struct, extra)
 
 
 __all__ = [
@@ -493,4 +717,5 @@ __all__ = [
     "SIMULABLE_LOADERS",
     "grover_sparse_attention",
     "integer_threshold",
+    "simulate_qattention",
 ]

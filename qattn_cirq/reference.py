@@ -15,6 +15,8 @@ Notation (arXiv 2307.08045 Def. 1.1, arXiv 2602.00874 Sec. 1): scores ``S = scal
   :func:`fro_over_spec` - the instance parameters in the running time of the sublinear quantum
   algorithm of Song, Xue, Zhang, Zhang (arXiv 2602.00874): ``s_lambda``, ``srank(V)``, ``alpha``,
   and ``||A||_F / ||A||_2``.
+* :func:`theorem_bound` - the error bound of that algorithm's main theorem (arXiv 2602.00874,
+  Thm 3.1 / 9.2) on an instance; :func:`check_qattention_inputs` - its parameter rules.
 
 Bad input raises :class:`qattn_cirq.errors.QattnInputError` with a one-line message.
 """
@@ -33,6 +35,9 @@ from qattn_cirq.instance import AttentionInstance, score_block
 
 __all__ = [
     "GoodnessReport",
+    "MAX_EXPONENT",
+    "check_instance",
+    "check_qattention_inputs",
     "default_tau",
     "exact_attention",
     "fro_over_spec",
@@ -44,7 +49,11 @@ __all__ = [
     "stable_rank",
     "statistical_dimension",
     "statistical_dimension_info",
+    "theorem_bound",
 ]
+
+#: exponents above this overflow float64 in ``exp`` (exp(709.8) ~ 1.8e308)
+MAX_EXPONENT = 700.0
 
 
 def default_tau(n: int) -> float:
@@ -71,7 +80,27 @@ def _check_tau(tau) -> float:
     return finite_real("tau", tau)
 
 
-def _check_instance(inst) -> AttentionInstance:
+def check_qattention_inputs(n: int, lam=None, eps=None, s_lambda=None) -> None:
+    """The QAttention parameter rules (arXiv 2602.00874), one-line :class:`QattnInputError` each.
+
+    ``lam > 0``; ``0 < eps < 1``; ``1 <= s_lambda <= 2n`` (the kernel on ``X = [Q; K]`` is
+    ``2n x 2n``, so its statistical dimension is at most ``2n``)."""
+    if lam is not None and not finite_real("lam", lam) > 0:
+        raise QattnInputError(f"lam must be > 0 (ridge parameter lambda); got {lam!r}")
+    if eps is not None:
+        e = finite_real("eps", eps)
+        if not 0 < e < 1:
+            raise QattnInputError(f"eps must be in (0, 1) (target accuracy); got {eps!r}")
+    if s_lambda is not None:
+        s = finite_real("s_lambda", s_lambda)
+        if s < 1 or s > 2 * n:
+            raise QattnInputError(
+                f"s_lambda must be in [1, 2n] = [1, {2 * n}] (statistical dimension of the 2n x 2n kernel); got {s_lambda!r}"
+            )
+
+
+def check_instance(inst) -> AttentionInstance:
+    """``inst`` itself, or a one-line error when it is not an :class:`AttentionInstance`."""
     if not isinstance(inst, AttentionInstance):
         raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
     return inst
@@ -83,7 +112,7 @@ def exact_attention(inst: AttentionInstance) -> np.ndarray:
     Each row of scores is shifted by its maximum before ``exp`` (softmax is invariant under a
     per-row shift), so scores of size ``1e3`` or more neither overflow nor lose the row.
     """
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     s = inst.scores()
     w = np.exp(s - s.max(axis=1, keepdims=True))
     return (w @ inst.V) / w.sum(axis=1, keepdims=True)
@@ -95,7 +124,7 @@ def large_sets(inst: AttentionInstance, tau: float) -> list[np.ndarray]:
     The comparison is ``>=`` on the values of :meth:`AttentionInstance.scores`, the same test the
     half-space structure and the quantum threshold oracle make.
     """
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     tau = _check_tau(tau)
     s = inst.scores()
     return [np.flatnonzero(row >= tau).astype(np.int64) for row in s]
@@ -171,7 +200,7 @@ def goodness(inst: AttentionInstance, tau: float) -> GoodnessReport:
     that every other score lie in ``[-eta, 0]``; see :class:`GoodnessReport` for the exact
     definitions used here.
     """
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     tau = _check_tau(tau)
     return _goodness_from_scores(inst.scores(), tau)
 
@@ -211,7 +240,7 @@ def sparse_rank_one_attention(
     ``sets`` gives the ``S_i`` directly (as the quantum search would); otherwise they are found by
     brute force for ``tau`` (default ``2 ln n``), which alone costs ``O(n^2 d)``.
     """
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     sets = _resolve_sets(inst, tau, sets)
     n, d = inst.n, inst.d
     colsum = inst.V.sum(axis=0)
@@ -265,7 +294,7 @@ def sparse_rank_one_error(
     come from this derivation, which the tests check against the measured errors. Note: the
     paper's body was not reachable from this project's search tools, so the constant ``2`` is ours.
     """
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     used_tau = None if sets is not None else (default_tau(inst.n) if tau is None else _check_tau(tau))
     sets = _resolve_sets(inst, used_tau, sets)
     n = inst.n
@@ -355,7 +384,7 @@ def statistical_dimension_info(inst: AttentionInstance, lam: float) -> tuple[flo
     from scipy.linalg import LinAlgError, cho_factor, cho_solve
     from scipy.spatial.distance import cdist
 
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     try:
         lam = float(lam)
     except (TypeError, ValueError):
@@ -425,7 +454,63 @@ def fro_over_spec(inst: AttentionInstance) -> float:
     The ratio is invariant under scaling ``A``, so ``A`` is formed as ``exp(S - max S)`` and
     cannot overflow. Cost ``O(n^2 d + n^3)`` (dense SVD).
     """
-    inst = _check_instance(inst)
+    inst = check_instance(inst)
     s = inst.scores()
     A = np.exp(s - s.max())
     return float(np.linalg.norm(A, "fro") / np.linalg.norm(A, 2))
+
+
+def theorem_bound(inst: AttentionInstance, lam: float, eps: float) -> dict:
+    r"""The error bound of the QAttention data structure (arXiv 2602.00874, Thm 3.1 / 9.2) and its
+    ingredients.
+
+    Notation: ``A = exp(scale Q K^T)`` (entrywise), ``D = diag(A 1_n)``, ``Att = D^{-1} A V``. The
+    statement quoted in the issue for Thm 3.1 / 9.2:
+    ``||D~^{-1} A~ V~ - Att||_F <= eps beta ||D^{-1}|| (||A||_F + lambda sqrt n) ||V||_F``. The
+    paper's body was not reachable from this project's search tools, so ``beta`` is *our reading*:
+    the standard perturbation factor for the inverse of a diagonal matrix whose error is at most
+    ``Delta = eps ||A||_2 + lambda sqrt n`` (``||D~ - D|| <= Delta`` gives
+    ``||D~^{-1}|| <= ||D^{-1}|| / (1 - Delta ||D^{-1}||)``), i.e.
+    ``beta = 1 / (1 - (eps ||A||_2 + lambda sqrt n) ||D^{-1}||)``, defined only when
+    ``(eps ||A||_2 + lambda sqrt n) ||D^{-1}|| < 1``; otherwise the bound is reported as ``None``
+    with the failed condition named. ``||D^{-1}|| = 1 / min_i D_ii`` (operator norm).
+
+    Returns ``beta``, ``D_inv_norm``, ``A_fro``, ``A_spec``, ``V_fro``, ``precondition_value``
+    ``= (eps ||A||_2 + lambda sqrt n) ||D^-1||``, ``precondition_holds`` (value < 1),
+    ``bound`` (None when the precondition fails) and ``failed_condition`` (None or the text)."""
+    inst = check_instance(inst)
+    check_qattention_inputs(inst.n, lam=lam, eps=eps)
+    s = inst.scores()
+    if s.max() > MAX_EXPONENT:
+        raise QattnInputError(f"scores reach {s.max():.3g} > {MAX_EXPONENT:g}: exp(scores) overflows")
+    A = np.exp(s)
+    n = inst.n
+    Dd = A.sum(axis=1)
+    d_inv = 1.0 / float(Dd.min())
+    a_fro = float(np.linalg.norm(A, "fro"))
+    a_spec = float(np.linalg.norm(A, 2))
+    v_fro = float(np.linalg.norm(inst.V, "fro"))
+    pre = (eps * a_spec + lam * math.sqrt(n)) * d_inv
+    out = {
+        "D_inv_norm": d_inv,
+        "A_fro": a_fro,
+        "A_spec": a_spec,
+        "V_fro": v_fro,
+        "lam": float(lam),
+        "eps": float(eps),
+        "precondition_value": pre,
+        "precondition_holds": bool(pre < 1.0),
+    }
+    if pre < 1.0:
+        beta = 1.0 / (1.0 - pre)
+        out.update(beta=beta, bound=eps * beta * d_inv * (a_fro + lam * math.sqrt(n)) * v_fro, failed_condition=None)
+    else:
+        out.update(
+            beta=None,
+            bound=None,
+            failed_condition=(
+                f"(eps ||A||_2 + lambda sqrt(n)) ||D^-1|| = {pre:.4g} >= 1: beta is undefined, "
+                f"the theorem gives no bound"
+            ),
+        )
+    return out

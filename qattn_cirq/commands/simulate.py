@@ -96,7 +96,8 @@ def _qattention_run(args: argparse.Namespace, progress=None):
     """``qattn simulate qattention (--input FILE.npz | --n N --d D) --lam L --eps E --seed S``."""
     from qattn_cirq.errors import QattnInputError
     from qattn_cirq.instance import load_npz
-    from qattn_cirq.qattention import random_instance, simulate_qattention
+    from qattn_cirq.instance import random_instance
+    from qattn_cirq.pipelines import simulate_qattention
 
     if args.lam is None or args.eps is None:
         raise QattnInputError("--lam and --eps are required for qattention")

@@ -23,7 +23,7 @@ from bloqs.arithmetic import (
     naf_digits,
     naf_max_weight,
 )
-from bloqs.cost_checks import assert_costs_consistent, call_graph_t_count
+from estimates.cost_checks import assert_costs_consistent, call_graph_t_count
 from qattn_cirq.errors import QattnInputError
 
 D, B, W, TAU = sympy.symbols("d b w tau", positive=True, integer=True)

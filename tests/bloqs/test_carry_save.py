@@ -28,7 +28,7 @@ from bloqs.arithmetic import (
     naf_digits,
     naf_max_weight,
 )
-from bloqs.cost_checks import assert_costs_consistent, call_graph_t_count, cirq_t_count
+from estimates.cost_checks import assert_costs_consistent, call_graph_t_count, cirq_t_count
 from qattn_cirq.errors import QattnInputError
 
 D, B, XB, CB = sympy.symbols("d b x_b c_b", positive=True, integer=True)

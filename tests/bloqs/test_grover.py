@@ -12,7 +12,7 @@ from qualtran.cirq_interop import BloqAsCirqGate
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
 from qualtran.symbolics import HasLength
 
-from bloqs.cost_checks import assert_costs_consistent, call_graph_t_count, flattened_t_count
+from estimates.cost_checks import assert_costs_consistent, call_graph_t_count, flattened_t_count
 from bloqs.grover import (
     BBHTSchedule,
     FindAllMarked,

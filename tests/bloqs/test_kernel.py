@@ -8,7 +8,7 @@ from qualtran.bloqs.arithmetic.controlled_addition import CAdd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bloqs.cost_checks import assert_costs_consistent
+from estimates.cost_checks import assert_costs_consistent
 from bloqs.kernel import KernelExp, ShiftAddMultiplier
 from estimates.counts import logical_counts
 from qattn_cirq.errors import QattnInputError

@@ -14,7 +14,7 @@ from qualtran import Bloq, DecomposeTypeError, Signature
 from qualtran._infra.gate_with_registers import get_named_qubits
 from qualtran.resource_counting import QubitCount, get_cost_value
 
-from bloqs.cost_checks import assert_costs_consistent, call_graph_t_count
+from estimates.cost_checks import assert_costs_consistent, call_graph_t_count
 from bloqs.loaders import (
     LOADER_KINDS,
     QROAMCoherentUncompute,

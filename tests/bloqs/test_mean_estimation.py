@@ -7,7 +7,7 @@ import pytest
 import sympy
 
 from bloqs.amplification import AmplificationIterate
-from bloqs.cost_checks import assert_costs_consistent
+from estimates.cost_checks import assert_costs_consistent
 from bloqs.mean_estimation import (
     AE_SUCCESS_PROBABILITY,
     CHJMeanEstimationCostModel,
@@ -181,16 +181,3 @@ def test_bloq_examples():
     assert_bloq_example_make(_univariate_mean_small)
     assert_bloq_example_make(_univariate_mean_symb)
     assert_bloq_example_decompose(_univariate_mean_small)
-
-
-def test_estimate_mean_helpers_qsim_equals_exact():
-    from bloqs.mean_estimation import estimate_mean, estimate_mean_vector
-
-    rng = np.random.default_rng(0)
-    X = rng.random((8, 2))
-    a = estimate_mean_vector(X, 1, 4, repetitions=7, seed=1, engine="qsim")
-    b = estimate_mean_vector(X, 1, 4, repetitions=7, seed=1, engine="exact")
-    assert np.allclose(a["estimate"], b["estimate"])  # the circuit's law is BHMT's law
-    assert np.all(np.abs(a["estimate"] - a["quantized_mean"]) <= a["bound_inf"])
-    with pytest.raises(QattnInputError):
-        estimate_mean([0.5, 1.5], 2, 3)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import sympy
 
-from bloqs.cost_checks import assert_costs_consistent
+from estimates.cost_checks import assert_costs_consistent
 from bloqs.nystrom import (
     KernelOracleCostModel,
     LandmarkFeatures,

@@ -10,7 +10,7 @@ from qualtran.bloqs.arithmetic import Add
 from qualtran.bloqs.arithmetic.multiplication import Product
 from qualtran import QUInt
 
-from bloqs.cost_checks import assert_costs_consistent
+from estimates.cost_checks import assert_costs_consistent
 from bloqs.nystrom import LandmarkFeatures, symbols
 from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery, VRowSampling, row_query_flops, v_samples_expr
 from estimates.counts import logical_counts

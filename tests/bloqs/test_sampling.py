@@ -1,4 +1,4 @@
-"""Importance sampling by amplitude amplification: costs, classical action, qsim distribution tests."""
+"""Importance sampling by amplitude amplification: costs, classical action, the simulated output law vs the exact one."""
 
 import math
 
@@ -7,7 +7,6 @@ import pytest
 import sympy
 from qualtran import QUInt, Register
 from qualtran.resource_counting import QubitCount, get_cost_value
-from scipy import stats
 
 from bloqs.amplification import (
     AmplificationIterate,
@@ -16,7 +15,7 @@ from bloqs.amplification import (
     optimal_rounds,
     success_probability,
 )
-from bloqs.cost_checks import assert_costs_consistent
+from estimates.cost_checks import assert_costs_consistent
 from bloqs.sampling import (
     ImportanceSampler,
     UniformIndexAndCoin,
@@ -26,19 +25,17 @@ from bloqs.sampling import (
     leverage_scores,
     quantization_tv,
     quantize_weights,
-    draw_samples,
-    recursive_rls_landmarks,
-    sampler_output_distribution,
     ridge_leverage_sampler,
     ridge_leverage_scores,
     ridge_leverage_sampler_symbolic,
     row_distortion,
     row_norm_sampler,
     stable_rank,
+    unsigned_levels,
 )
 from estimates.counts import logical_counts
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.simulate import ancilla_weight, bloq_to_cirq, simulate_state
+from qattn_cirq.simulate import ancilla_weight, bloq_to_cirq, register_probabilities, simulate_state
 
 W8 = (1, 7, 2, 0, 3, 5, 1, 4)
 
@@ -48,20 +45,7 @@ def joint_index_flag(bloq, **sim_kw):
     c = bloq_to_cirq(bloq)
     st = simulate_state(c, **sim_kw)
     assert ancilla_weight(c, st) < 1e-6
-    n_q = c.width
-    probs = (np.abs(st.astype(np.complex128)) ** 2).reshape((2,) * n_q)
-    keep = list(c.positions("index")) + list(c.positions("flag"))
-    others = tuple(i for i in range(n_q) if i not in keep)
-    m = probs.sum(axis=others)
-    order = sorted(keep)
-    m = np.transpose(m, [order.index(p) for p in keep])
-    L = len(c.positions("index"))
-    return m.reshape(2**L, 2)[: int(bloq.n)]
-
-
-def tv_tolerance(k: int, shots: int, delta: float = 1e-3) -> float:
-    """E[TV] <= 0.5 sqrt(k/N) (Cauchy-Schwarz) plus McDiarmid: TV moves by <= 1/N per sample."""
-    return 0.5 * math.sqrt(k / shots) + math.sqrt(math.log(1 / delta) / (2 * shots))
+    return register_probabilities(c, st, "index", "flag").reshape(-1, 2)[: int(bloq.n)]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -171,6 +155,23 @@ def test_quantize_and_tv():
         quantize_weights([1.0, 3.0], 0)
 
 
+def test_unsigned_levels():
+    q = unsigned_levels([0.0, 0.5, 1.0], 3, 1.0)
+    assert q.dtype == np.int64 and q.tolist() == [0, 4, 7]  # 3.5 -> 4
+    assert unsigned_levels([0.5, 1.0], 1, 1.0).tolist() == [0, 1]  # 0.5 -> 0: half to even
+    assert unsigned_levels([1.0, 2.0], 2, 2.0).tolist() == [2, 3]
+    w = np.array([0.1, 0.7, 0.2, 0.0, 0.3])
+    assert quantize_weights(w, 4).tolist() == unsigned_levels(w, 4, w.max()).tolist()
+
+
+def test_quantize_weights_keep_support():
+    q = quantize_weights([0.0, 1e-6, 0.5, 1.0], 3, keep_support=True)
+    assert q.tolist() == [0, 1, 4, 7]
+    assert quantize_weights([0.0, 1e-6, 0.5, 1.0], 3).tolist() == [0, 0, 4, 7]
+    with pytest.raises(QattnInputError):
+        quantize_weights([0.0, 0.0], 3, keep_support=True)
+
+
 def test_leverage_scores_and_row_distortion():
     rng = np.random.default_rng(1)
     V = rng.normal(size=(32, 4)) * np.array([5.0, 1.0, 1.0, 0.2])
@@ -225,37 +226,46 @@ def test_bad_input():
 # ---------------------------------------------------------------------------------------------
 
 
-def _check_samples(sampler, shots, seed):
+#: Bound on the total-variation distance between the law of our compiled, simulated sampler and
+#: the exact law. qsim keeps complex64 amplitudes (relative roundoff ~6e-8 per gate); the samplers
+#: below come out within ~2e-7 of the exact law, so 1e-5 leaves margin. A bug moves the law by
+#: far more: at n = 8, b = 3 (W8), any one weight off by one moves it by >= 0.05, one extra
+#: amplification round by 0.87.
+TV_BOUND = 1e-5
+
+
+def exact_joint_law(sampler) -> np.ndarray:
+    """P[index = i, flag] of ``F G^r U |0>`` (module docstring of bloqs.sampling): with
+    ``p = sin^2((2r+1) theta)``, ``sin^2 theta = sum w / (n 2^b)``, flag = 1 with probability p and
+    then ``i ~ w_i / sum w``; flag = 0 otherwise and then ``i ~ (2^b - w_i)``, the coins left."""
+    w = np.asarray(sampler.weights, dtype=float)
+    p = success_probability(sampler.acceptance, int(sampler.n_rounds))
+    rejected = 2.0 ** int(sampler.weight_bits) - w
+    law = np.zeros((len(w), 2))
+    law[:, 1] = p * w / w.sum()
+    law[:, 0] = (1 - p) * rejected / rejected.sum() if rejected.sum() > 0 else 0.0
+    return law
+
+
+def _check_output_distribution(sampler):
+    """Our sampler's circuit (compiled by bloq_to_cirq, simulated on qsim) against the exact law, in
+    total variation (mass outside ``index < n`` counts as error), and its accepted-index law
+    against ``w / sum w``."""
     joint = joint_index_flag(sampler, threads=2)
-    # exact: success probability sin^2((2r+1) theta), conditional distribution = w / sum w
+    exact = exact_joint_law(sampler)
+    tv = 0.5 * (np.abs(joint - exact).sum() + abs(1.0 - joint.sum()))
+    assert tv <= TV_BOUND, tv
     p_succ = joint[:, 1].sum()
-    assert abs(p_succ - sampler.success_probability) < 1e-5
-    assert np.allclose(joint[:, 1] / p_succ, sampler.target_distribution, atol=1e-5)
-    # measured: shots drawn (seeded) from the simulated output distribution
-    rng = np.random.default_rng(seed)
-    flat = joint.reshape(-1) / joint.sum()
-    draws = rng.choice(flat.size, size=shots, p=flat)
-    idx, flag = draws // 2, draws % 2
-    acc = idx[flag == 1]
-    n_acc = acc.size
-    sd = math.sqrt(p_succ * (1 - p_succ) / shots)
-    assert abs(n_acc / shots - sampler.success_probability) <= 4 * sd + 1e-12
-    counts = np.bincount(acc, minlength=int(sampler.n))
-    target = sampler.target_distribution
-    assert np.all(counts[target == 0] == 0)
-    tv = 0.5 * np.abs(counts / n_acc - target).sum()
-    support = target > 0
-    chi = stats.chisquare(counts[support], n_acc * target[support])
-    tol = tv_tolerance(int(support.sum()), n_acc)
-    assert tv <= tol, (tv, tol)
-    assert chi.pvalue > 1e-3, chi
-    return {"tv": tv, "tol": tol, "p": chi.pvalue, "succ": n_acc / shots, "theory": sampler.success_probability}
+    assert abs(p_succ - sampler.success_probability) <= TV_BOUND
+    tv_accepted = 0.5 * np.abs(joint[:, 1] / p_succ - sampler.target_distribution).sum()
+    assert tv_accepted <= TV_BOUND / p_succ, tv_accepted  # conditioning divides the error by p
+    return {"tv": tv, "tv_accepted": tv_accepted, "success": p_succ}
 
 
 def test_sampler_distribution_qsim_n8():
     s = ImportanceSampler(8, 3, W8)
     assert s.n_rounds == optimal_rounds(s.acceptance) == 1
-    res = _check_samples(s, shots=4000, seed=11)
+    res = _check_output_distribution(s)
     print("n=8 sampler", res)
 
 
@@ -271,12 +281,12 @@ def test_row_norm_and_ridge_samplers_qsim():
     rng = np.random.default_rng(5)
     V = rng.normal(size=(8, 2))
     s = row_norm_sampler(V, 3)
-    res = _check_samples(s, shots=3000, seed=3)
+    res = _check_output_distribution(s)
     print("row-norm sampler", res, "quantisation TV", quantization_tv(np.sum(V**2, 1), s.weights))
     X = rng.normal(size=(8, 2)) / 2
     K = np.exp(X @ X.T / np.sqrt(2))
     r = ridge_leverage_sampler(K, 0.3, 3)
-    res = _check_samples(r, shots=3000, seed=4)
+    res = _check_output_distribution(r)
     print("ridge sampler", res)
 
 
@@ -285,29 +295,8 @@ def test_leverage_sampler_qsim_n16():
     rng = np.random.default_rng(9)
     V = rng.normal(size=(16, 3)) * np.array([3.0, 1.0, 0.3])
     s = leverage_score_sampler(V, 3)
-    res = _check_samples(s, shots=8000, seed=21)
+    res = _check_output_distribution(s)
     print("leverage sampler n=16", res)
-
-
-def test_exact_and_qsim_output_distributions_agree():
-    s = ImportanceSampler(8, 3, W8, rounds=1)
-    ex = sampler_output_distribution(s, engine="exact")
-    qs = sampler_output_distribution(s, engine="qsim")
-    assert np.allclose(ex, qs, atol=1e-5)
-    idx, attempts = draw_samples(s, 50, seed=1, engine="exact")
-    assert idx.size == 50 and attempts >= 50 and np.all(np.asarray(W8)[idx] > 0)
-
-
-def test_recursive_rls_landmarks_qsim_matches_exact():
-    rng = np.random.default_rng(0)
-    X = rng.normal(size=(16, 2)) / 2
-    K = np.exp(X @ X.T / np.sqrt(2))
-    a = recursive_rls_landmarks(K, 0.3, 4, bits=3, seed=1, engine="exact")
-    b = recursive_rls_landmarks(K, 0.3, 4, bits=3, seed=1, engine="qsim")
-    assert np.array_equal(a, b)  # qsim's output distribution equals the closed form
-    assert a.size >= 1 and np.all(np.diff(a) > 0) and a.min() >= 0 and a.max() < 16
-    with pytest.raises(QattnInputError):
-        recursive_rls_landmarks(K, -1.0, 4)
 
 
 def test_bloq_examples():
@@ -341,7 +330,7 @@ def test_computed_row_norm_oracle_and_sampler_qsim():
     assert t == logical_counts(o.qrom).t_count + logical_counts(o.unload).t_count + 4 * logical_counts(o.multiplier).t_count
     assert logical_counts(o.unload).t_count < logical_counts(o.qrom).t_count
     assert s.flag_oracle.unload is None  # a computed oracle is run again by F
-    res = _check_samples(s, shots=3000, seed=6)
+    res = _check_output_distribution(s)
     print("computed row-norm sampler", res)
     c = logical_counts(leverage_sampler_symbolic(computed=True))
     assert {x.name for x in sympy.sympify(c.t_count).free_symbols} == {"n", "d", "alpha", "b"}

@@ -76,7 +76,7 @@ def test_estimate_k_equals_n_matches_call_graph(n, loader):
     # m = n makes the Grover angle asin(sqrt(m/n)) = pi/2; in doubles sqrt(8)/sqrt(8) > 1 used to
     # raise "math domain error". The sums must give the schedule's own round counts (all 0 for
     # m > n/2), so the estimate equals the concrete call graph.
-    from bloqs.cost_checks import call_graph_t_count
+    from estimates.cost_checks import call_graph_t_count
 
     for schedule in ("certified", "known-count"):
         est = F.grover_sparse_estimate(n, 1, n, 2, loader=loader, schedule=schedule)
@@ -105,7 +105,7 @@ def test_estimate_k_equals_n_matches_call_graph(n, loader):
 def test_estimate_exact_at_even_non_powers_of_two(n, d, k, bits, loader):
     # Even n that is not a power of two: the symbolic prepare cost is only a bound there, and the
     # symbolic QROAM block sizes are a closed form; the estimate must still be the call graph.
-    from bloqs.cost_checks import call_graph_t_count
+    from estimates.cost_checks import call_graph_t_count
 
     bloq = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=bits, loader=loader)
     est = F.grover_sparse_estimate(n, d, k, bits, loader=loader)

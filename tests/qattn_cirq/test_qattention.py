@@ -5,18 +5,16 @@ import math
 import numpy as np
 import pytest
 
-from qattn_cirq.errors import QattnInputError
-from qattn_cirq.qattention import (
+from qattn_cirq.classical_nystrom import (
     QAttentionStructure,
-    check_qattention_inputs,
-    integer_weights,
     kernel_matrix,
     nystrom_from_landmarks,
     qattention_classical,
-    random_instance,
-    simulate_qattention,
-    theorem_bound,
 )
+from qattn_cirq.errors import QattnInputError
+from qattn_cirq.instance import random_instance
+from qattn_cirq.pipelines import simulate_qattention
+from qattn_cirq.reference import check_qattention_inputs, theorem_bound
 
 
 @pytest.fixture(scope="module")
@@ -75,13 +73,6 @@ def test_classical_twin_within_bound(inst, seed):
     assert len(r["per_row_errors"]) == inst.n
     assert math.isclose(math.sqrt(sum(e * e for e in r["per_row_errors"])), r["fro_error"])
     assert r["mode"] == "classical" and r["s"] == len(r["landmarks"])
-
-
-def test_integer_weights_keep_support():
-    q = integer_weights([0.0, 1e-6, 0.5, 1.0], 3)
-    assert q.tolist() == [0, 1, 4, 7]
-    with pytest.raises(QattnInputError):
-        integer_weights([0.0, 0.0], 3)
 
 
 def test_qsim_end_to_end_n8_via_cli(inst, tmp_path, capsys):

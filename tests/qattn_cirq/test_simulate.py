@@ -184,6 +184,20 @@ def test_grover_probability_is_sin_squared(n, marked):
         assert ancilla_weight(c, st) < 1e-6
 
 
+def test_joint_register_probabilities():
+    """Several registers: the joint law on the concatenated bit patterns (first register high);
+    summing out one register gives the other's marginal; register order transposes the table."""
+    c = bloq_to_cirq(Add(QUInt(2), QUInt(3)))
+    rng = np.random.default_rng(4)
+    psi = rng.normal(size=2**c.width) + 1j * rng.normal(size=2**c.width)
+    psi = (psi / np.linalg.norm(psi)).astype(np.complex64)
+    joint = register_probabilities(c, psi, "a", "b").reshape(4, 8)
+    np.testing.assert_allclose(joint.sum(axis=1), register_probabilities(c, psi, "a"), atol=1e-12)
+    np.testing.assert_allclose(joint.sum(axis=0), register_probabilities(c, psi, "b"), atol=1e-12)
+    np.testing.assert_allclose(register_probabilities(c, psi, "b", "a").reshape(8, 4), joint.T, atol=1e-12)
+    assert abs(joint.sum() - 1) < 1e-6
+
+
 def test_sample_is_seeded_and_follows_the_marginal():
     iterate = GroverIterate(IndicatorOracle(8, (5,)), 8)
     c = bloq_to_cirq(GroverSearch(iterate, 1))

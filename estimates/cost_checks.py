@@ -1,6 +1,6 @@
 """Three independent ways to count a bloq's T gates, and a check that they agree.
 
-The project's rule (DESIGN.md): a bloq's cost comes from its decomposition or from a call graph
+The project's rule: a bloq's cost comes from its decomposition or from a call graph
 that a test checks against the decomposition. This module gives tests the three counts:
 
 1. ``call_graph_t_count``: Qualtran's ``QECGatesCost`` over the bloq's ``build_call_graph``

@@ -5,7 +5,7 @@ from qualtran.bloqs.arithmetic import Add, LessThanConstant
 from qualtran.bloqs.data_loading import QROM
 from qualtran.bloqs.basic_gates import CSwap, Hadamard, TGate, ZPowGate
 
-from bloqs.cost_checks import (
+from estimates.cost_checks import (
     assert_costs_consistent,
     call_graph_t_count,
     cirq_t_count,
