@@ -53,7 +53,7 @@ PAPER_CLAIMS = {
         "t_count": (1.5, "O~(n (sqrt(n k) d + k d)) time (arXiv 2307.08045, main result; QRAM assumed): n^1.5"),
         "qubits": (None, "not stated in arXiv 2307.08045 (our circuit: O(d b + log n) registers plus the loader)"),
     },
-    "sublinear-qattention": {
+    "qattention": {
         # t_count is the quantum part only: the preprocessing (the row queries are classical).
         "t_count": (0.5, "O~(eps^-1 n^0.5 (s^2.5 + s^1.5 d + alpha^0.5 d)) quantum preprocessing "
                     "(arXiv 2602.00874; QRAM assumed): n^0.5"),
@@ -237,7 +237,7 @@ def crossover_row(costs: _Costs, name: str, loader: str, model: str) -> Dict[str
         why = costs.physical(name, loader, model, min(infeasible)).get("reason", "") if infeasible else ""
         res["statement"] = no_crossover_statement(res["scanned"], n_max, why)
     res["charged"] = ("fault-tolerant preprocessing + classical post-processing and n row queries on the GPU"
-                      if name == "sublinear-qattention" else "fault-tolerant runtime")
+                      if name == "qattention" else "fault-tolerant runtime")
     return {"algorithm": name, "loader": loader, "model": model, **res}
 
 

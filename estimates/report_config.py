@@ -21,7 +21,7 @@ from qattn_cirq.errors import QattnInputError
 #: the algorithms the report costs, and the loaders each one's estimator supports
 ALGORITHM_LOADERS: Dict[str, Tuple[str, ...]] = {
     "grover-sparse": ("qrom", "qroam", "assumed"),
-    "sublinear-qattention": ("qrom", "assumed"),
+    "qattention": ("qrom", "assumed"),
 }
 ALL_LOADERS = ("qrom", "qroam", "assumed")
 #: physical model -> (its presets, its default entry)

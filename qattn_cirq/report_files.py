@@ -101,7 +101,7 @@ def _crossover_plot(report: Dict[str, Any], out: str) -> List[str]:
     for c in report["crossover"]:
         pts = [s for s in c["scanned"] if math.isfinite(s["quantum_time_s"])]
         lab = f"{c['algorithm']} / {c['loader']} / {c['model']}" + (
-            " (+ classical row queries)" if c["algorithm"] == "sublinear-qattention" else "")
+            " (+ classical row queries)" if c["algorithm"] == "qattention" else "")
         line = ax.loglog([s["n"] for s in pts], [s["quantum_time_s"] for s in pts], "o-", ms=3, label=lab)[0]
         if pts and len(pts) < len(c["scanned"]):  # the model stops meeting the budget here
             ax.plot(pts[-1]["n"], pts[-1]["quantum_time_s"], "x", ms=10, mew=2, color=line.get_color())

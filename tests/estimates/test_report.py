@@ -42,12 +42,12 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
         assert section in rep, section
     assert rep["algorithms"]["grover-sparse"] == "available"
     # s_lambda = 64 (default) needs 2n >= 64: the n = 16 point is left out for the sublinear algorithm, and said so.
-    assert rep["algorithms"]["sublinear-qattention"] == "available (n < 32 left out: parameters need n that large)"
+    assert rep["algorithms"]["qattention"] == "available (n < 32 left out: parameters need n that large)"
     assert [r["n"] for r in rep["logical"] if r["algorithm"] == "grover-sparse"] == [16, 32]
-    assert [r["n"] for r in rep["logical"] if r["algorithm"] == "sublinear-qattention"] == [32]
+    assert [r["n"] for r in rep["logical"] if r["algorithm"] == "qattention"] == [32]
     from estimates.qattention_estimates import qattention_estimate
 
-    q = next(r for r in rep["logical"] if r["algorithm"] == "sublinear-qattention")
+    q = next(r for r in rep["logical"] if r["algorithm"] == "qattention")
     full = qattention_estimate(32, 8, 64, 2.0, 0.1, 4, "qrom", gpu="h100-sxm")
     est = full["logical"]
     # all n rows: the quantum preprocessing only (the n row queries are classical) ...
@@ -58,20 +58,20 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
     assert q["row_queries_flops"] == 32 * (2 * 64**2 + 4 * 64 * 8 + 3 * 64 + 8)
     assert q["classical_work_s"] == full["classical"]["time_s"] > 0
     fitted = {(f["algorithm"], f["metric"]): f for f in rep["fits"]}
-    assert fitted[("sublinear-qattention", "t_count")]["paper_exponent"] == 0.5
-    assert fitted[("sublinear-qattention", "row_queries_flops")]["paper_exponent"] == 1.0
-    assert ("sublinear-qattention", "preprocess_t_count") not in fitted
+    assert fitted[("qattention", "t_count")]["paper_exponent"] == 0.5
+    assert fitted[("qattention", "row_queries_flops")]["paper_exponent"] == 1.0
+    assert ("qattention", "preprocess_t_count") not in fitted
     assert all(r["feasible"] for r in rep["physical"])
     for r in rep["physical"]:
-        if r["algorithm"] == "sublinear-qattention":
+        if r["algorithm"] == "qattention":
             assert r["classical_work_s"] == q["classical_work_s"]
             assert r["total_time_s"] == r["runtime_s"] + r["classical_work_s"]
         else:
             assert "total_time_s" not in r
     # the crossover charges the sublinear algorithm the fault-tolerant preprocessing + the classical work
-    phys = {(r["model"], r["n"]): r for r in rep["physical"] if r["algorithm"] == "sublinear-qattention"}
+    phys = {(r["model"], r["n"]): r for r in rep["physical"] if r["algorithm"] == "qattention"}
     for c in rep["crossover"]:
-        if c["algorithm"] == "sublinear-qattention":
+        if c["algorithm"] == "qattention":
             assert "classical" in c["charged"] and "row queries" in c["charged"]
             p32 = next(s for s in c["scanned"] if s["n"] == 32)
             assert p32["quantum_time_s"] == phys[(c["model"], 32)]["total_time_s"]
