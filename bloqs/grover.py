@@ -742,7 +742,7 @@ class ThresholdOracle(Bloq):
     arithmetic: str = "shift-add"
 
     def __attrs_post_init__(self):
-        from bloqs.loaders import LOADER_KINDS
+        from bloqs.loader_kinds import LOADER_KINDS
 
         if self.loader not in LOADER_KINDS:
             raise QattnInputError(f"loader must be one of {', '.join(LOADER_KINDS)}, got {self.loader!r}")

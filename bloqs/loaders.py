@@ -56,11 +56,10 @@ from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.symbolics import bit_length, ceil, is_symbolic, log2, smax
 
+from bloqs.loader_kinds import LOADER_KINDS
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
-
-LOADER_KINDS: Tuple[str, ...] = ("qrom", "qroam", "assumed")
 
 
 # ----------------------------------------------------------------------------------------------

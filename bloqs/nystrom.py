@@ -68,6 +68,7 @@ from qualtran.symbolics import is_symbolic
 
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
 from bloqs.kernel import KernelExp
+from bloqs.loader_kinds import QATTENTION_LOADERS
 from bloqs.loaders import AssumedQRAMRowLoader, make_row_loader
 from bloqs.sampling import (
     KERNEL_OUT_BITS,
@@ -81,7 +82,7 @@ from qattn_cirq.errors import QattnInputError
 SymbolicInt = Union[int, sympy.Expr]
 
 #: loaders a cost model may name: unary-iteration QROM (gate level) or the papers' assumed QRAM
-LOADERS = ("qrom", "assumed")
+LOADERS = QATTENTION_LOADERS
 #: failure probability in the symbolic landmark count and CHJ query count (a constant, not a symbol)
 DELTA = sympy.Rational(1, 10)
 #: output bits of the kernel tables in the cost models (fixed precision, documented): KERNEL_OUT_BITS,

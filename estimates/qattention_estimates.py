@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any, Dict, Sequence
 
 # numpy, sympy and Qualtran are imported inside the functions: the CLI registers
 # ``add_qattention_estimate_args`` at start-up for every command, which must stay cheap.
+from bloqs.loader_kinds import QATTENTION_LOADERS
 from qattn_cirq.errors import QattnInputError
 
 if TYPE_CHECKING:  # annotations only
@@ -53,7 +54,7 @@ ROW_QUERY_TEXT = {
 }
 MEAN_METHODS = ("chj", "coordinate")
 MULTI_SAMPLE = ("hamoudi", "repeat")
-LOADERS = ("qrom", "assumed")
+LOADERS = QATTENTION_LOADERS
 
 
 def _syms():
@@ -430,7 +431,7 @@ def run_qattention_estimate(args) -> Dict[str, Any]:
         raise QattnInputError(f"{', '.join(missing)} required for qattention")
     loader = getattr(args, "loader", "qrom")
     if loader not in LOADERS:
-        raise QattnInputError(f"--loader must be qrom or assumed for qattention; got {loader!r}")
+        raise QattnInputError(f"--loader must be {' or '.join(LOADERS)} for qattention; got {loader!r}")
     return qattention_estimate(args.n, args.d, args.s_lambda, args.alpha, args.eps, args.bits, loader=loader,
                                mean_method=args.mean_method, multi_sample=args.multi_sample,
                                row_query=getattr(args, "row_query", "classical"), gpu=getattr(args, "gpu", "h100-sxm"))

@@ -31,6 +31,7 @@ import math
 import os
 from typing import Any, Callable, Dict, List, Optional
 
+from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
 from qattn_cirq.errors import QattnInputError
 
 DEFAULT_CONFIG: Dict[str, Any] = {
@@ -43,7 +44,7 @@ DEFAULT_CONFIG: Dict[str, Any] = {
     # Sublinear QAttention only: row distortion of V and the target accuracy (arXiv 2602.00874).
     "alpha": 2.0,
     "eps": 0.1,
-    "loaders": ["qrom", "qroam", "assumed"],
+    "loaders": list(LOADER_KINDS),
     "algorithms": ["grover-sparse", "sublinear-qattention"],
     "models": {
         "ms": {"preset": "qubit_gate_ns_e3", "error_budget": 1e-3},
@@ -127,7 +128,7 @@ def load_config(path: Optional[str]) -> Dict[str, Any]:
 
 
 #: loaders each algorithm's estimator supports (the sublinear algorithm has no QROAM variant)
-SUPPORTED_LOADERS = {"grover-sparse": ("qrom", "qroam", "assumed"), "sublinear-qattention": ("qrom", "assumed")}
+SUPPORTED_LOADERS = {"grover-sparse": LOADER_KINDS, "sublinear-qattention": QATTENTION_LOADERS}
 
 
 def _algorithm_estimator(name: str) -> Optional[Callable[..., Dict[str, Any]]]:

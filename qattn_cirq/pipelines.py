@@ -58,6 +58,7 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 import attrs
 import numpy as np
 
+from bloqs.loader_kinds import SIMULABLE_LOADERS
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, quantize
 from qattn_cirq.reference import (
@@ -75,9 +76,7 @@ from qattn_cirq.simulate import (
     simulate_state,
 )
 
-#: Loaders that compile to a qsim circuit (``qroam``'s clean uncompute is measurement based with
-#: classically controlled phase fix-ups and ``assumed`` is a cost model without gates).
-SIMULABLE_LOADERS = ("qrom",)
+#: Loaders that compile to a qsim circuit: ``bloqs.loader_kinds.SIMULABLE_LOADERS``.
 #: Floating-point slack when comparing the measured error with the bound (both are computed in
 #: float64 from O(n d) sums; a zero bound must accept a 1e-16 roundoff error).
 BOUND_TOLERANCE = 1e-9

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict
 
 import attrs
 
+from bloqs.loader_kinds import LOADER_KINDS
 from qattn_cirq.commands._common import add_format_flag, emit
 
 ORDER = 20
@@ -36,7 +37,7 @@ def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--loader",
-        choices=("qrom", "qroam", "assumed"),
+        choices=LOADER_KINDS,
         default="qrom",
         help=(
             "row loader: qrom = unary-iteration QROM (Babbush et al. 1805.03662), qroam = clean "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable, Dict
 
+from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
 from qattn_cirq.commands._common import emit
 
 ORDER = 21
@@ -20,8 +21,8 @@ def _qattention_formula(args: argparse.Namespace) -> Dict[str, Any]:
     from estimates.qattention_estimates import qattention_formula
     from qattn_cirq.errors import QattnInputError
 
-    if args.loader not in ("qrom", "assumed"):
-        raise QattnInputError(f"--loader must be qrom or assumed for qattention; got {args.loader!r}")
+    if args.loader not in QATTENTION_LOADERS:
+        raise QattnInputError(f"--loader must be {' or '.join(QATTENTION_LOADERS)} for qattention; got {args.loader!r}")
     return qattention_formula(args.loader)
 
 
@@ -86,7 +87,7 @@ def register(subparsers) -> None:
     p.add_argument("algorithm", choices=sorted(FORMULAS), help="which algorithm")
     p.add_argument(
         "--loader",
-        choices=("qrom", "qroam", "assumed"),
+        choices=LOADER_KINDS,
         default="qrom",
         help="row loader: qrom, qroam (select-swap) or assumed (the papers' polylog QRAM cost model)",
     )

@@ -168,7 +168,7 @@ def _reference(data, bits, sel, row):
     return np.where(u >= 2 ** (bits - 1), u - 2**bits, u)
 
 
-@pytest.mark.parametrize("kind", ["qrom", "qroam", "assumed"])
+@pytest.mark.parametrize("kind", LOADER_KINDS)
 def test_classical_action_matches_numpy(kind):
     rng = np.random.default_rng(3)
     for n, d, b in POINTS + [(9, 2, 4)]:
@@ -432,3 +432,14 @@ def test_row_unload_bad_input():
         unload_log_block_size(2)
     with pytest.raises(QattnInputError, match="does not fit"):
         RowUnload(4, 1, 2, data=[[2], [0], [0], [0]])
+
+
+def test_loader_kinds_are_one_list():
+    """Every loader-name list is LOADER_KINDS or a subset of it, and the factory builds each kind."""
+    from bloqs.loader_kinds import QATTENTION_LOADERS, SIMULABLE_LOADERS
+    from bloqs.loaders import _KIND_TO_CLS
+
+    assert tuple(_KIND_TO_CLS) == LOADER_KINDS
+    assert set(QATTENTION_LOADERS) <= set(LOADER_KINDS) and set(SIMULABLE_LOADERS) <= set(LOADER_KINDS)
+    for kind in LOADER_KINDS:
+        assert isinstance(make_row_loader(kind, n=8, d=1, bits=2), _KIND_TO_CLS[kind])
