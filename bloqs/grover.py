@@ -796,7 +796,7 @@ class ThresholdOracle(Bloq):
 
     @cached_property
     def row_loader(self) -> Bloq:
-        from bloqs.loaders import make_row_loader
+        from bloqs.loader_factory import make_row_loader
 
         return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits, data=self._data, **dict(self.loader_kwargs))
 
@@ -814,7 +814,7 @@ class ThresholdOracle(Bloq):
         """The bloq that returns the loaded row to |0>: ``RowUnload`` or the loader again."""
         if not self.unloads_by_measurement:
             return self.row_loader
-        from bloqs.loaders import RowUnload
+        from bloqs.qroam import RowUnload
 
         return RowUnload(self.n, self.d, self.bits, data=self._data)
 

@@ -1,7 +1,8 @@
 """The row-loader names: the one place a loader kind is spelled.
 
 A loader kind names how row ``j`` of a classical table reaches a quantum register (the bloqs are in
-:mod:`bloqs.loaders`; :func:`bloqs.loaders.make_row_loader` builds one by name):
+:mod:`bloqs.loaders` and :mod:`bloqs.qroam`; :func:`bloqs.loader_factory.make_row_loader` builds
+one by name):
 
 * ``qrom``: unary-iteration QROM, Babbush et al. 2018 (arXiv:1805.03662, Sec. III.A), gate level;
 * ``qroam``: clean select-swap QROAM, Berry et al. 2019 (arXiv:1902.02134, App. B and C), gate level;

@@ -69,7 +69,7 @@ from qualtran.symbolics import is_symbolic
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
 from bloqs.kernel import KernelExp
 from bloqs.loader_kinds import QATTENTION_LOADERS
-from bloqs.loaders import AssumedQRAMRowLoader, make_row_loader
+from bloqs.loaders import AssumedQRAMRowLoader
 from bloqs.sampling import (
     KERNEL_OUT_BITS,
     ImportanceSampler,

@@ -452,7 +452,7 @@ def _best_known(name: str, top, per_call: float) -> Optional[Dict[str, Any]]:
     unload for an uncompute, the carry-save product for an inner product, Gidney's w-And
     comparator with a measurement-based uncompute.
     """
-    from bloqs.loaders import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
+    from bloqs.qroam import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
 
     o = top.oracle
     nn, W = int(o.n), int(o.d * o.bits)

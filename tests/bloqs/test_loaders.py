@@ -15,25 +15,21 @@ from qualtran._infra.gate_with_registers import get_named_qubits
 from qualtran.resource_counting import QubitCount, get_cost_value
 
 from bloqs.cost_checks import assert_costs_consistent, call_graph_t_count
-from bloqs.loaders import (
-    LOADER_KINDS,
+from bloqs.loader_factory import make_row_loader
+from bloqs.loader_kinds import LOADER_KINDS
+from bloqs.loaders import AssumedQRAMRowLoader, QROMRowLoader, _assumed_qram_row_loader, _qrom_row_loader, _qrom_row_loader_symb
+from bloqs.qroam import (
     QROAMCoherentUncompute,
-    RowUnload,
-    unload_log_block_size,
-    AssumedQRAMRowLoader,
     QROAMMeasurementUncompute,
     QROAMRowLoader,
-    QROMRowLoader,
-    _assumed_qram_row_loader,
+    RowUnload,
     _exact_cswap,
     _qroam_measurement_uncompute,
     _qroam_row_loader,
     _qroam_row_loader_symb,
-    _qrom_row_loader,
-    _qrom_row_loader_symb,
-    make_row_loader,
     optimal_qroam_log_block_sizes,
     qroam_toffoli_count,
+    unload_log_block_size,
 )
 from qattn_cirq.errors import QattnInputError
 
@@ -437,7 +433,7 @@ def test_row_unload_bad_input():
 def test_loader_kinds_are_one_list():
     """Every loader-name list is LOADER_KINDS or a subset of it, and the factory builds each kind."""
     from bloqs.loader_kinds import QATTENTION_LOADERS, SIMULABLE_LOADERS
-    from bloqs.loaders import _KIND_TO_CLS
+    from bloqs.loader_factory import _KIND_TO_CLS
 
     assert tuple(_KIND_TO_CLS) == LOADER_KINDS
     assert set(QATTENTION_LOADERS) <= set(LOADER_KINDS) and set(SIMULABLE_LOADERS) <= set(LOADER_KINDS)

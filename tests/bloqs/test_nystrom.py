@@ -19,7 +19,8 @@ from bloqs.nystrom import (
     symbols,
     table_lookup,
 )
-from bloqs.loaders import AssumedQRAMRowLoader, QROMRowLoader, RowUnload
+from bloqs.loaders import AssumedQRAMRowLoader, QROMRowLoader
+from bloqs.qroam import RowUnload
 from bloqs.sampling import ImportanceSampler
 from estimates.counts import logical_counts
 from qattn_cirq.errors import QattnInputError

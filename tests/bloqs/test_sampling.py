@@ -361,7 +361,7 @@ F_POINTS = [
 
 @pytest.mark.parametrize("n,b,w", F_POINTS)
 def test_flag_unload_costs_consistent_and_classical(n, b, w):
-    from bloqs.loaders import RowUnload
+    from bloqs.qroam import RowUnload
 
     f = WeightThresholdFlag(n, b, w)
     assert isinstance(f.unload, RowUnload)
