@@ -18,6 +18,8 @@ negative constants (``Negative classical value encountered in XorK``).
 * :class:`AssumedQRAMRowLoader` -- a *cost model*, not a circuit: the papers' QRAM with polylog(n)
   access (bucket brigade, Giovannetti, Lloyd, Maccone, PRL 100, 160501 (2008), arXiv:0708.1879):
   ``2 L b d + L (L - 1)`` controlled swaps per access, L = ceil(log2 n).
+* :class:`QRAMLookup` -- the same assumed QRAM behind Qualtran ``QROM``'s interface (one unshaped
+  b-bit target ``target0_``), for the table lookups of the Nystrom / QAttention cost models.
 
 The clean select-swap QROAM loader (Berry et al. 2019, arXiv:1902.02134, App. B) and the
 measurement-based uncompute of a lookup (App. C, :class:`bloqs.qroam.RowUnload`) are in
@@ -36,6 +38,7 @@ from qualtran import (
     BloqDocSpec,
     BQUInt,
     DecomposeTypeError,
+    QAny,
     QInt,
     QUInt,
     Register,
@@ -335,6 +338,49 @@ class AssumedQRAMRowLoader(RowLoader):
         return NotImplemented
 
 
+@attrs.frozen
+class QRAMLookup(Bloq):
+    """COST MODEL: a b-bit table lookup ``target0_ ^= T[selection]`` through the papers' assumed
+    QRAM, with Qualtran ``QROM``'s register names (for the lookups of the Nystrom / QAttention cost
+    models, where the gate-level alternative is a plain ``QROM``).
+
+    Costed as one access of :class:`AssumedQRAMRowLoader` with n rows of one b-bit entry:
+    ``2 L b + L (L - 1)`` controlled swaps, L = ceil(log2 n) (Giovannetti, Lloyd,
+    Maccone bucket brigade, arXiv:0708.1879). Qubits: ``ceil(log2 n) + b`` (the circuit-side
+    registers; the QRAM device is what :meth:`AssumedQRAMRowLoader.qram_qubits` reports). No
+    decomposition.
+
+    Registers: ``selection`` BQUInt(ceil(log2 n), n) THRU; ``target0_`` QAny(bits) THRU.
+    """
+
+    n: SymbolicInt
+    bits: SymbolicInt
+
+    @cached_property
+    def signature(self) -> Signature:
+        return Signature(
+            [
+                Register("selection", BQUInt(selection_bitsize(self.n), self.n)),
+                Register("target0_", QAny(self.bits)),
+            ]
+        )
+
+    @cached_property
+    def loader(self) -> AssumedQRAMRowLoader:
+        return AssumedQRAMRowLoader(n=self.n, d=1, bits=self.bits)
+
+    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
+        return {self.loader: 1}
+
+    def my_static_costs(self, cost_key):
+        if isinstance(cost_key, QubitCount):
+            return selection_bitsize(self.n) + self.bits
+        return NotImplemented
+
+    def __str__(self):
+        return f"QRAM[{self.n}]"
+
+
 # ----------------------------------------------------------------------------------------------
 # Examples and doc specs
 # ----------------------------------------------------------------------------------------------
@@ -358,6 +404,13 @@ def _assumed_qram_row_loader() -> AssumedQRAMRowLoader:
     return assumed_qram_row_loader
 
 
+@bloq_example
+def _qram_lookup_symb() -> QRAMLookup:
+    n, b = sympy.symbols("n b", positive=True, integer=True)
+    qram_lookup_symb = QRAMLookup(n=n, bits=b)
+    return qram_lookup_symb
+
+
 _QROM_ROW_LOADER_DOC = BloqDocSpec(
     bloq_cls=QROMRowLoader,
     import_line="from bloqs.loaders import QROMRowLoader",
@@ -367,4 +420,9 @@ _ASSUMED_QRAM_ROW_LOADER_DOC = BloqDocSpec(
     bloq_cls=AssumedQRAMRowLoader,
     import_line="from bloqs.loaders import AssumedQRAMRowLoader",
     examples=[_assumed_qram_row_loader],
+)
+_QRAM_LOOKUP_DOC = BloqDocSpec(
+    bloq_cls=QRAMLookup,
+    import_line="from bloqs.loaders import QRAMLookup",
+    examples=[_qram_lookup_symb],
 )

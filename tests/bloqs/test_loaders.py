@@ -10,14 +10,22 @@ import numpy as np
 import pytest
 import sympy
 import qualtran.testing as qlt
-from qualtran import Bloq, DecomposeTypeError, Signature
+from qualtran import Bloq, DecomposeNotImplementedError, DecomposeTypeError, Signature
 from qualtran._infra.gate_with_registers import get_named_qubits
 from qualtran.resource_counting import QubitCount, get_cost_value
 
 from bloqs.cost_checks import assert_costs_consistent, call_graph_t_count
 from bloqs.loader_factory import make_row_loader
 from bloqs.loader_kinds import LOADER_KINDS
-from bloqs.loaders import AssumedQRAMRowLoader, QROMRowLoader, _assumed_qram_row_loader, _qrom_row_loader, _qrom_row_loader_symb
+from bloqs.loaders import (
+    AssumedQRAMRowLoader,
+    QRAMLookup,
+    QROMRowLoader,
+    _assumed_qram_row_loader,
+    _qram_lookup_symb,
+    _qrom_row_loader,
+    _qrom_row_loader_symb,
+)
 from bloqs.qroam import (
     QROAMCoherentUncompute,
     QROAMMeasurementUncompute,
@@ -143,6 +151,27 @@ def test_assumed_qram_cost_model():
         make_row_loader("assumed", data=_data(4, 1, 2), bits=2).decompose_bloq()
 
 
+def test_qram_lookup_is_one_assumed_qram_access_behind_qroms_interface():
+    """QRAMLookup (n entries of b bits, QROM's register names) costs one AssumedQRAMRowLoader access
+    with d = 1 and is ceil(log2 n) + b qubits wide, symbolically and at points."""
+    sym = QRAMLookup(N, B)
+    assert [r.name for r in sym.signature] == ["selection", "target0_"]
+    assert sympy.simplify(call_graph_t_count(sym) - call_graph_t_count(AssumedQRAMRowLoader(N, 1, B))) == 0
+    # the same expression as the sampling bloqs' index registers (bloqs.sampling.index_bits)
+    from bloqs.sampling import index_bits
+
+    assert get_cost_value(sym, QubitCount()) == index_bits(N) + B
+    assert sym.signature.get_left("selection").bitsize == index_bits(N)
+    for n, b in [(2, 2), (5, 3), (1024, 8)]:
+        L = (n - 1).bit_length()
+        lookup = QRAMLookup(n, b)
+        assert lookup.signature.get_left("selection").bitsize == L
+        assert call_graph_t_count(lookup) == 4 * (2 * L * b + L * (L - 1))
+        assert get_cost_value(lookup, QubitCount()) == L + b
+    with pytest.raises(DecomposeNotImplementedError):  # a cost model: no decomposition
+        QRAMLookup(8, 2).decompose_bloq()
+
+
 def test_symbolic_and_huge_concrete_costs_do_not_enumerate_n():
     start = time.perf_counter()
     for kind in LOADER_KINDS:
@@ -256,7 +285,8 @@ def test_measurement_uncompute_checks_registers_classically():
 
 
 def test_bloq_examples():
-    for ex in [_qrom_row_loader, _qrom_row_loader_symb, _qroam_row_loader, _qroam_row_loader_symb, _assumed_qram_row_loader]:
+    for ex in [_qrom_row_loader, _qrom_row_loader_symb, _qroam_row_loader, _qroam_row_loader_symb, _assumed_qram_row_loader,
+               _qram_lookup_symb]:
         qlt.assert_bloq_example_make(ex)
     for ex in [_qrom_row_loader, _qroam_row_loader, _exact_cswap, _qroam_measurement_uncompute]:
         qlt.assert_bloq_example_make(ex)

@@ -398,7 +398,7 @@ def test_flag_symbolic_call_graph_at_points_equals_concrete(n):
 
 
 def test_flag_keeps_two_oracle_calls_for_computed_weights():
-    from bloqs.nystrom import QRAMLookup
+    from bloqs.loaders import QRAMLookup
     from bloqs.sampling import RidgeLeverageOracleCostModel, RowNormSquaredOracle
 
     for oracle in (RowNormSquaredOracle(8, 2, 2), RidgeLeverageOracleCostModel(64, 4, 4, 3), QRAMLookup(64, 3)):
