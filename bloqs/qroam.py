@@ -16,7 +16,7 @@ leveraging sparsity and low rank factorization", arXiv:1902.02134:
   (block size :func:`unload_log_block_size`).
 """
 
-import itertools
+import hashlib
 import math
 from functools import cached_property
 from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
@@ -155,9 +155,6 @@ class ExactCSwap(Bloq):
 # ----------------------------------------------------------------------------------------------
 # Measurement-based uncompute of a lookup (Berry et al. 2019, arXiv:1902.02134, App. C)
 # ----------------------------------------------------------------------------------------------
-_KEY_COUNTER = itertools.count()
-
-
 @attrs.frozen
 class _MeasureXAndReset(GateWithRegisters):
     """Leaf: measure each qubit of ``q`` in the X basis (H, measure into ``keys[i]``), then reset.
@@ -276,6 +273,9 @@ class QROAMMeasurementUncompute(Bloq):
     ``ceil(n/K') + K' - 4`` (the formula of Qualtran's ``QROAMCleanAdjoint``, which has no
     decomposition; this one decomposes to Clifford + And + measurement in Cirq). 2 <= K' < n.
 
+    Measurement keys (:attr:`measurement_keys`) are a function of the bloq's fields, so the
+    decomposition is the same every time it is built.
+
     Registers: ``selection`` THRU; ``regs`` (QAny(b), shape (K, d)) LEFT: consumed, returned |0>.
     """
 
@@ -285,6 +285,32 @@ class QROAMMeasurementUncompute(Bloq):
     log_block_size: SymbolicInt  # k of the compute (K = 2^k registers)
     uncompute_log_block_size: SymbolicInt  # k' of this phase lookup
     data: Optional[Tuple[Tuple[int, ...], ...]] = None  # signed n x d, None for cost only
+
+    @cached_property
+    def measurement_keys(self) -> Tuple[str, ...]:
+        """One Cirq measurement key per register qubit (registers row-major, bits big-endian).
+
+        ``qroam_mbu_<tag>_<i>``, i the qubit's position in ``regs`` and ``<tag>`` a digest of
+        (n, d, bits, k, k', data): a function of this bloq alone, so decomposing it twice gives
+        equal composite bloqs, and two uncomputes that differ in any field never share a key. The
+        same bloq at two places of one circuit measures into the same keys; that is sound in Cirq,
+        which places a re-measurement of a key after every classically controlled operation that
+        reads the earlier outcome, and here each fix-up follows its own measurement in the
+        sequential order (both act through the selection register).
+        """
+        if self.data is None or is_symbolic(self.n, self.d, self.bits, self.log_block_size):
+            raise DecomposeTypeError(f"{self}: no data (cost only), no measurements")
+        fields = (int(self.n), int(self.d), int(self.bits), int(self.log_block_size),
+                  int(self.uncompute_log_block_size), tuple(tuple(int(v) for v in r) for r in self.data))
+        tag = hashlib.sha256(repr(fields).encode()).hexdigest()[:12]
+        width = 2 ** int(self.log_block_size) * int(self.d) * int(self.bits)
+        return tuple(f"qroam_mbu_{tag}_{i}" for i in range(width))
+
+    @cached_property
+    def phase_fixup(self) -> "_PhaseFixupIteration":
+        """The unary iteration over the high selection bits that applies the phase fix-up."""
+        n, s, ku = int(self.n), int(self.sel_bits), int(self.uncompute_log_block_size)
+        return _PhaseFixupIteration(n, s - ku, 2**ku, self.table, self.measurement_keys)
 
     @cached_property
     def sel_bits(self) -> SymbolicInt:
@@ -331,14 +357,14 @@ class QROAMMeasurementUncompute(Bloq):
     def build_composite_bloq(self, bb: BloqBuilder, selection, regs) -> Dict[str, SoquetT]:
         if self.data is None:
             raise DecomposeTypeError(f"{self}: no data (cost only)")
-        n, s, ku = int(self.n), int(self.sel_bits), int(self.uncompute_log_block_size)
+        s, ku = int(self.sel_bits), int(self.uncompute_log_block_size)
         Ku = 2**ku
-        # 1. X-basis measurement of every register qubit.
+        # 1. X-basis measurement of every register qubit (one key per qubit, in register order).
         qs = [q for soq in np.asarray(regs).reshape(-1) for q in bb.split(soq)]
-        prefix = f"qroam_mbu{next(_KEY_COUNTER)}"
-        keys = tuple(f"{prefix}_{i}" for i in range(len(qs)))
         selection = bb.add(Cast(self.signature.get_left("selection").dtype, QAny(s)), reg=selection)
-        selection = bb.add(_MeasureXAndReset(keys, s), anchor=selection, q=bb.join(np.array(qs)))
+        selection = bb.add(
+            _MeasureXAndReset(self.measurement_keys, s), anchor=selection, q=bb.join(np.array(qs))
+        )
         # 2. One-hot encode the low k' selection bits into K' qubits. Level t = 0 needs no And:
         #    oh[1] = bit0, oh[0] = NOT bit0; level t >= 1 splits each of the 2^t live one-hot
         #    qubits with an And on bit t (K' - 2 And in total).
@@ -354,7 +380,7 @@ class QROAMMeasurementUncompute(Bloq):
                 (oh[j], low[bit]), oh[j + 2**t] = bb.add(And(), ctrl=np.array([oh[j], low[bit]]))
                 oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
         # 3. Phase fix-up by unary iteration over the high bits.
-        it = _PhaseFixupIteration(n, s - ku, Ku, self.table, keys)
+        it = self.phase_fixup
         high = bb.join(np.array(sel[: s - ku]), dtype=it.selection_registers[0].dtype)
         high, ohr = bb.add(it, selection=high, onehot=bb.join(np.array(oh)))
         oh = list(bb.split(ohr))
@@ -380,10 +406,8 @@ class QROAMMeasurementUncompute(Bloq):
         M = ceil(self.n / Ku)
         W = 2**self.log_block_size * self.d * self.bits
         if self.data is not None:
-            n, s, ku = int(self.n), int(self.sel_bits), int(self.uncompute_log_block_size)
-            it = _PhaseFixupIteration(n, s - ku, Ku, self.table, ("",) * W)
             return {Hadamard(): W, XGate(): 2, CNOT(): 2 * (Ku - 1) + 2,
-                    And(): Ku - 2, And().adjoint(): Ku - 2, it: 1}
+                    And(): Ku - 2, And().adjoint(): Ku - 2, self.phase_fixup: 1}
         # Cost only: the unary iteration's M - 2 And (Babbush et al. 2018); the classically
         # controlled fix-up CZs (Clifford, data and outcome dependent) are not listed.
         return {Hadamard(): W, XGate(): 2, CNOT(): 2 * (Ku - 1) + 2 + 2 * (M - 2),
