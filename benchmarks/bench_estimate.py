@@ -29,6 +29,7 @@ import subprocess
 import sys
 import time
 
+from bloqs.loader_kinds import LOADER_KINDS
 from qattn_cirq.output import render
 
 ESTIMATE = ["estimate", "grover-sparse", "--n", "1048576", "--d", "128", "--k", "32", "--bits", "8"]
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
 
     rows = []
     for n in (4096, 2**20):
-        for loader in ("qrom", "qroam", "assumed"):
+        for loader in LOADER_KINDS:
             e = grover_sparse_estimate(n, 128, 32, 8, loader=loader)
             rows.append(
                 {

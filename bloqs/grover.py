@@ -733,7 +733,7 @@ class ThresholdOracle(Bloq):
     arithmetic: str = "shift-add"
 
     def __attrs_post_init__(self):
-        from bloqs.loaders import LOADER_KINDS
+        from bloqs.loader_kinds import LOADER_KINDS
 
         if self.loader not in LOADER_KINDS:
             raise QattnInputError(f"loader must be one of {', '.join(LOADER_KINDS)}, got {self.loader!r}")
@@ -787,7 +787,7 @@ class ThresholdOracle(Bloq):
 
     @cached_property
     def row_loader(self) -> Bloq:
-        from bloqs.loaders import make_row_loader
+        from bloqs.loader_factory import make_row_loader
 
         return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits, data=self._data, **dict(self.loader_kwargs))
 
@@ -805,7 +805,7 @@ class ThresholdOracle(Bloq):
         """The bloq that returns the loaded row to |0>: ``RowUnload`` or the loader again."""
         if not self.unloads_by_measurement:
             return self.row_loader
-        from bloqs.loaders import RowUnload
+        from bloqs.qroam import RowUnload
 
         return RowUnload(self.n, self.d, self.bits, data=self._data)
 

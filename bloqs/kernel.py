@@ -233,7 +233,7 @@ class KernelExp(Bloq):
     def _unload(self, table, sel_bits, width):
         """RowUnload of a 2^sel_bits-entry table of unsigned ``width``-bit ints (None: < 3 entries
         or 1-bit entries, reload by QROM)."""
-        from bloqs.loaders import RowUnload
+        from bloqs.qroam import RowUnload
 
         if not is_symbolic(sel_bits) and 2 ** int(sel_bits) < 3:
             return None

@@ -24,8 +24,8 @@ Jerbi, arXiv:2111.09787). This module holds those two quantum steps and their or
   ``k . y`` (the only quantum x quantum products; ``Product`` has no decomposition in Qualtran 0.7,
   which is why this is a cost model). Gate-level alternative for concrete instances: QROM of the
   classically computed values (``weights=`` / ``values=``).
-* :class:`QRAMLookup` (COST MODEL): a b-bit table lookup with Qualtran ``QROM``'s interface, costed
-  as :class:`bloqs.loaders.AssumedQRAMRowLoader` (bucket brigade, ``b ceil(log2 n)`` Toffoli).
+* :func:`table_lookup`: a b-bit table lookup with Qualtran ``QROM``'s interface by loader name:
+  ``QROM`` or the assumed-QRAM cost model :class:`bloqs.loaders.QRAMLookup`.
 * :class:`NystromLandmarkSampling`: ``draws`` runs of :class:`bloqs.sampling.ImportanceSampler` over
   the 2n rows of X, weights = ridge leverage scores (acceptance ``>= s / (2n)``,
   ``ceil(pi/4 sqrt(2n/s))`` rounds).
@@ -68,7 +68,8 @@ from qualtran.symbolics import is_symbolic
 
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
 from bloqs.kernel import KernelExp
-from bloqs.loaders import AssumedQRAMRowLoader, make_row_loader
+from bloqs.loader_kinds import QATTENTION_LOADERS
+from bloqs.loaders import QRAMLookup
 from bloqs.sampling import (
     KERNEL_OUT_BITS,
     ImportanceSampler,
@@ -81,7 +82,7 @@ from qattn_cirq.errors import QattnInputError
 SymbolicInt = Union[int, sympy.Expr]
 
 #: loaders a cost model may name: unary-iteration QROM (gate level) or the papers' assumed QRAM
-LOADERS = ("qrom", "assumed")
+LOADERS = QATTENTION_LOADERS
 #: failure probability in the symbolic landmark count and CHJ query count (a constant, not a symbol)
 DELTA = sympy.Rational(1, 10)
 #: output bits of the kernel tables in the cost models (fixed precision, documented): KERNEL_OUT_BITS,
@@ -112,36 +113,6 @@ def landmark_draws_expr(s, delta=DELTA) -> SymbolicInt:
 # ----------------------------------------------------------------------------------------------
 # lookups and oracles
 # ----------------------------------------------------------------------------------------------
-
-
-@attrs.frozen
-class QRAMLookup(Bloq):
-    """COST MODEL: a b-bit table lookup ``target0_ ^= T[selection]`` through the papers' assumed
-    QRAM, with Qualtran ``QROM``'s register names. Costed as
-    :class:`bloqs.loaders.AssumedQRAMRowLoader` (n rows of one b-bit entry: ``b ceil(log2 n)``
-    Toffoli, Giovannetti-Lloyd-Maccone bucket brigade). No decomposition."""
-
-    n: SymbolicInt
-    bits: SymbolicInt
-
-    @cached_property
-    def signature(self) -> Signature:
-        return Signature([Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.bits))])
-
-    @cached_property
-    def loader(self) -> AssumedQRAMRowLoader:
-        return AssumedQRAMRowLoader(n=self.n, d=1, bits=self.bits)
-
-    def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        return {self.loader: 1}
-
-    def my_static_costs(self, cost_key):
-        if isinstance(cost_key, QubitCount):
-            return index_bits(self.n) + self.bits
-        return NotImplemented
-
-    def __str__(self):
-        return f"QRAM[{self.n}]"
 
 
 def table_lookup(loader: str, n: SymbolicInt, bits: SymbolicInt) -> Bloq:

@@ -349,7 +349,7 @@ def row_unload_for(n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt, table=None
     RowUnload takes two's complement entries of >= 2 bits: each entry is passed as the signed
     reading of its bits, on ``max(2, b)`` bits (b = 1: one |0> padding qubit on top, see
     :func:`add_row_unload`); the And count does not depend on the width."""
-    from bloqs.loaders import RowUnload
+    from bloqs.qroam import RowUnload
 
     if not is_symbolic(n) and int(n) < 3:
         return None
@@ -767,7 +767,8 @@ def row_load_and_unload(loader: str, n: SymbolicInt, d: SymbolicInt, bits: Symbo
     of a second load (n - 2 And for the QROM). ``assumed`` (the papers' polylog QRAM) and n < 3:
     the loader twice -- with the assumed QRAM a second access (``O(b d log n)``) is the cheaper
     uncompute asymptotically, a Theta(sqrt n) unload would break the assumption's scaling."""
-    from bloqs.loaders import RowUnload, make_row_loader
+    from bloqs.loader_factory import make_row_loader
+    from bloqs.qroam import RowUnload
 
     load = make_row_loader(loader, n=n, d=d, bits=bits)
     if loader == "assumed" or (not is_symbolic(n) and int(n) < 3):

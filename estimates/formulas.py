@@ -21,6 +21,7 @@ import sympy
 from qualtran import Adjoint, Bloq
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_bloq_callee_counts, get_cost_value
 
+from bloqs.loader_kinds import LOADER_KINDS
 from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts, tidy, to_number
 from qattn_cirq.errors import QattnInputError
 
@@ -61,16 +62,9 @@ UNCOMPUTES = ("measurement", "reload")
 QRAM_ACCOUNTING = ("counted", "external")
 
 
-def _loader_kinds() -> Tuple[str, ...]:
-    from bloqs.loaders import LOADER_KINDS
-
-    return tuple(LOADER_KINDS)
-
-
 def check_loader(loader: str) -> str:
-    kinds = _loader_kinds()
-    if loader not in kinds:
-        raise QattnInputError(f"loader must be one of {', '.join(kinds)}; got {loader!r}")
+    if loader not in LOADER_KINDS:
+        raise QattnInputError(f"loader must be one of {', '.join(LOADER_KINDS)}; got {loader!r}")
     return loader
 
 
@@ -453,7 +447,7 @@ def _best_known(name: str, top, per_call: float) -> Optional[Dict[str, Any]]:
     unload for an uncompute, the carry-save product for an inner product, Gidney's w-And
     comparator with a measurement-based uncompute.
     """
-    from bloqs.loaders import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
+    from bloqs.qroam import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
 
     o = top.oracle
     nn, W = int(o.n), int(o.d * o.bits)

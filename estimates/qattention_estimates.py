@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, Dict, Sequence
 
 # numpy, sympy and Qualtran are imported inside the functions: the CLI registers
 # ``add_qattention_estimate_args`` at start-up for every command, which must stay cheap.
+from bloqs.loader_kinds import QATTENTION_LOADERS
 from qattn_cirq.errors import QattnInputError
 
 if TYPE_CHECKING:  # annotations only
@@ -52,7 +53,7 @@ ROW_QUERY_TEXT = {
 }
 MEAN_METHODS = ("chj", "coordinate")
 MULTI_SAMPLE = ("hamoudi", "repeat")
-LOADERS = ("qrom", "assumed")
+LOADERS = QATTENTION_LOADERS
 
 
 def _syms():

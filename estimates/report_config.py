@@ -14,16 +14,17 @@ from typing import Any, Dict, Mapping, Optional, Tuple
 
 import attrs
 
+from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
 from estimates.classical import GPU_PRESETS
 from estimates.physical import GF_PRESETS, MS_QUBIT_PRESETS
 from qattn_cirq.errors import QattnInputError
 
 #: the algorithms the report costs, and the loaders each one's estimator supports
 ALGORITHM_LOADERS: Dict[str, Tuple[str, ...]] = {
-    "grover-sparse": ("qrom", "qroam", "assumed"),
-    "qattention": ("qrom", "assumed"),
+    "grover-sparse": LOADER_KINDS,
+    "qattention": QATTENTION_LOADERS,
 }
-ALL_LOADERS = ("qrom", "qroam", "assumed")
+ALL_LOADERS = LOADER_KINDS
 #: physical model -> (its presets, its default entry)
 MODEL_PRESETS = {"ms": tuple(MS_QUBIT_PRESETS), "gidney-fowler": tuple(GF_PRESETS)}
 DEFAULT_MODELS = {

@@ -123,7 +123,7 @@ def _best_known(bloq, t_per_call, values) -> Optional[Dict[str, Any]]:
         return {"construction": "NAF shift-and-add, one adder per non-zero signed digit (constant multiplication)",
                 "t_per_call": t_per_call, "ratio": 1.0}
     if name in ("QROM", "QROMRowLoader"):
-        from bloqs.loaders import QROAMRowLoader
+        from bloqs.qroam import QROAMRowLoader
 
         if name == "QROM":
             n, d, b = bloq.data_shape[0], 1, bloq.target_bitsizes[0]

@@ -66,6 +66,7 @@ import numpy as np
 from bloqs.nystrom import landmark_draws_expr
 from bloqs.sampling import quantize_weights, unsigned_levels
 from qattn_cirq.classical_nystrom import DEFAULT_DELTA, assemble_structure, kernel_matrix, qattention_report
+from bloqs.loader_kinds import SIMULABLE_LOADERS
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, quantize
 from qattn_cirq.reference import (
@@ -88,9 +89,7 @@ from qattn_cirq.simulate import (
     simulate_state,
 )
 
-#: Loaders that compile to a qsim circuit (``qroam``'s clean uncompute is measurement based with
-#: classically controlled phase fix-ups and ``assumed`` is a cost model without gates).
-SIMULABLE_LOADERS = ("qrom",)
+#: Loaders that compile to a qsim circuit: ``bloqs.loader_kinds.SIMULABLE_LOADERS``.
 #: Floating-point slack when comparing the measured error with the bound (both are computed in
 #: float64 from O(n d) sums; a zero bound must accept a 1e-16 roundoff error).
 BOUND_TOLERANCE = 1e-9

@@ -118,7 +118,7 @@ def test_cli_help_imports_no_library():
 
     code = ("import sys; from qattn_cirq.cli import build_parser; build_parser().format_help(); "
             "heavy = sorted({m.split('.')[0] for m in sys.modules} & "
-            "{'qualtran', 'cirq', 'qsimcirq', 'sympy', 'numpy', 'scipy', 'matplotlib', 'bloqs', 'estimates'}); "
+            "{'qualtran', 'cirq', 'qsimcirq', 'sympy', 'numpy', 'scipy', 'matplotlib', 'estimates'}); "
             "print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True).stdout
     assert out.strip() == "[]", out

@@ -11,6 +11,7 @@ from typing import Any, Callable, Dict
 
 import attrs
 
+from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
 from qattn_cirq.commands._common import add_format_flag, emit
 
 ORDER = 20
@@ -38,7 +39,7 @@ def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument(
         "--loader",
-        choices=("qrom", "qroam", "assumed"),
+        choices=LOADER_KINDS,
         default="qrom",
         help=(
             "row loader: qrom = unary-iteration QROM (Babbush et al. 1805.03662), qroam = clean "
@@ -212,7 +213,7 @@ def _qattention_args(p) -> None:
     g.add_argument("--n", type=int, help="sequence length (integer >= 2)")
     g.add_argument("--d", type=int, help="head dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width b (integer >= 2)")
-    g.add_argument("--loader", choices=("qrom", "assumed"), default="qrom",
+    g.add_argument("--loader", choices=QATTENTION_LOADERS, default="qrom",
                    help="qrom (gate level) or assumed (polylog QRAM cost model)")
     g.add_argument("--s-lambda", type=float, default=None,
                    help="statistical dimension s_lambda of the kernel (1 <= s <= 2n)")

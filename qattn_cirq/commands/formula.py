@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any, Callable, Dict
 
+from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
 from qattn_cirq.commands._common import emit
 
 ORDER = 21
@@ -84,7 +85,7 @@ def register(subparsers) -> None:
     g = algorithms.add_parser("grover-sparse", help="Grover sparse attention (arXiv 2307.08045)",
                               description="Grover sparse attention (arXiv 2307.08045): T-count and qubits in n, d, k, b.")
     g.add_argument(
-        "--loader", choices=("qrom", "qroam", "assumed"), default="qrom",
+        "--loader", choices=LOADER_KINDS, default="qrom",
         help="row loader: qrom, qroam (select-swap) or assumed (the papers' polylog QRAM cost model)",
     )
     g.add_argument(
@@ -99,7 +100,7 @@ def register(subparsers) -> None:
     q = algorithms.add_parser("qattention", help="sublinear QAttention preprocessing (arXiv 2602.00874)",
                               description="Sublinear QAttention (arXiv 2602.00874): preprocessing T-count and "
                               "qubits in n, d, s, alpha, eps, b.")
-    q.add_argument("--loader", choices=("qrom", "assumed"), default="qrom",
+    q.add_argument("--loader", choices=QATTENTION_LOADERS, default="qrom",
                    help="row loader: qrom (gate level) or assumed (the papers' polylog QRAM cost model)")
     for a in (g, q):
         a.add_argument("--format", choices=("json", "latex", "text"), default="json", help="output format (default: json)")

@@ -13,6 +13,7 @@ from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
 from qualtran.symbolics import HasLength
 
 from estimates.cost_checks import assert_costs_consistent, call_graph_t_count, flattened_t_count
+from bloqs.loader_kinds import LOADER_KINDS
 from bloqs.grover import (
     BBHTSchedule,
     FindAllMarked,
@@ -404,7 +405,7 @@ def test_oracle_and_iterate_costs_consistent(n, d, bits, loader):
 def test_symbolic_oracle_formula_at_points(n, d, bits):
     """Symbolic (n, d, b) formula == the concrete worst-case (query=None) call graph."""
     subs = {N: n, D: d, B: bits}
-    for loader in ("qrom", "qroam", "assumed"):
+    for loader in LOADER_KINDS:
         for excl in ((), HasLength(K)):
             sym = ThresholdOracle(n=N, d=D, bits=B, tau_int=0, loader=loader, excluded=excl)
             conc_excl = excl if excl == () else HasLength(3)

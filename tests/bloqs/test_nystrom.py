@@ -12,14 +12,14 @@ from bloqs.nystrom import (
     LandmarkFeatures,
     LandmarkKernelMean,
     NystromLandmarkSampling,
-    QRAMLookup,
     landmark_draws_expr,
     median_reps_expr,
     phase_bits_expr,
     symbols,
     table_lookup,
 )
-from bloqs.loaders import AssumedQRAMRowLoader, QROMRowLoader, RowUnload
+from bloqs.loaders import AssumedQRAMRowLoader, QRAMLookup, QROMRowLoader
+from bloqs.qroam import RowUnload
 from bloqs.sampling import ImportanceSampler
 from estimates.counts import logical_counts
 from qattn_cirq.errors import QattnInputError

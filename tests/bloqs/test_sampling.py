@@ -350,7 +350,7 @@ F_POINTS = [
 
 @pytest.mark.parametrize("n,b,w", F_POINTS)
 def test_flag_unload_costs_consistent_and_classical(n, b, w):
-    from bloqs.loaders import RowUnload
+    from bloqs.qroam import RowUnload
 
     f = WeightThresholdFlag(n, b, w)
     assert isinstance(f.unload, RowUnload)
@@ -387,7 +387,7 @@ def test_flag_symbolic_call_graph_at_points_equals_concrete(n):
 
 
 def test_flag_keeps_two_oracle_calls_for_computed_weights():
-    from bloqs.nystrom import QRAMLookup
+    from bloqs.loaders import QRAMLookup
     from bloqs.sampling import RidgeLeverageOracleCostModel, RowNormSquaredOracle
 
     for oracle in (RowNormSquaredOracle(8, 2, 2), RidgeLeverageOracleCostModel(64, 4, 4, 3), QRAMLookup(64, 3)):

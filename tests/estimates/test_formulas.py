@@ -7,12 +7,13 @@ import sympy
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
 
 from bloqs.attention import GroverSparseAttention
+from bloqs.loader_kinds import LOADER_KINDS
 from bloqs.grover import FindAllMarked, find_all_oracle_calls
 from estimates import formulas as F
 from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, logical_counts
 from qattn_cirq.errors import QattnInputError
 
-LOADERS = ("qrom", "qroam", "assumed")
+LOADERS = LOADER_KINDS
 
 
 def _concrete(n, d, k, bits, loader, **kw):

@@ -159,7 +159,7 @@ def _check_ledger(out):
 
 
 def test_leverage_ledger_row_norm():
-    from bloqs.loaders import RowUnload
+    from bloqs.qroam import RowUnload
 
     out = leverage_sampling_estimate(2**20, 128, alpha=1.0, bits=8, samples=2)
     rows = _check_ledger(out)

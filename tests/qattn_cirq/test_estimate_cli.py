@@ -7,6 +7,7 @@ import json
 import pytest
 import sympy
 
+from bloqs.loader_kinds import LOADER_KINDS
 from qattn_cirq.cli import main
 
 
@@ -75,7 +76,7 @@ def test_unknown_algorithm_and_loader_exit_2(capsys):
 
 def test_formula_json_sympy_strings(capsys):
     allowed = {"n", "d", "k", "b"}
-    for loader in ("qrom", "qroam", "assumed"):
+    for loader in LOADER_KINDS:
         rc, out, err = _run(capsys, "formula", "grover-sparse", "--loader", loader)
         assert rc == 0, err
         data = json.loads(out)
