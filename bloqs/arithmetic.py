@@ -22,7 +22,7 @@ Conventions: all registers are two's complement ``QInt``; ``acc`` is sized by ``
 full-range result cannot overflow. Internally the adders act on ``QUInt`` views of the bits, where
 addition mod 2^w is exactly two's complement addition; this sidesteps the Qualtran 0.7 trap that a
 mixed-width signed ``Add`` zero-extends, and we sign-extend explicitly with CNOTs onto fresh
-ancillas (not ``SignExtend``, whose adjoint breaks composite adjoints, QUALTRAN_NOTES).
+ancillas (not ``SignExtend``, whose adjoint breaks composite adjoints in qualtran 0.7).
 """
 
 from functools import cached_property

@@ -660,7 +660,7 @@ def _to_excluded(x) -> Excluded:
 
 
 #: How the oracle returns its loaded key row to |0>: ``measurement`` (default; Berry et al.
-#: arXiv:1902.02134 App. C, :class:`bloqs.loaders.RowUnload`, ceil(n/K') + K' - 4 And) or
+#: arXiv:1902.02134 App. C, :class:`bloqs.qroam.RowUnload`, ceil(n/K') + K' - 4 And) or
 #: ``reload`` (a second call of the row loader: the textbook Bennett uncompute, kept as a labelled
 #: option for comparison; also used automatically for n < 3, where no K' fits).
 UNCOMPUTE_KINDS: Tuple[str, ...] = ("measurement", "reload")
@@ -703,7 +703,7 @@ class ThresholdOracle(Bloq):
         n: number of key rows (search space); d: row length; bits: entry width b.
         tau_int: threshold in integer units of the score (ignored by the cost, which does not depend
             on it for the comparator used).
-        loader: row-loader kind, one of ``bloqs.loaders.LOADER_KINDS``.
+        loader: row-loader kind, one of ``bloqs.loader_kinds.LOADER_KINDS``.
         query: the classical query row (tuple of ints) or None for the worst-case cost model.
         key_data: the n x d key matrix (tuple of tuples of ints) or None (symbolic / cost only).
         excluded: indices already found (tuple; each must be marked) or ``HasLength(m)`` for a cost

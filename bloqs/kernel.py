@@ -18,7 +18,7 @@ relabelling of wires, no gates). Then
 two QROMs (Babbush et al. arXiv:1805.03662, unary iteration, 4(2^{B-m} + 2^m) - 16 T for both) into
 scratch registers, multiplied into the output by a shift-and-add multiplier
 (:class:`ShiftAddMultiplier`: one controlled adder per bit of :math:`T_l`, Gidney arXiv:1709.06648
-adders), and the scratch registers are unloaded by measurement (:class:`bloqs.loaders.RowUnload`,
+adders), and the scratch registers are unloaded by measurement (:class:`bloqs.qroam.RowUnload`,
 Berry, Gidney, Motta, McClean, Babbush arXiv:1902.02134 App. C: ``ceil(N/K') + K' - 4`` And for an
 N-entry table, K' ~ sqrt N, instead of a second QROM's N - 2; a table of < 3 entries, or one so
 regular that Qualtran's QROM reloads it cheaper, is reloaded).
@@ -140,7 +140,7 @@ class KernelExp(Bloq):
     Registers: ``x`` QInt(B) (THRU, unchanged), ``out`` QUInt(P) (THRU, P = hi_width + lo_width;
     ``out`` += T_h[h] T_l[l] mod 2^P; start it at 0 to get the kernel value).
     Cost per call: 2 QROM loads (4 N - 8 T each, N = 2^(B-m) and 2^m entries) + 2 measurement-based
-    :class:`bloqs.loaders.RowUnload` (``4 (ceil(N/K') + K' - 4)`` T each, ratio 1 to Berry et al.
+    :class:`bloqs.qroam.RowUnload` (``4 (ceil(N/K') + K' - 4)`` T each, ratio 1 to Berry et al.
     App. C; the QROM again for a table of < 3 entries) + :class:`ShiftAddMultiplier` (hi, lo).
     No ``adjoint()`` of the concrete decomposition (RowUnload consumes its register); cost models
     that uncompute a kernel value charge KernelExp again (``out -= T_h T_l``: same tables and

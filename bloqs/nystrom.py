@@ -17,7 +17,7 @@ Jerbi, arXiv:2111.09787). This module holds those two quantum steps and their or
   (or a ridge score) computed coherently from a row loaded by a *named, switchable* loader
   (``qrom``: unary-iteration QROM, 4n - 8 T; ``assumed``: the papers' polylog QRAM as
   :class:`bloqs.loaders.AssumedQRAMRowLoader`). Per call: a row load and its measurement-based
-  unload (:class:`bloqs.loaders.RowUnload`; a second access for the assumed QRAM), 2 s worst-case
+  unload (:class:`bloqs.qroam.RowUnload`; a second access for the assumed QRAM), 2 s worst-case
   inner products with the classical landmarks (gate-level bloq, worst-case call graph), 2 s
   ``KernelExp`` (gate-level shape), and for ridge scores the quadratic form with the classical
   matrix M: 2 s classical-row inner products for ``y = M k`` and 2 s Qualtran ``Product`` for
@@ -135,7 +135,7 @@ class KernelOracleCostModel(Bloq):
     :class:`bloqs.sampling.RidgeLeverageOracleCostModel` uses). Per call (compute + uncompute):
 
     * row j: one load by the named ``loader``; the uncompute is a measurement-based
-      :class:`bloqs.loaders.RowUnload` for ``qrom`` (``ceil(n/K') + K' - 4`` And, ratio 1 to Berry
+      :class:`bloqs.qroam.RowUnload` for ``qrom`` (``ceil(n/K') + K' - 4`` And, ratio 1 to Berry
       et al. arXiv:1902.02134 App. C) and a second access for ``assumed`` (polylog by assumption;
       a Theta(sqrt n) unload would dominate it);
     * 2 s :class:`ClassicalInnerProduct` (d, b) (the landmarks are classical: NAF shift-and-add,

@@ -21,7 +21,7 @@ arXiv:1805.03662 Sec. III.D used here as the acceptance test):
    The conditional distribution given flag = 1 is untouched by amplification.
 
 Cost of one sample attempt: U + r (2 F + U + U-dagger + reflection over log n + b qubits) + F,
-F = weight lookup + measurement-based unload (:class:`bloqs.loaders.RowUnload`, Berry et al.
+F = weight lookup + measurement-based unload (:class:`bloqs.qroam.RowUnload`, Berry et al.
 arXiv:1902.02134 App. C) + b And for table weights, 2 weight-oracle calls + b And for computed ones.
 With a QROM weight oracle (Babbush et al. Fig. 7 unary iteration, 4n - 8 T per call; unload
 4(2 sqrt n - 4) T): about :math:`(4n + 8\sqrt n + 4b)\,(\tfrac{\pi}{4}\sqrt{1/a})` T.
@@ -182,7 +182,7 @@ def is_weight_table_lookup(oracle: Bloq, n: SymbolicInt, bits: SymbolicInt) -> b
     """True if ``oracle`` is a plain table lookup of classical weights: Qualtran's ``QROM`` over n
     entries with one unshaped b-bit target (the default oracle of :class:`WeightThresholdFlag`,
     concrete or symbolic-size). Its output is then a known classical function of the index, so it
-    can be uncomputed by measurement (:class:`bloqs.loaders.RowUnload`)."""
+    can be uncomputed by measurement (:class:`bloqs.qroam.RowUnload`)."""
     if not isinstance(oracle, QROM):
         return False
     if len(oracle.target_bitsizes) != 1 or tuple(oracle.target_shapes[0]) != ():
@@ -211,7 +211,7 @@ class WeightThresholdFlag(Bloq):
 
     * **table lookup** (the oracle is a plain ``QROM`` over classical weights, see
       :func:`is_weight_table_lookup`, n >= 3): measurement-based unload
-      :class:`bloqs.loaders.RowUnload` (n, d = 1, b) (Berry, Gidney, Motta, McClean, Babbush,
+      :class:`bloqs.qroam.RowUnload` (n, d = 1, b) (Berry, Gidney, Motta, McClean, Babbush,
       arXiv:1902.02134, App. C): X-basis measurement of the b weight qubits and a phase fix-up
       lookup, ``ceil(n/K') + K' - 4`` And with K' ~ sqrt(n), instead of a second lookup (n - 2
       And). The scratch is re-typed QAny -> QUInt (comparator) -> QInt (RowUnload's row; the
@@ -221,7 +221,7 @@ class WeightThresholdFlag(Bloq):
       concrete weights so regular that Qualtran's QROM reloads them cheaper, the QROM is rerun.)
     * **computed weights** (any other oracle, e.g. :class:`RowNormSquaredOracle`,
       :class:`RidgeLeverageOracleCostModel`, :class:`bloqs.nystrom.KernelOracleCostModel`, or the
-      assumed-QRAM :class:`bloqs.nystrom.QRAMLookup`): the oracle again. A computed value is
+      assumed-QRAM :class:`bloqs.loaders.QRAMLookup`): the oracle again. A computed value is
       not a lookup of classical data: a measurement-based uncompute would need a fix-up table of
       :math:`w_i` for all n indices, i.e. computing every weight classically -- which is the
       table-lookup case (pass ``weights``). (For the assumed QRAM a second polylog access is cheaper
@@ -264,7 +264,7 @@ class WeightThresholdFlag(Bloq):
 
     @cached_property
     def unload(self) -> Optional[Bloq]:
-        """:class:`bloqs.loaders.RowUnload` (d = 1) of the b-bit weight, or None (oracle rerun)."""
+        """:class:`bloqs.qroam.RowUnload` (d = 1) of the b-bit weight, or None (oracle rerun)."""
         if not self.measured_unload:
             return None
         data = np.asarray(self.oracle.data[0]).reshape(-1, 1) if self.oracle.has_data() else None
@@ -343,7 +343,7 @@ def bb_cast(a, b) -> Bloq:
 
 
 def row_unload_for(n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt, table=None) -> Optional[Bloq]:
-    """:class:`bloqs.loaders.RowUnload` for an n x d table of *unsigned* b-bit entries (or None
+    """:class:`bloqs.qroam.RowUnload` for an n x d table of *unsigned* b-bit entries (or None
     when n < 3, where a measurement-based unload does not apply and the lookup is rerun).
 
     RowUnload takes two's complement entries of >= 2 bits: each entry is passed as the signed
@@ -600,7 +600,7 @@ class RowNormSquaredOracle(Bloq):
     copied (CNOTs) and :class:`bloqs.kernel.ShiftAddMultiplier` adds :math:`v_{ij}^2` into an
     accumulator of 2b + ceil(log2 d) bits (no overflow); the accumulator is XORed into the target
     and everything is uncomputed (multiplier adjoints), the row by a measurement-based
-    :class:`bloqs.loaders.RowUnload` (Berry et al. arXiv:1902.02134 App. C: ``ceil(n/K') + K' - 4``
+    :class:`bloqs.qroam.RowUnload` (Berry et al. arXiv:1902.02134 App. C: ``ceil(n/K') + K' - 4``
     And instead of a second QROM's n - 2; n >= 3, else the QROM again; b = 1 magnitudes get a |0>
     padding qubit each, RowUnload needs 2-bit entries). Interface = QROM's (``selection``,
     ``target0_``), so it plugs into :class:`WeightThresholdFlag` (as a *computed* oracle: F runs it
@@ -762,7 +762,7 @@ KERNEL_OUT_BITS = 16
 def row_load_and_unload(loader: str, n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt) -> Dict[Bloq, SymbolicInt]:
     r"""Load + uncompute of one row of an n x d table of b-bit classical entries.
 
-    ``qrom`` (or ``qroam``): the loader once and a measurement-based :class:`bloqs.loaders.RowUnload`
+    ``qrom`` (or ``qroam``): the loader once and a measurement-based :class:`bloqs.qroam.RowUnload`
     (``ceil(n/K') + K' - 4`` And, K' ~ sqrt n; Berry et al. arXiv:1902.02134 App. C, ratio 1) instead
     of a second load (n - 2 And for the QROM). ``assumed`` (the papers' polylog QRAM) and n < 3:
     the loader twice -- with the assumed QRAM a second access (``O(b d log n)``) is the cheaper
@@ -911,7 +911,7 @@ class RidgeLeverageOracleCostModel(Bloq):
     :math:`k(x, y) = e^{c\langle x, y\rangle}` on the s classical landmark rows. Construction and
     fixed-point widths: :func:`computed_kernel_oracle_counts` (``quadratic=True``, QROM loader).
     Per call: one QROM load of row :math:`x_i` (with :math:`\lambda^{-1}k(x_i,x_i)` as extra
-    columns) and its measurement-based unload (:class:`bloqs.loaders.RowUnload`, ratio 1 to Berry
+    columns) and its measurement-based unload (:class:`bloqs.qroam.RowUnload`, ratio 1 to Berry
     et al. App. C); 2 s :class:`bloqs.arithmetic.ClassicalInnerProduct` (d, b) (NAF shift-and-add
     with the classical landmark rows: the best known constant multiplication, ratio 1); 2 s
     :class:`bloqs.kernel.KernelExp`; 2 s ``ClassicalInnerProduct(s, p)`` for :math:`y = M k` (M

@@ -426,7 +426,7 @@ def tau_to_int(tau: float, d_: int, bits_: int) -> int:
 _SOURCES = {
     "loader": "arXiv 2307.08045 Lemma 3.3 (oracle loads k_j); qrom: Babbush et al. 1805.03662 Sec. III.A; "
               "qroam: Berry et al. 1902.02134 App. B; assumed: GLM 0708.1879 bucket brigade (cost model)",
-    "loader_uncompute": "Berry et al. 1902.02134 App. C (measurement-based unload, bloqs.loaders.RowUnload)",
+    "loader_uncompute": "Berry et al. 1902.02134 App. C (measurement-based unload, bloqs.qroam.RowUnload)",
     "inner_product": "arXiv 2307.08045 Lemma 3.3 (<q_i, k_j>); shift-add: NAF, Gidney 1709.06648 adders; "
                      "carry-save: Wallace 1964 / Dadda 1965 column compression",
     "inner_product_uncompute": "adjoint of the inner product (shift-add: subtracting copy; carry-save: "

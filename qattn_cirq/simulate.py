@@ -253,7 +253,7 @@ class _Compiler:
             # Deferred measurement: a measurement-based uncompute (X-basis measurements and
             # classically controlled CZs, which qsim cannot run) is replaced by its coherent
             # equivalent, a bloq with the same signature and the same action on the computational
-            # basis states it is defined on (bloqs.loaders.QROAMCoherentUncompute). Costs never
+            # basis states it is defined on (bloqs.qroam.QROAMCoherentUncompute). Costs never
             # come from this export, so the lowering's extra gates are not charged anywhere.
             return self.emit(lowering(), quregs)
 
