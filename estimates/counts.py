@@ -15,17 +15,21 @@ Conventions (stated once, used everywhere):
 
 from __future__ import annotations
 
-from typing import Any, Dict, Union
+import math
+from typing import Any, Dict, Mapping, Optional, Union
 
 import attrs
 import sympy
 from qualtran import Bloq
 from qualtran.resource_counting import GateCounts, QECGatesCost, QubitCount, get_cost_value
 
+from qattn_cirq.errors import QattnInputError
+
 SymbolicInt = Union[int, sympy.Expr]
 
 TS_PER_TOFFOLI = 4
 TS_PER_ROTATION = 11
+_COUNT_FIELDS = ("qubits", "t", "toffoli", "clifford", "rotations", "measurements")
 
 
 def tidy(x: Any, simplify: bool = False) -> Any:
@@ -60,16 +64,74 @@ def to_number(x: Any, rel_tol: float = 1e-9) -> Any:
     return r if abs(v - r) <= rel_tol * max(1, abs(r)) else float(v)
 
 
-@attrs.frozen
-class LogicalCounts:
-    """Logical resource counts of one bloq (symbolic or concrete)."""
+#: the physical models take logs and ratios of counts in float64: products of two must stay finite
+MAX_COUNT = 10**100
 
-    t: SymbolicInt
-    toffoli: SymbolicInt
-    clifford: SymbolicInt
-    rotations: SymbolicInt
-    measurements: SymbolicInt
+
+@attrs.frozen(kw_only=True)
+class LogicalCounts:
+    """Logical resource counts (symbolic or concrete): the one record of the code base.
+
+    ``t`` is raw T (Toffoli-class gates and rotations separate); ``t_count`` folds them in.
+    ``rotation_depth`` (optional) is the layers of rotations a physical model may parallelise.
+    Estimates' JSON ``logical`` dicts are its edge form (:meth:`evaluate`, :meth:`from_logical`);
+    the physical models take a concrete one (:meth:`concrete`).
+    """
+
     qubits: SymbolicInt
+    t: SymbolicInt = 0
+    toffoli: SymbolicInt = 0
+    clifford: SymbolicInt = 0
+    rotations: SymbolicInt = 0
+    measurements: SymbolicInt = 0
+    rotation_depth: Optional[int] = None
+
+    @classmethod
+    def from_logical(cls, logical: Mapping[str, Any]) -> "LogicalCounts":
+        """From an estimate's ``logical`` dict (raw ``t`` if present, else recovered from
+        ``t_count = t + 4 toffoli + 11 rotations``)."""
+        toffoli, rotations = logical.get("toffoli", 0), logical.get("rotations", 0)
+        t = logical["t"] if "t" in logical else logical["t_count"] - TS_PER_TOFFOLI * toffoli - TS_PER_ROTATION * rotations
+        return cls(qubits=logical["qubits"], t=t, toffoli=toffoli, clifford=logical.get("clifford", 0),
+                   rotations=rotations, measurements=logical.get("measurements", 0))
+
+    def concrete(self) -> "LogicalCounts":
+        """The same counts as plain non-negative integers, checked (one-line error naming the field)."""
+        vals = {}
+        for name in ("qubits", "t", "toffoli", "clifford", "rotations", "measurements"):
+            v = getattr(self, name)
+            if isinstance(v, sympy.Basic):
+                if v.free_symbols:
+                    raise QattnInputError(f"{name} is symbolic ({v}); substitute values or use symbolic_physical_estimate")
+                v = int(v)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+                raise QattnInputError(f"{name} must be a non-negative integer, got {v!r}")
+            if v > MAX_COUNT:
+                raise QattnInputError(f"{name} must be <= 1e100 (float64 error-rate arithmetic), got ~10^{math.log10(v):.1f}")
+            vals[name] = v
+        if vals["qubits"] < 1:
+            raise QattnInputError(f"qubits must be >= 1, got {vals['qubits']}")
+        d = self.rotation_depth
+        if d is not None and (not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= max(vals["rotations"], 0)):
+            raise QattnInputError(f"rotation_depth must be an integer in [0, rotations={vals['rotations']}], got {d!r}")
+        return LogicalCounts(**vals, rotation_depth=d)
+
+    @property
+    def r_depth(self) -> int:
+        """Rotation depth: the given one, else every rotation in its own layer."""
+        return self.rotations if self.rotation_depth is None else self.rotation_depth
+
+    def as_ms_dict(self) -> Dict[str, int]:
+        """The dict ``qsharp.estimator.LogicalCounts`` takes."""
+        return {
+            "numQubits": self.qubits,
+            "tCount": self.t,
+            "rotationCount": self.rotations,
+            "rotationDepth": self.r_depth,
+            "cczCount": self.toffoli,
+            "ccixCount": 0,
+            "measurementCount": self.measurements,
+        }
 
     @property
     def t_count(self) -> SymbolicInt:
@@ -97,7 +159,7 @@ class LogicalCounts:
                 return tidy(v.xreplace(rep).doit())
             return v
 
-        return LogicalCounts(**{f.name: sub(getattr(self, f.name)) for f in attrs.fields(LogicalCounts)})
+        return attrs.evolve(self, **{name: sub(getattr(self, name)) for name in _COUNT_FIELDS})
 
     def evaluate(self, values: Dict[Any, Any], rel_tol: float = 1e-9) -> Dict[str, Any]:
         """The counts at ``values`` as plain numbers, in the ``logical`` shape of every estimate:
@@ -109,6 +171,7 @@ class LogicalCounts:
         }
 
     def as_dict(self) -> Dict[str, SymbolicInt]:
+        """The JSON edge form with ``t_count`` first and raw ``t`` last."""
         return {
             "t_count": self.t_count,
             "toffoli": self.toffoli,

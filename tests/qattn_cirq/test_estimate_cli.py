@@ -101,12 +101,19 @@ def test_help_explains(capsys):
     with pytest.raises(SystemExit):
         main(["estimate", "--help"])
     out = capsys.readouterr().out
-    for word in ("grover-sparse", "--loader", "qroam", "assumed", "--tau", "t_count", "components", "classical_flops"):
+    for word in ("grover-sparse", "qattention", "t_count", "components", "classical_flops"):
+        assert word in out
+    with pytest.raises(SystemExit):
+        main(["estimate", "grover-sparse", "--help"])
+    out = capsys.readouterr().out
+    for word in ("--loader", "qroam", "assumed", "--tau", "--schedule", "--from-data"):
         assert word in out
     with pytest.raises(SystemExit):
         main(["formula", "--help"])
-    out = capsys.readouterr().out
-    assert "latex" in out and "symbols" in out
+    assert "symbols" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["formula", "grover-sparse", "--help"])
+    assert "latex" in capsys.readouterr().out
 
 
 def test_formula_strings_evaluate_to_the_estimate(capsys):
