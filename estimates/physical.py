@@ -56,6 +56,7 @@ one-line message.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import math
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
@@ -147,7 +148,7 @@ def physical_input_from_counts(counts: Any, rotation_depth: Optional[int] = None
 # ----------------------------------------------------------------------------------------------
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed on every memo lookup of the factory search
 class QubitParams:
     """Physical qubit parameters (times in ns), as in the MS estimator's ``qubitParams``."""
 
@@ -203,7 +204,7 @@ MS_QUBIT_PRESETS: Dict[str, QubitParams] = {
 }
 
 
-@attrs.frozen
+@attrs.frozen(cache_hash=True)  # hashed on every memo lookup of the factory search
 class QECScheme:
     """A QEC scheme: ``P_L(d) = prefactor (p/threshold)^((d+1)/2)``; cycle time and footprint per d."""
 
@@ -252,6 +253,20 @@ class QECScheme:
 
 def ms_qec_scheme(name: Optional[str], qubit: QubitParams) -> QECScheme:
     """The estimator's default QEC schemes (fault_tolerance.rs)."""
+    try:
+        # memoised: the scheme is frozen, and the same object each time keeps the factory memo's
+        # key comparisons cheap
+        return _ms_qec_scheme_cached(name, qubit)
+    except TypeError:  # an unhashable name: let _ms_qec_scheme reject it
+        return _ms_qec_scheme(name, qubit)
+
+
+@functools.lru_cache(maxsize=64)
+def _ms_qec_scheme_cached(name: Optional[str], qubit: QubitParams) -> QECScheme:
+    return _ms_qec_scheme(name, qubit)
+
+
+def _ms_qec_scheme(name: Optional[str], qubit: QubitParams) -> QECScheme:
     name = name or "surface_code"
     if name == "surface_code":
         if qubit.instruction_set == "gate_based":
@@ -334,6 +349,16 @@ def _unit(template: _UnitTemplate, qubit: QubitParams, scheme: QECScheme, d: Opt
     )
 
 
+@functools.lru_cache(maxsize=None)
+def _scipy_binom():
+    """(numpy.float64, scipy's binomial cdf and pmf ufuncs), imported on first use: importing this
+    module does not load numpy / scipy."""
+    from numpy import float64
+    from scipy.special._ufuncs import _binom_cdf, _binom_pmf
+
+    return float64, _binom_cdf, _binom_pmf
+
+
 def _binom_cdf(k: int, n: int, p: float):
     """``scipy.stats.binom.cdf(k, n, p)`` for integer ``k``, without its per-call argument handling.
 
@@ -341,9 +366,7 @@ def _binom_cdf(k: int, n: int, p: float):
     otherwise clips ``scipy.special._ufuncs._binom_cdf(k, n, p)`` (Boost's ``ibetac``) to [0, 1]. The
     same ufunc on the same doubles gives the same value, ~40x faster for scalars.
     """
-    from numpy import float64
-    from scipy.special._ufuncs import _binom_cdf as cdf  # imported here: numpy / scipy load only when needed
-
+    float64, cdf, _ = _scipy_binom()
     if k < 0:
         return float64(0.0)
     if k >= n:
@@ -354,9 +377,7 @@ def _binom_cdf(k: int, n: int, p: float):
 
 def _binom_pmf(k: int, n: int, p: float):
     """``scipy.stats.binom.pmf(k, n, p)`` for integer ``k`` (0 off the support, else the clipped ufunc)."""
-    from numpy import float64
-    from scipy.special._ufuncs import _binom_pmf as pmf
-
+    float64, _, pmf = _scipy_binom()
     if k < 0 or k > n:
         return float64(0.0)
     v = pmf(float(k), float(n), p)
@@ -439,39 +460,33 @@ def _binomial_inverse(n: int, fail: float, u: float) -> int:
         m = m + int(math.copysign(math.floor(abs(step) + 0.5), step))
 
 
-class _Round:
-    __slots__ = ("num_units", "req", "n_out", "n_in", "duration", "qubits", "name", "code_distance")
+@functools.lru_cache(maxsize=1 << 16)
+def _adjusted_units(num_units: int, n_out: int, req: float, needed: int, fail: float) -> Tuple[bool, int]:
+    """The estimator's sizing of one round: fewest units whose ``req``-quantile output reaches ``needed``.
 
-    def __init__(self, unit: _Unit, req: float, position: int):
-        self.num_units = 1
-        self.req = req
-        self.n_out = unit.n_out
-        self.n_in = unit.n_in
-        self.duration = unit.duration_first if position == 0 else unit.duration_next
-        self.qubits = unit.qubits_first if position == 0 else unit.qubits_next
-        self.name = unit.name
-        self.code_distance = unit.code_distance
+    Doubling from ``ceil(needed / (num_units n_out))``, then bisection (the quantile is taken as
+    monotone, as the estimator does). Returns (whether fewer than 10^18 units do, the units reached);
+    pure in its arguments, so memoised: factories with the same round tail size it the same way.
+    """
 
-    def outputs(self, fail: float) -> int:
-        if fail == 0.0 and self.req == 0.0:
-            return self.num_units * self.n_out
-        return _binomial_inverse(self.num_units, fail, self.req) * self.n_out
+    def outputs(k: int) -> int:
+        if fail == 0.0 and req == 0.0:
+            return k * n_out
+        return _binomial_inverse(k, fail, req) * n_out
 
-    def adjust(self, needed: int, fail: float) -> bool:
-        self.num_units = math.ceil(needed / (self.num_units * self.n_out))
-        while self.outputs(fail) < needed:
-            self.num_units *= 2
-            if self.num_units >= 10**18:
-                return False
-        upper, lower = self.num_units, self.num_units // 2
-        while lower < upper:
-            self.num_units = (lower + upper) // 2
-            if self.outputs(fail) >= needed:
-                upper = self.num_units
-            else:
-                lower = self.num_units + 1
-        self.num_units = upper
-        return True
+    num_units = math.ceil(needed / (num_units * n_out))
+    while outputs(num_units) < needed:
+        num_units *= 2
+        if num_units >= 10**18:
+            return False, num_units
+    upper, lower = num_units, num_units // 2
+    while lower < upper:
+        num_units = (lower + upper) // 2
+        if outputs(num_units) >= needed:
+            upper = num_units
+        else:
+            lower = num_units + 1
+    return True, upper
 
 
 @attrs.frozen
@@ -509,34 +524,56 @@ _OK, _LOW, _HIGH, _WORSE, _TOO_MANY = range(5)
 
 
 def _build_factory(units: Sequence[_Unit], failure_requirement: float = 0.01) -> Tuple[int, Optional[Factory]]:
-    """Size each round so the whole factory succeeds with prob >= 1 - requirement (App. C)."""
+    """Size each round so the whole factory succeeds with prob >= 1 - requirement (App. C).
+
+    The estimator's steps with plain locals: error rates forward through the rounds, then unit
+    counts backward from one output state, each round sized by :func:`_adjusted_units` starting
+    from one unit.
+    """
     length = len(units)
-    rates = [units[0].t_error_rate]
-    rounds: List[_Round] = []
-    for pos, unit in enumerate(units):
-        out = unit.output_error_rate(rates[-1])
-        if out > rates[-1]:
+    req = failure_requirement / length
+    rate = units[0].t_error_rate
+    rates = [rate]
+    for unit in units:
+        out = unit.output_error_rate(rate)
+        if out > rate:
             return _WORSE, None
-        rounds.append(_Round(unit, failure_requirement / length, pos))
         rates.append(out)
-    fails = [1.0] * (length + 1)
-    needed = rounds[-1].n_out
+        rate = out
+    nums = [0] * length
+    needed = units[-1].n_out
+    fail_last = 1.0
     for idx in range(length - 1, -1, -1):
-        q = units[idx].failure_probability(rates[idx])
+        unit = units[idx]
+        q = unit.failure_probability(rates[idx])
         if q <= 0.0:
             return _LOW, None
         if q >= 1.0:
             return _HIGH, None
-        fails[idx] = q
-        if not rounds[idx].adjust(needed, q):
+        if idx == length - 1:
+            fail_last = q
+        ok, k = _adjusted_units(1, unit.n_out, req, needed, q)
+        if not ok:
             return _TOO_MANY, None
-        needed = rounds[idx].n_in * rounds[idx].num_units
-    last = rounds[-1]
+        nums[idx] = k
+        needed = unit.n_in * k
+    rounds = []
+    qubits = duration = 0
+    for pos, (unit, k) in enumerate(zip(units, nums)):
+        q_each, dur = (unit.qubits_first, unit.duration_first) if pos == 0 else (unit.qubits_next, unit.duration_next)
+        rounds.append((unit.name, k, unit.code_distance, k * q_each, dur))
+        qubits = max(qubits, k * q_each) if pos else k * q_each
+        duration += dur
+    last = units[-1]
+    if fail_last == 0.0 and req == 0.0:
+        n_states = nums[-1] * last.n_out
+    else:
+        n_states = _binomial_inverse(nums[-1], fail_last, req) * last.n_out
     return _OK, Factory(
-        rounds=tuple((r.name, r.num_units, r.code_distance, r.num_units * r.qubits, r.duration) for r in rounds),
-        physical_qubits=max(r.num_units * r.qubits for r in rounds),
-        duration_ns=sum(r.duration for r in rounds),
-        num_output_states=last.outputs(fails[length - 1]),
+        rounds=tuple(rounds),
+        physical_qubits=qubits,
+        duration_ns=duration,
+        num_output_states=n_states,
         output_error_rate=rates[length],
     )
 
@@ -553,7 +590,13 @@ class _Frontier:
         return (a[0] < b[0] and a[1] <= b[1]) or (a[0] <= b[0] and a[1] < b[1])
 
     def dominates(self, p) -> bool:
-        return any(self._dominates(t, p) for t in self.items)
+        # any(self._dominates(t, p) for t in self.items), unrolled (the search's innermost loop)
+        b0, b1 = p[0], p[1]
+        for t in self.items:
+            a0, a1 = t[0], t[1]
+            if (a0 < b0 and a1 <= b1) or (a0 <= b0 and a1 < b1):
+                return True
+        return False
 
     def filter(self):
         idx, n = 0, len(self.items)
@@ -640,6 +683,31 @@ MAX_DISTILLATION_ROUNDS = 3
 MAX_EXTRA_DISTILLATION_ROUNDS = 4
 
 
+@functools.lru_cache(maxsize=4096)
+def _unit_cached(template_idx: int, qubit: QubitParams, scheme: QECScheme, d: Optional[int]) -> _Unit:
+    """:func:`_unit` of ``_TEMPLATES[template_idx]``, memoised (pure in its frozen arguments)."""
+    return _unit(_TEMPLATES[template_idx], qubit, scheme, d)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _chain_factory(
+    qubit: QubitParams, scheme: QECScheme, dist_idx: Tuple[int, ...], unit_idx: Tuple[int, ...]
+) -> Tuple[int, Optional[Factory], Optional[Tuple[float, int, Factory]]]:
+    """:func:`_build_factory` for the rounds ``(unit _TEMPLATES[ui] at distance 2 di + 1)``, memoised.
+
+    Round 0 at distance 1 is the unit on physical qubits, as in :func:`find_t_factories`. A factory's
+    sizes depend only on its rounds' units, not on the output error rate that the search asks for,
+    so searches at other error rates and code distances reuse it. Returns (status, factory, its
+    frontier point (qubits per output state, duration, factory)).
+    """
+    units = [
+        _unit_cached(ui, qubit, scheme, None if (di == 0 and pos == 0) else 2 * di + 1)
+        for pos, (di, ui) in enumerate(zip(dist_idx, unit_idx))
+    ]
+    status, fac = _build_factory(units)
+    return status, fac, (None if fac is None else (fac.normalized_qubits, fac.duration_ns, fac))
+
+
 def find_t_factories(
     qubit: QubitParams, scheme: QECScheme, output_error_rate: float, max_code_distance: int
 ) -> List[Factory]:
@@ -656,11 +724,28 @@ def find_t_factories(
                 output_error_rate=scheme.logical_error_rate(qubit, d),
             )
         ]
+    if output_error_rate == output_error_rate:  # not NaN: the memo's intervals need an ordered rate
+        hit = _SEARCH_MEMO.get((qubit, scheme, max_code_distance), output_error_rate)
+        if hit is not None:
+            return list(hit)
+    found, lo, hi = _search_t_factories(qubit, scheme, output_error_rate, max_code_distance)
+    if lo <= output_error_rate < hi:
+        _SEARCH_MEMO.put((qubit, scheme, max_code_distance), lo, hi, found)
+    return list(found)
+
+
+def _search_t_factories(
+    qubit: QubitParams, scheme: QECScheme, output_error_rate: float, max_code_distance: int
+) -> Tuple[Tuple[Factory, ...], float, float]:
+    """The estimator's factory search; also the interval ``[lo, hi)`` of output error rates that give
+    the same search (and so the same factories): ``lo`` is the largest output error rate of a
+    searched factory at or below ``output_error_rate``, ``hi`` the smallest one above it."""
+    lo, hi = -math.inf, math.inf
     distances = list(range(1, max_code_distance + 1, 2))
     n_units = len(_TEMPLATES)
-    physical = [_unit(t, qubit, scheme, None) for t in _TEMPLATES]
+    physical = [_unit_cached(t, qubit, scheme, None) for t in range(n_units)]
     physical_valid = [u.is_valid for u in physical]
-    logical = {d: [_unit(t, qubit, scheme, d) for t in _TEMPLATES] for d in distances}
+    logical = {d: [_unit_cached(t, qubit, scheme, d) for t in range(n_units)] for d in distances}
     min_valid = []
     for idx in range(n_units):
         ok = [i for i, d in enumerate(distances) if logical[d][idx].is_valid]
@@ -672,19 +757,24 @@ def find_t_factories(
         return min_valid[idx]
 
     frontier = _Frontier()
-
-    def units_for(dist_idx, unit_idx):
-        out = []
-        for pos, (di, ui) in enumerate(zip(dist_idx, unit_idx)):
-            d = distances[di]
-            out.append(physical[ui] if (d == 1 and pos == 0) else logical[d][ui])
-        return out
+    seen: Dict[Tuple[Tuple[int, ...], Tuple[int, ...]], Any] = {}  # this search's factories by rounds
 
     def check(dist_idx, unit_idx) -> bool:
-        status, fac = _build_factory(units_for(dist_idx, unit_idx))
+        # The requested output error rate enters the search here alone (in `below`): any rate on the
+        # same side of every searched factory's rate takes the same path. lo / hi record the bounds.
+        nonlocal lo, hi
+        key = (tuple(dist_idx), unit_idx)
+        built = seen.get(key)
+        if built is None:
+            built = seen[key] = _chain_factory(qubit, scheme, key[0], unit_idx)
+        status, fac, point = built
         if status == _OK:
-            below = fac.output_error_rate <= output_error_rate
-            point = (fac.normalized_qubits, fac.duration_ns, fac)
+            rate = fac.output_error_rate
+            below = rate <= output_error_rate
+            if below:
+                lo = rate if rate > lo else lo
+            elif rate < hi:
+                hi = rate
             not_dominated = not frontier.dominates(point)
             if not_dominated and below:
                 frontier.items.append(point)
@@ -721,7 +811,55 @@ def find_t_factories(
             process(n_rounds)
     frontier.filter()
     frontier.items.sort(key=lambda p: (p[0], p[1]), reverse=True)
-    return [p[2] for p in frontier.items]
+    return tuple(p[2] for p in frontier.items), lo, hi
+
+
+class _SearchMemo:
+    """Factory searches by (qubit, scheme, max distance), each kept with the interval of output error
+    rates on which the search takes the same path (:func:`_search_t_factories`), so that a later
+    request anywhere in an interval gets the same factories without searching. It only ever returns
+    what the search would return; at most ``max_entries`` intervals are kept (then it starts over)."""
+
+    def __init__(self, max_entries: int = 4096):
+        self.max_entries = max_entries
+        self.clear()
+
+    def clear(self) -> None:
+        self._by_key: Dict[Any, Tuple[List[float], List[Tuple[float, float, Tuple[Factory, ...]]]]] = {}
+        self._size = 0
+
+    def get(self, key, rate: float) -> Optional[Tuple[Factory, ...]]:
+        entry = self._by_key.get(key)
+        if entry is None:
+            return None
+        los, cells = entry
+        i = bisect.bisect_right(los, rate) - 1
+        if i >= 0:
+            lo, hi, found = cells[i]
+            if lo <= rate < hi:
+                return found
+        return None
+
+    def put(self, key, lo: float, hi: float, found: Tuple[Factory, ...]) -> None:
+        if self._size >= self.max_entries:
+            self.clear()
+        los, cells = self._by_key.setdefault(key, ([], []))
+        i = bisect.bisect_right(los, lo)
+        los.insert(i, lo)
+        cells.insert(i, (lo, hi, found))
+        self._size += 1
+
+
+_SEARCH_MEMO = _SearchMemo()
+
+
+def _clear_caches() -> None:
+    """Forget every memoised quantile, unit, factory and factory search (for cold timings and tests)."""
+    _binomial_inverse.cache_clear()
+    _adjusted_units.cache_clear()
+    _unit_cached.cache_clear()
+    _chain_factory.cache_clear()
+    _SEARCH_MEMO.clear()
 
 
 # ----------------------------------------------------------------------------------------------
