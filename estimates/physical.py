@@ -49,6 +49,16 @@ factory design, the factory count and total physical qubits; :func:`gidney_fowle
 the same for the Gidney-Fowler model with fixed factory distances. Tests check that the expressions,
 evaluated at points, equal the numeric models.
 
+Speed
+-----
+The MS model's T-factory search sizes ~1000 candidate factories per estimate. Everything it does is
+a pure function of frozen inputs, so it is memoised (``functools.lru_cache``): binomial quantiles,
+round sizes, each chain of distillation rounds, and each whole search together with the interval of
+requested T-state error rates on which the search takes the same path (the requested rate enters
+only through comparisons with the searched factories' rates). Results are the same as without the
+memos (tests compare from-scratch and memoised results, and both with ``qsharp.estimator``); the first
+estimate at new counts takes ~10-40 ms, a repeated one ~0.05 ms (``benchmarks/bench_ms_model.py``).
+
 Bad input (error budget <= 0 or >= 1, a physical error rate at or above threshold, no code distance
 up to the maximum that meets the budget) raises :class:`qattn_cirq.errors.QattnInputError` with a
 one-line message.
@@ -834,7 +844,7 @@ class _SearchMemo:
             return None
         los, cells = entry
         i = bisect.bisect_right(los, rate) - 1
-        if i >= 0:
+        if 0 <= i < len(cells):  # (a put in another thread may have grown `los` first)
             lo, hi, found = cells[i]
             if lo <= rate < hi:
                 return found
