@@ -534,7 +534,13 @@ _OK, _LOW, _HIGH, _WORSE, _TOO_MANY = range(5)
 
 
 def _build_factory(units: Sequence[_Unit], failure_requirement: float = 0.01) -> Tuple[int, Optional[Factory]]:
-    """Size each round so the whole factory succeeds with prob >= 1 - requirement (App. C).
+    """Size each round so the whole factory succeeds with prob >= 1 - requirement (App. C)."""
+    status, fields = _build_factory_fields(units, failure_requirement)
+    return status, (None if fields is None else Factory(*fields))
+
+
+def _build_factory_fields(units: Sequence[_Unit], failure_requirement: float = 0.01) -> Tuple[int, Optional[tuple]]:
+    """:func:`_build_factory` with the factory as the tuple of its :class:`Factory` fields (in order).
 
     The estimator's steps with plain locals: error rates forward through the rounds, then unit
     counts backward from one output state, each round sized by :func:`_adjusted_units` starting
@@ -579,20 +585,15 @@ def _build_factory(units: Sequence[_Unit], failure_requirement: float = 0.01) ->
         n_states = nums[-1] * last.n_out
     else:
         n_states = _binomial_inverse(nums[-1], fail_last, req) * last.n_out
-    return _OK, Factory(
-        rounds=tuple(rounds),
-        physical_qubits=qubits,
-        duration_ns=duration,
-        num_output_states=n_states,
-        output_error_rate=rates[length],
-    )
+    # the fields of Factory(rounds, physical_qubits, duration_ns, num_output_states, output_error_rate)
+    return _OK, (tuple(rounds), qubits, duration, n_states, rates[length])
 
 
 class _Frontier:
     """Pareto frontier in (qubits per output state, duration), as the estimator's ``Population``."""
 
     def __init__(self):
-        self.items: List[Tuple[float, int, Factory]] = []
+        self.items: List[Tuple[float, int, Any]] = []  # (qubits per output state, duration, payload)
         self.attempts = 0
 
     @staticmethod
@@ -699,23 +700,34 @@ def _unit_cached(template_idx: int, qubit: QubitParams, scheme: QECScheme, d: Op
     return _unit(_TEMPLATES[template_idx], qubit, scheme, d)
 
 
-@functools.lru_cache(maxsize=1 << 16)
-def _chain_factory(
-    qubit: QubitParams, scheme: QECScheme, dist_idx: Tuple[int, ...], unit_idx: Tuple[int, ...]
-) -> Tuple[int, Optional[Factory], Optional[Tuple[float, int, Factory]]]:
-    """:func:`_build_factory` for the rounds ``(unit _TEMPLATES[ui] at distance 2 di + 1)``, memoised.
+_CHAIN_TABLE_MAX = 1 << 16  # factories kept per (qubit, scheme) before the table starts over
 
-    Round 0 at distance 1 is the unit on physical qubits, as in :func:`find_t_factories`. A factory's
-    sizes depend only on its rounds' units, not on the output error rate that the search asks for,
-    so searches at other error rates and code distances reuse it. Returns (status, factory, its
-    frontier point (qubits per output state, duration, factory)).
+
+@functools.lru_cache(maxsize=64)
+def _chain_table(qubit: QubitParams, scheme: QECScheme) -> Dict[Tuple[Tuple[int, ...], Tuple[int, ...]], Any]:
+    """The memo of :func:`_chain_factory` results for one (qubit, scheme), keyed by (dist_idx, unit_idx):
+    round ``i`` is unit ``_TEMPLATES[unit_idx[i]]`` at distance ``2 dist_idx[i] + 1``, round 0 at
+    distance 1 on physical qubits (as in :func:`find_t_factories`).
+
+    A factory's sizes depend only on its rounds' units, not on the output error rate that a search
+    asks for, so searches at other error rates and code distances reuse them. (A dict per (qubit,
+    scheme) rather than an lru_cache on all four arguments: its lookups hash two small tuples only.)
     """
-    units = [
-        _unit_cached(ui, qubit, scheme, None if (di == 0 and pos == 0) else 2 * di + 1)
-        for pos, (di, ui) in enumerate(zip(dist_idx, unit_idx))
-    ]
-    status, fac = _build_factory(units)
-    return status, fac, (None if fac is None else (fac.normalized_qubits, fac.duration_ns, fac))
+    return {}
+
+
+def _chain_factory(units: Sequence[_Unit]) -> Tuple[int, Optional[float], Optional[Tuple[float, int, tuple]]]:
+    """:func:`_build_factory` for a chain of rounds, as the factory search keeps it.
+
+    Returns (status, the factory's output error rate, its frontier point (qubits per output state,
+    duration, the factory's fields)); the search makes :class:`Factory` objects only of the
+    factories it keeps.
+    """
+    status, f = _build_factory_fields(units)
+    if f is None:
+        return status, None, None
+    # f[1] / f[3] is Factory.normalized_qubits (physical_qubits / num_output_states)
+    return status, f[4], (f[1] / f[3], f[2], f)
 
 
 def find_t_factories(
@@ -767,19 +779,22 @@ def _search_t_factories(
         return min_valid[idx]
 
     frontier = _Frontier()
-    seen: Dict[Tuple[Tuple[int, ...], Tuple[int, ...]], Any] = {}  # this search's factories by rounds
+    table = _chain_table(qubit, scheme)
 
     def check(dist_idx, unit_idx) -> bool:
         # The requested output error rate enters the search here alone (in `below`): any rate on the
         # same side of every searched factory's rate takes the same path. lo / hi record the bounds.
         nonlocal lo, hi
         key = (tuple(dist_idx), unit_idx)
-        built = seen.get(key)
+        built = table.get(key)
         if built is None:
-            built = seen[key] = _chain_factory(qubit, scheme, key[0], unit_idx)
-        status, fac, point = built
+            if len(table) >= _CHAIN_TABLE_MAX:
+                table.clear()
+            units = [physical[ui] if (di == 0 and pos == 0) else logical[distances[di]][ui]
+                     for pos, (di, ui) in enumerate(zip(dist_idx, unit_idx))]
+            built = table[key] = _chain_factory(units)
+        status, rate, point = built
         if status == _OK:
-            rate = fac.output_error_rate
             below = rate <= output_error_rate
             if below:
                 lo = rate if rate > lo else lo
@@ -821,7 +836,7 @@ def _search_t_factories(
             process(n_rounds)
     frontier.filter()
     frontier.items.sort(key=lambda p: (p[0], p[1]), reverse=True)
-    return tuple(p[2] for p in frontier.items), lo, hi
+    return tuple(Factory(*p[2]) for p in frontier.items), lo, hi
 
 
 class _SearchMemo:
@@ -868,7 +883,7 @@ def _clear_caches() -> None:
     _binomial_inverse.cache_clear()
     _adjusted_units.cache_clear()
     _unit_cached.cache_clear()
-    _chain_factory.cache_clear()
+    _chain_table.cache_clear()
     _SEARCH_MEMO.clear()
 
 
