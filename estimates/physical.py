@@ -56,8 +56,10 @@ a pure function of frozen inputs, so it is memoised (``functools.lru_cache``): b
 round sizes, each chain of distillation rounds, and each whole search together with the interval of
 requested T-state error rates on which the search takes the same path (the requested rate enters
 only through comparisons with the searched factories' rates). Results are the same as without the
-memos (tests compare from-scratch and memoised results, and both with ``qsharp.estimator``); the first
-estimate at new counts takes ~10-40 ms, a repeated one ~0.05 ms (``benchmarks/bench_ms_model.py``).
+memos (tests compare from-scratch and memoised results, and both with ``qsharp.estimator``). On 2
+shared cores (``benchmarks/bench_ms_model.py``): an estimate with every memo empty takes ~6-18 ms
+(2-3x ``qsharp.estimator``), a repeated one ~0.1 ms, and a crossover-style sweep of distinct counts
+~3.4 ms per estimate (0.8x ``qsharp.estimator``); the code before the memos took 0.5-2.3 s.
 
 Bad input (error budget <= 0 or >= 1, a physical error rate at or above threshold, no code distance
 up to the maximum that meets the budget) raises :class:`qattn_cirq.errors.QattnInputError` with a
