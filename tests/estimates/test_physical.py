@@ -226,3 +226,152 @@ def test_symbolic_physical_of_grover_formula_equals_numeric(loader):
                     "logical_qubits_after_layout"):
             assert ev[key] == num[key], (nv, key)
         assert ev["runtime_s"] == pytest.approx(num["runtime_s"], rel=1e-12)
+
+
+# ----------------------------------------------------------------------------------------------
+# The memoised / vectorless fast path: same results as Microsoft's estimator field by field, and
+# the same results whatever the memo holds.
+# ----------------------------------------------------------------------------------------------
+
+# small, medium and LLM-scale counts (T ~ 1e2 .. 1e12, qubits ~ 1e1 .. 1e5), every preset and scheme
+DETAIL_COUNTS = [
+    PhysicalInput(qubits=12, t=100),
+    PhysicalInput(qubits=100, t=10**6),
+    PhysicalInput(qubits=500, toffoli=10**9),
+    PhysicalInput(qubits=1000, t=10**9, toffoli=10**7, rotations=10**4, measurements=10**5),
+    PhysicalInput(qubits=10**5, t=10**12),
+    PhysicalInput(qubits=3 * 10**4, t=10**12, toffoli=10**11, rotations=10**6, rotation_depth=10**5),
+]
+DETAIL_PRESETS = [
+    ("qubit_gate_ns_e3", None), ("qubit_gate_ns_e4", None), ("qubit_gate_us_e3", None), ("qubit_gate_us_e4", None),
+    ("qubit_maj_ns_e4", None), ("qubit_maj_ns_e6", None), ("qubit_maj_ns_e4", "floquet_code"),
+    ("qubit_maj_ns_e6", "floquet_code"),
+]
+
+
+def _qsharp_result(inp, budget, preset, qec):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import qsharp.estimator as qe
+    params = {"qubitParams": {"name": preset}, "errorBudget": budget}
+    if qec:
+        params["qecScheme"] = {"name": qec}
+    return qe.LogicalCounts(inp.as_ms_dict()).estimate(params=params)
+
+
+@pytest.mark.parametrize("preset,qec", DETAIL_PRESETS)
+@pytest.mark.parametrize("inp", DETAIL_COUNTS, ids=lambda i: f"Q{i.qubits}-T{i.t}-C{i.toffoli}-R{i.rotations}")
+def test_ms_model_matches_microsoft_estimator_field_by_field(inp, preset, qec):
+    """Tolerance: none, on every count the estimator reports, the T factory's rounds included."""
+    ours = ms_physical_estimate(inp, 1e-3, preset, qec)
+    r = _qsharp_result(inp, 1e-3, preset, qec)
+    pc, bd, lq = r["physicalCounts"], r["physicalCounts"]["breakdown"], r["logicalQubit"]
+    theirs = {
+        "physical_qubits": pc["physicalQubits"],
+        "code_distance": lq["codeDistance"],
+        "factories": bd["numTfactories"],
+        "physical_qubits_algorithm": bd["physicalQubitsForAlgorithm"],
+        "physical_qubits_factories": bd["physicalQubitsForTfactories"],
+        "logical_qubits_after_layout": bd["algorithmicLogicalQubits"],
+        "logical_depth": bd["algorithmicLogicalDepth"],
+        "num_cycles": bd["logicalDepth"],
+        "logical_cycle_time_ns": lq["logicalCycleTime"],
+        "num_t_states": bd["numTstates"],
+        "ts_per_rotation": bd["numTsPerRotation"] or 0,  # the estimator reports None without rotations
+        "required_logical_error_rate": bd["requiredLogicalQubitErrorRate"],
+        "required_t_state_error_rate": bd["requiredLogicalTstateErrorRate"],
+    }
+    for key, want in theirs.items():
+        assert ours[key] == want, (key, ours[key], want)
+    # The estimator's runtime is a u64 in ns: past 2^64 (1e12 T gates on microsecond qubits) it wraps.
+    assert ours["runtime_ns"] % 2**64 == pc["runtime"]
+    assert (ours["runtime_ns"] == pc["runtime"]) == (ours["runtime_ns"] < 2**64)
+    tf, f = r["tfactory"], ours["factory"]
+    assert (f["physical_qubits"], f["duration_ns"], f["output_states_per_run"]) == (
+        tf["physicalQubits"], tf["runtime"], tf["numTstates"])
+    assert [(x["unit"], x["units"], x["code_distance"], x["physical_qubits"], x["duration_ns"]) for x in f["rounds"]] == list(
+        zip(tf["unitNamePerRound"], tf["numUnitsPerRound"], tf["codeDistancePerRound"], tf["physicalQubitsPerRound"],
+            tf["runtimePerRound"]))
+    if f["rounds"][0]["unit"] != "trivial 1-to-1":
+        # the same formula, summed in a different order: equal to the last few bits
+        assert f["output_error_rate"] == pytest.approx(tf["logicalErrorRate"], rel=1e-12)
+
+
+def _sweep_inputs():
+    """Counts along a crossover-style sweep (n = 2^6 .. 2^40), as the report's search asks for them."""
+    return [PhysicalInput(qubits=3 * math.isqrt(n) + 50, t=40 * n, toffoli=8 * n, rotations=n // 64 + 1)
+            for n in (2**e for e in range(6, 41, 2))]
+
+
+@pytest.mark.parametrize("preset,qec", [("qubit_gate_ns_e3", None), ("qubit_maj_ns_e4", "floquet_code")])
+def test_ms_model_memo_does_not_change_results(preset, qec):
+    """Memoised quantiles, factories and factory searches: each result equals a from-scratch one."""
+    from estimates import physical
+
+    inputs = _sweep_inputs()
+    fresh = []
+    for inp in inputs:
+        physical._clear_caches()
+        fresh.append(ms_physical_estimate(inp, 1e-3, preset, qec))
+    physical._clear_caches()
+    assert [ms_physical_estimate(inp, 1e-3, preset, qec) for inp in inputs] == fresh
+    assert [ms_physical_estimate(inp, 1e-3, preset, qec) for inp in reversed(inputs)] == fresh[::-1]
+    assert [ms_physical_estimate(inp, 1e-3, preset, qec) for inp in inputs] == fresh  # all from the memo now
+    # the estimator agrees along the sweep (the memo hands back what the search found), up to where
+    # its u64 qubit-cycle product wraps (test_microsoft_estimator_wraps_qubit_cycles_at_2_64)
+    for inp, ours in zip(inputs[::3], fresh[::3]):
+        if ours["logical_qubits_after_layout"] * ours["num_cycles"] >= 2**64:
+            continue
+        theirs = run_microsoft_estimator(inp, 1e-3, preset, qec)
+        for key in ("physical_qubits", "code_distance", "factories"):
+            assert ours[key] == theirs[key], (inp, key)
+
+
+def test_factory_search_memo_returns_what_the_search_finds():
+    """find_t_factories at the (T-state error rate, code distance) pairs that estimates ask for, and at
+    rates next to them (memo hits), equals a fresh search; callers get a list of their own."""
+    from estimates import physical
+    from estimates.physical import MS_QUBIT_PRESETS, find_t_factories, ms_qec_scheme
+
+    qubit = MS_QUBIT_PRESETS["qubit_gate_ns_e3"]
+    scheme = ms_qec_scheme(None, qubit)
+    asked = {(r["required_t_state_error_rate"], r["code_distance"])
+             for r in (ms_physical_estimate(inp) for inp in _sweep_inputs() + DETAIL_COUNTS)}
+    physical._clear_caches()
+    for rate, d in sorted(asked):
+        for x in (rate, rate * (1 + 1e-9), rate * (1 - 1e-9)):
+            found, lo, hi = physical._search_t_factories(qubit, scheme, x, d)
+            assert lo <= x < hi
+            assert find_t_factories(qubit, scheme, x, d) == list(found)
+    rate, d = min(asked)
+    got = find_t_factories(qubit, scheme, rate, d)
+    got.clear()
+    assert find_t_factories(qubit, scheme, rate, d) == list(physical._search_t_factories(qubit, scheme, rate, d)[0])
+
+
+def test_binomial_helpers_are_scipy_binom_exactly():
+    """_binom_cdf / _binom_pmf return scipy.stats.binom.cdf / pmf bit for bit, off the support too."""
+    from scipy.stats import binom
+
+    from estimates.physical import _binom_cdf, _binom_pmf
+
+    for n in (1, 2, 7, 15, 999, 1000, 4321, 10**6, 10**12):
+        for p in (1e-9, 0.01, 0.5, 0.985, 1 - 1e-7):
+            for k in {-1, 0, 1, n // 3, n // 2, n - 1, n, n + 1}:
+                assert _binom_cdf(k, n, p) == binom.cdf(k, n, p), (k, n, p)
+                assert _binom_pmf(k, n, p) == binom.pmf(k, n, p), (k, n, p)
+
+
+def test_microsoft_estimator_wraps_qubit_cycles_at_2_64():
+    """Past Q_L x D = 2^64 the estimator's u64 product wraps and it asks for a looser logical error
+    rate (so a smaller code distance); ours keeps the exact product, so the two differ there only."""
+    inp = PhysicalInput(qubits=1112231, t=5497558138880, toffoli=1099511627776, rotations=2147483649)
+    ours = ms_physical_estimate(inp)
+    qubit_cycles = ours["logical_qubits_after_layout"] * ours["num_cycles"]
+    assert qubit_cycles > 2**64
+    assert ours["required_logical_error_rate"] == (1e-3 / 3) / qubit_cycles
+    bd = _qsharp_result(inp, 1e-3, "qubit_gate_ns_e3", None)["physicalCounts"]["breakdown"]
+    assert bd["requiredLogicalQubitErrorRate"] == (1e-3 / 3) / (qubit_cycles % 2**64)
+    assert (bd["algorithmicLogicalQubits"], bd["logicalDepth"]) == (ours["logical_qubits_after_layout"], ours["num_cycles"])
