@@ -45,18 +45,19 @@ from typing import Any, Callable, Dict, List, Optional
 os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
 from estimates import physical  # noqa: E402
-from estimates.physical import PhysicalInput, ms_physical_estimate, run_microsoft_estimator  # noqa: E402
+from estimates.counts import LogicalCounts  # noqa: E402
+from estimates.physical import ms_physical_estimate, run_microsoft_estimator  # noqa: E402
 from qattn_cirq.output import render  # noqa: E402
 
 # (name, counts, preset, qec scheme, error budget)
 COUNT_SETS = [
-    ("small", PhysicalInput(qubits=100, t=10**6), "qubit_gate_ns_e3", None, 1e-3),
-    ("medium", PhysicalInput(qubits=1000, t=10**9, toffoli=10**7, rotations=10**4, measurements=10**5),
+    ("small", LogicalCounts(qubits=100, t=10**6), "qubit_gate_ns_e3", None, 1e-3),
+    ("medium", LogicalCounts(qubits=1000, t=10**9, toffoli=10**7, rotations=10**4, measurements=10**5),
      "qubit_gate_ns_e3", None, 1e-3),
-    ("llm", PhysicalInput(qubits=10**5, t=10**12), "qubit_gate_ns_e3", None, 1e-3),
-    ("llm-mixed", PhysicalInput(qubits=3 * 10**4, t=10**12, toffoli=10**11, rotations=10**6, rotation_depth=10**5),
+    ("llm", LogicalCounts(qubits=10**5, t=10**12), "qubit_gate_ns_e3", None, 1e-3),
+    ("llm-mixed", LogicalCounts(qubits=3 * 10**4, t=10**12, toffoli=10**11, rotations=10**6, rotation_depth=10**5),
      "qubit_gate_ns_e4", None, 1e-3),
-    ("medium-majorana-floquet", PhysicalInput(qubits=1000, t=10**9), "qubit_maj_ns_e4", "floquet_code", 1e-3),
+    ("medium-majorana-floquet", LogicalCounts(qubits=1000, t=10**9), "qubit_maj_ns_e4", "floquet_code", 1e-3),
 ]
 
 KEYS = ("physical_qubits", "runtime_ns", "code_distance", "factories")
@@ -68,9 +69,9 @@ def qsharp_wraps(ours: Dict[str, Any]) -> bool:
     return ours["logical_qubits_after_layout"] * ours["num_cycles"] >= 2**64 or ours["runtime_ns"] >= 2**64
 
 
-def sweep_inputs() -> List[PhysicalInput]:
+def sweep_inputs() -> List[LogicalCounts]:
     """The crossover-style sweep: distinct counts for n = 2^6 .. 2^40."""
-    return [PhysicalInput(qubits=3 * math.isqrt(n) + 50, t=40 * n, toffoli=8 * n, rotations=n // 64 + 1)
+    return [LogicalCounts(qubits=3 * math.isqrt(n) + 50, t=40 * n, toffoli=8 * n, rotations=n // 64 + 1)
             for n in (2**e for e in range(6, 41))]
 
 
@@ -105,8 +106,8 @@ def measure(repeats: int = 5, baseline_rev: Optional[str] = None, timer: str = "
     clock = _clock(timer)
     base = load_baseline(baseline_rev) if baseline_rev else None
     # imports and first-call set-up (scipy, the qsharp runtime) are not timed
-    ms_physical_estimate(PhysicalInput(qubits=10, t=1000))
-    run_microsoft_estimator(PhysicalInput(qubits=10, t=1000))
+    ms_physical_estimate(LogicalCounts(qubits=10, t=1000))
+    run_microsoft_estimator(LogicalCounts(qubits=10, t=1000))
     rows = []
     for name, inp, preset, qec, budget in COUNT_SETS:
         cold, warm, qs, before = [], [], [], []
@@ -121,7 +122,7 @@ def measure(repeats: int = 5, baseline_rev: Optional[str] = None, timer: str = "
             qs.append(dt)
             same_q = same_q and again == ours and (qsharp_wraps(ours) or all(ours[k] == theirs[k] for k in KEYS))
             if base is not None:
-                binp = base.PhysicalInput(**{f: getattr(inp, f) for f in
+                binp = base.LogicalCounts(**{f: getattr(inp, f) for f in
                                              ("qubits", "t", "toffoli", "rotations", "rotation_depth", "measurements")})
                 dt, old = _timed(clock, lambda: base.ms_physical_estimate(binp, budget, preset, qec))
                 before.append(dt)

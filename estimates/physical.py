@@ -76,6 +76,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 import attrs
 import sympy
 
+from estimates.counts import MAX_COUNT, LogicalCounts
 from qattn_cirq.errors import QattnInputError
 
 Number = Union[int, float]
@@ -87,72 +88,13 @@ MODELS = ("ms", "gidney-fowler")
 # ----------------------------------------------------------------------------------------------
 
 
-MAX_COUNT = 10**100  # largest gate / qubit count PhysicalInput accepts (see its validation)
-
-
-@attrs.frozen
-class PhysicalInput:
-    """Logical counts handed to a physical model (plain integers)."""
-
-    qubits: int
-    t: int = 0
-    toffoli: int = 0
-    rotations: int = 0
-    rotation_depth: Optional[int] = None
-    measurements: int = 0
-
-    def __attrs_post_init__(self):
-        for name in ("qubits", "t", "toffoli", "rotations", "measurements"):
-            v = getattr(self, name)
-            if not isinstance(v, (int,)) or isinstance(v, bool) or v < 0:
-                raise QattnInputError(f"{name} must be a non-negative integer, got {v!r}")
-            if v > MAX_COUNT:
-                # the models take logs and ratios of counts in float64; products of two counts must stay finite
-                raise QattnInputError(f"{name} must be <= 1e100 (float64 error-rate arithmetic), got ~10^{math.log10(v):.1f}")
-        if self.qubits < 1:
-            raise QattnInputError(f"qubits must be >= 1, got {self.qubits}")
-        if self.rotation_depth is not None and (
-            not isinstance(self.rotation_depth, int) or not 0 <= self.rotation_depth <= max(self.rotations, 0)
-        ):
-            raise QattnInputError(
-                f"rotation_depth must be an integer in [0, rotations={self.rotations}], got {self.rotation_depth!r}"
-            )
-
-    @property
-    def r_depth(self) -> int:
-        return self.rotations if self.rotation_depth is None else self.rotation_depth
-
-    def as_ms_dict(self) -> Dict[str, int]:
-        """The dict ``qsharp.estimator.LogicalCounts`` takes."""
-        return {
-            "numQubits": self.qubits,
-            "tCount": self.t,
-            "rotationCount": self.rotations,
-            "rotationDepth": self.r_depth,
-            "cczCount": self.toffoli,
-            "ccixCount": 0,
-            "measurementCount": self.measurements,
-        }
-
-
-def physical_input_from_counts(counts: Any, rotation_depth: Optional[int] = None) -> PhysicalInput:
-    """Build a :class:`PhysicalInput` from an ``estimates.counts.LogicalCounts`` (concrete)."""
-
-    def as_int(name: str, v: Any) -> int:
-        if isinstance(v, sympy.Basic):
-            if v.free_symbols:
-                raise QattnInputError(f"{name} is symbolic ({v}); substitute values or use symbolic_physical_estimate")
-            v = int(v)
-        return int(v)
-
-    return PhysicalInput(
-        qubits=as_int("qubits", counts.qubits),
-        t=as_int("t", counts.t),
-        toffoli=as_int("toffoli", counts.toffoli),
-        rotations=as_int("rotations", counts.rotations),
-        rotation_depth=rotation_depth,
-        measurements=as_int("measurements", counts.measurements),
-    )
+def checked_counts(inp: LogicalCounts, rotation_depth: Optional[int] = None) -> LogicalCounts:
+    """The concrete, checked counts every physical model takes (one-line error naming the field)."""
+    if not isinstance(inp, LogicalCounts):
+        raise QattnInputError(f"expected estimates.counts.LogicalCounts, got {type(inp).__name__}")
+    if rotation_depth is not None:
+        inp = attrs.evolve(inp, rotation_depth=rotation_depth)
+    return inp.concrete()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -904,8 +846,9 @@ def _check_budget(error_budget: float) -> float:
     return eb
 
 
-def ms_error_budget(inp: PhysicalInput, error_budget: float) -> Dict[str, float]:
+def ms_error_budget(inp: LogicalCounts, error_budget: float) -> Dict[str, float]:
     """Split of the total budget into logical / T-state / rotation-synthesis parts (estimator rule)."""
+    inp = checked_counts(inp)
     if inp.rotations > 0:
         return {"logical": error_budget / 3, "tstates": error_budget / 3, "rotations": error_budget / 3}
     if inp.t + inp.toffoli > 0:
@@ -966,12 +909,13 @@ def _ms_check_reachable(inp, eb, budget, q_layout, depth, num_cycles, n_rot, qub
 
 
 def ms_physical_estimate(
-    inp: PhysicalInput,
+    inp: LogicalCounts,
     error_budget: float = 1e-3,
     qubit: Union[str, QubitParams] = "qubit_gate_ns_e3",
     qec_scheme: Optional[str] = None,
 ) -> Dict[str, Any]:
     """Physical costs with the Microsoft resource estimator's model (see module docstring)."""
+    inp = checked_counts(inp)
     eb = _check_budget(error_budget)
     if isinstance(qubit, str):
         if qubit not in MS_QUBIT_PRESETS:
@@ -1059,9 +1003,10 @@ def ms_physical_estimate(
 
 
 def run_microsoft_estimator(
-    inp: PhysicalInput, error_budget: float = 1e-3, preset: str = "qubit_gate_ns_e3", qec_scheme: Optional[str] = None
+    inp: LogicalCounts, error_budget: float = 1e-3, preset: str = "qubit_gate_ns_e3", qec_scheme: Optional[str] = None
 ) -> Dict[str, Any]:
     """Run Microsoft's own estimator (``qsharp.estimator``) on the same counts, for cross-checks."""
+    inp = checked_counts(inp)
     import os
     import warnings
 
@@ -1096,7 +1041,7 @@ GF_PRESETS: Dict[str, Dict[str, float]] = {
 }
 
 
-def _gf_gate_counts(inp: PhysicalInput):
+def _gf_gate_counts(inp: LogicalCounts):
     from qualtran.resource_counting import GateCounts
 
     return GateCounts(t=inp.t, toffoli=inp.toffoli, rotation=inp.rotations, measurement=inp.measurements)
@@ -1137,7 +1082,7 @@ def _gf_infeasible_reason(inp, gates, eb, physical_error, max_data_distance, bes
 
 
 def gidney_fowler_estimate(
-    inp: PhysicalInput,
+    inp: LogicalCounts,
     error_budget: float = 1e-2,
     physical_error: float = 1e-3,
     cycle_time_us: float = 1.0,
@@ -1145,6 +1090,7 @@ def gidney_fowler_estimate(
     max_data_distance: int = 75,
 ) -> Dict[str, Any]:
     """Qualtran's Gidney-Fowler CCZ-factory model with a grid search under ``error_budget``."""
+    inp = checked_counts(inp)
     from qualtran.surface_code import (
         AlgorithmSummary,
         CCZ2TFactory,
@@ -1250,7 +1196,7 @@ PRESETS = tuple(MS_QUBIT_PRESETS) + tuple(GF_PRESETS)
 
 
 def physical_estimate(
-    inp: Union[PhysicalInput, Any],
+    inp: Union[LogicalCounts, Any],
     model: str = "ms",
     error_budget: Optional[float] = None,
     preset: Optional[str] = None,
@@ -1259,12 +1205,11 @@ def physical_estimate(
 ) -> Dict[str, Any]:
     """Physical costs of logical counts under ``model`` ("ms" or "gidney-fowler").
 
-    ``inp`` is a :class:`PhysicalInput` or a concrete ``estimates.counts.LogicalCounts``. Defaults:
+    ``inp`` is a :class:`LogicalCounts` or a concrete ``estimates.counts.LogicalCounts``. Defaults:
     MS model: ``qubit_gate_ns_e3``, budget 1e-3 (the estimator's defaults); Gidney-Fowler:
     p = 1e-3, 1 us cycles, budget 1e-2 (Qualtran's defaults).
     """
-    if not isinstance(inp, PhysicalInput):
-        inp = physical_input_from_counts(inp)
+    inp = checked_counts(inp)
     if model == "ms":
         preset = preset or "qubit_gate_ns_e3"
         if preset not in MS_QUBIT_PRESETS:

@@ -35,12 +35,12 @@ from estimates.classical import attention_gpu_time, classical_twin_costs, get_gp
 from estimates.crossover import find_crossover, no_crossover_statement
 from estimates.formulas import grover_sparse_estimate, grover_sparse_formula
 from estimates.physical import (
-    PhysicalInput,
     ms_physical_estimate,
     physical_estimate,
     run_microsoft_estimator,
     symbolic_physical_estimate,
 )
+from estimates.counts import LogicalCounts
 from estimates.qattention_estimates import qattention_estimate
 from estimates.report_config import DEFAULT_CONFIG, ReportConfig, load_config
 from qattn_cirq.errors import QattnInputError
@@ -95,22 +95,13 @@ def _estimate(name: str, n: int, cfg: ReportConfig, loader: str, **params) -> Di
 
 def _logical(name: str, n: int, cfg: ReportConfig, loader: str, **params) -> Dict[str, int]:
     r = _estimate(name, n, cfg, loader, **params)
-    lg = r["logical"]
-    t = int(lg["t_count"]) - 4 * int(lg["toffoli"]) - 11 * int(lg["rotations"])
-    return {
-        "t_count": int(lg["t_count"]),
-        "t": t,
-        "toffoli": int(lg["toffoli"]),
-        "rotations": int(lg["rotations"]),
-        "measurements": int(lg["measurements"]),
-        "qubits": int(lg["qubits"]),
-        **r.get("extra", {}),
-    }
+    lg = LogicalCounts.from_logical(r["logical"])
+    return {"t_count": int(lg.t_count), "t": int(lg.t), "toffoli": int(lg.toffoli), "rotations": int(lg.rotations),
+            "measurements": int(lg.measurements), "qubits": int(lg.qubits), **r.get("extra", {})}
 
 
-def _physical_input(logical: Mapping[str, int]) -> PhysicalInput:
-    return PhysicalInput(qubits=logical["qubits"], t=logical["t"], toffoli=logical["toffoli"],
-                         rotations=logical["rotations"], measurements=logical["measurements"])
+def _physical_input(logical: Mapping[str, int]) -> LogicalCounts:
+    return LogicalCounts.from_logical(logical)
 
 
 def _physical(logical: Mapping[str, int], model: str, mcfg: Mapping[str, Any]) -> Dict[str, Any]:
@@ -245,7 +236,7 @@ def _spread_loader(cfg: ReportConfig) -> str:
     return cfg.spread_loader if cfg.spread_loader in cfg.loaders else cfg.loaders[0]
 
 
-def _microsoft_columns(inp: PhysicalInput, ms_cfg: Mapping[str, Any], ms_runtime_s) -> Dict[str, Any]:
+def _microsoft_columns(inp: LogicalCounts, ms_cfg: Mapping[str, Any], ms_runtime_s) -> Dict[str, Any]:
     try:
         theirs = run_microsoft_estimator(inp, ms_cfg["error_budget"], ms_cfg["preset"])
     except Exception as ex:  # the estimator's own limits (e.g. code distance > 50)

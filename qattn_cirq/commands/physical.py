@@ -24,7 +24,7 @@ def _count(text: str) -> int:
     accepted only when the value is a finite non-negative whole number. ``inf`` / ``nan`` / ``1.5`` /
     ``-3`` give argparse's one-line error (exit 2) naming the flag, not a traceback
     (``int(float('inf'))`` raises ``OverflowError``). Too-large counts are refused by
-    :class:`estimates.physical.PhysicalInput`.
+    :class:`estimates.counts.LogicalCounts`.
     """
     try:
         v = int(text)
@@ -73,9 +73,10 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from estimates.physical import PhysicalInput, physical_estimate, run_microsoft_estimator
+    from estimates.counts import LogicalCounts
+    from estimates.physical import physical_estimate, run_microsoft_estimator
 
-    inp = PhysicalInput(
+    inp = LogicalCounts(
         qubits=args.qubits, t=args.t_count, toffoli=args.toffoli, rotations=args.rotations,
         rotation_depth=args.rotation_depth, measurements=args.measurements,
     )

@@ -10,7 +10,6 @@ os.environ.setdefault("QDK_PYTHON_TELEMETRY", "none")
 
 from estimates.counts import LogicalCounts
 from estimates.physical import (
-    PhysicalInput,
     evaluate_symbolic,
     gidney_fowler_estimate,
     gidney_fowler_symbolic,
@@ -25,16 +24,16 @@ from qattn_cirq.errors import QattnInputError
 # Toffoli-only, measurement-only, a runtime stretched by a slow factory, and factories with >= 1000
 # units in a round (the estimator's normal-approximation binomial quantile).
 MS_POINTS = [
-    (PhysicalInput(qubits=100, t=10**6, rotations=1000, rotation_depth=500, measurements=1000), "qubit_gate_ns_e3", None, 1e-3),
-    (PhysicalInput(qubits=10, t=1000), "qubit_gate_ns_e3", None, 1e-3),
-    (PhysicalInput(qubits=10, measurements=1000), "qubit_gate_ns_e3", None, 1e-3),
-    (PhysicalInput(qubits=10, toffoli=100, rotations=10), "qubit_gate_ns_e3", None, 1e-3),
-    (PhysicalInput(qubits=10, t=1000), "qubit_maj_ns_e4", "floquet_code", 0.01),
-    (PhysicalInput(qubits=1000, t=10**9, toffoli=10**8), "qubit_gate_ns_e4", None, 1e-3),
-    (PhysicalInput(qubits=3000, t=10**12, toffoli=10**11, rotations=10**6), "qubit_gate_ns_e3", None, 1e-2),
-    (PhysicalInput(qubits=50, t=50), "qubit_gate_us_e3", None, 1e-3),
-    (PhysicalInput(qubits=7, t=3, rotations=2), "qubit_maj_ns_e4", None, 0.1),
-    (PhysicalInput(qubits=920, t=76540099720), "qubit_maj_ns_e4", None, 0.0016518331337073927),
+    (LogicalCounts(qubits=100, t=10**6, rotations=1000, rotation_depth=500, measurements=1000), "qubit_gate_ns_e3", None, 1e-3),
+    (LogicalCounts(qubits=10, t=1000), "qubit_gate_ns_e3", None, 1e-3),
+    (LogicalCounts(qubits=10, measurements=1000), "qubit_gate_ns_e3", None, 1e-3),
+    (LogicalCounts(qubits=10, toffoli=100, rotations=10), "qubit_gate_ns_e3", None, 1e-3),
+    (LogicalCounts(qubits=10, t=1000), "qubit_maj_ns_e4", "floquet_code", 0.01),
+    (LogicalCounts(qubits=1000, t=10**9, toffoli=10**8), "qubit_gate_ns_e4", None, 1e-3),
+    (LogicalCounts(qubits=3000, t=10**12, toffoli=10**11, rotations=10**6), "qubit_gate_ns_e3", None, 1e-2),
+    (LogicalCounts(qubits=50, t=50), "qubit_gate_us_e3", None, 1e-3),
+    (LogicalCounts(qubits=7, t=3, rotations=2), "qubit_maj_ns_e4", None, 0.1),
+    (LogicalCounts(qubits=920, t=76540099720), "qubit_maj_ns_e4", None, 0.0016518331337073927),
 ]
 
 
@@ -48,7 +47,7 @@ def test_ms_model_matches_microsoft_estimator_exactly(inp, preset, qec, budget):
 
 
 def test_ms_model_layout_and_rotation_formulas():
-    r = ms_physical_estimate(PhysicalInput(qubits=100, t=10**6, rotations=1000, rotation_depth=500, measurements=1000))
+    r = ms_physical_estimate(LogicalCounts(qubits=100, t=10**6, rotations=1000, rotation_depth=500, measurements=1000))
     assert r["logical_qubits_after_layout"] == 2 * 100 + math.ceil(math.sqrt(800)) + 1 == 230
     assert r["ts_per_rotation"] == math.ceil(0.53 * math.log2(1000 / (1e-3 / 3)) + 4.86)
     assert r["logical_depth"] == 1000 + 1000 + 10**6 + r["ts_per_rotation"] * 500
@@ -60,7 +59,7 @@ def test_gidney_fowler_model_is_qualtran_grid_search():
     from qualtran.resource_counting import GateCounts
     from qualtran.surface_code.gidney_fowler_model import get_ccz2t_costs_from_grid_search
 
-    inp = PhysicalInput(qubits=200, t=10**5, toffoli=10**7)
+    inp = LogicalCounts(qubits=200, t=10**5, toffoli=10**7)
     ours = gidney_fowler_estimate(inp, error_budget=1e-2)
     cost, factory, block = get_ccz2t_costs_from_grid_search(
         n_logical_gates=GateCounts(t=10**5, toffoli=10**7), n_algo_qubits=200, error_budget=1e-2
@@ -70,7 +69,7 @@ def test_gidney_fowler_model_is_qualtran_grid_search():
     assert ours["code_distance"] == block.data_d
     assert ours["failure_probability"] <= 1e-2
     # More work needs at least as much protection.
-    bigger = gidney_fowler_estimate(PhysicalInput(qubits=200, t=10**5, toffoli=10**10), error_budget=1e-2)
+    bigger = gidney_fowler_estimate(LogicalCounts(qubits=200, t=10**5, toffoli=10**10), error_budget=1e-2)
     assert bigger["code_distance"] >= ours["code_distance"]
     assert bigger["runtime_s"] > ours["runtime_s"]
 
@@ -79,59 +78,62 @@ def test_gidney_fowler_model_is_qualtran_grid_search():
 @pytest.mark.parametrize("budget", [0.0, -1e-3, 1.0, float("nan")])
 def test_impossible_budget_is_a_one_line_input_error(model, budget):
     with pytest.raises(QattnInputError) as e:
-        physical_estimate(PhysicalInput(qubits=10, t=100), model=model, error_budget=budget)
+        physical_estimate(LogicalCounts(qubits=10, t=100), model=model, error_budget=budget)
     assert "budget" in str(e.value) and "\n" not in str(e.value)
 
 
 def test_unreachable_budget_is_an_input_error():
     with pytest.raises(QattnInputError, match="budget"):
-        physical_estimate(PhysicalInput(qubits=10**4, t=10**15), model="ms", error_budget=1e-300)
+        physical_estimate(LogicalCounts(qubits=10**4, t=10**15), model="ms", error_budget=1e-300)
     with pytest.raises(QattnInputError, match="budget"):
-        physical_estimate(PhysicalInput(qubits=10**4, toffoli=10**15), model="gidney-fowler", error_budget=1e-200)
+        physical_estimate(LogicalCounts(qubits=10**4, toffoli=10**15), model="gidney-fowler", error_budget=1e-200)
 
 
 def test_gidney_fowler_infeasible_names_the_factory_floor():
     # 5e12 CCZ states x (best grid factory, ~ floor 28 (35 p^3)^2 = 3.43e-14) = 0.17 > 0.01: the
     # per-state distillation error is the cause, and a budget of 0.17 (not "any larger budget") is needed
     with pytest.raises(QattnInputError) as e:
-        gidney_fowler_estimate(PhysicalInput(qubits=10, t=10**13), error_budget=1e-2)
+        gidney_fowler_estimate(LogicalCounts(qubits=10, t=10**13), error_budget=1e-2)
     msg = str(e.value)
     assert "needs 5e+12 CCZ states" in msg and "floor" in msg and "3.43e-14" in msg
     need = float(msg.split("error budget >= ")[1].split()[0])
     assert need == pytest.approx(5e12 * 3.4365e-14, rel=5e-3)
-    assert gidney_fowler_estimate(PhysicalInput(qubits=10, t=10**13), error_budget=need * 1.01)["physical_qubits"] > 0
+    assert gidney_fowler_estimate(LogicalCounts(qubits=10, t=10**13), error_budget=need * 1.01)["physical_qubits"] > 0
     # when even budget 1 is not enough, the message says so instead of "increase --error-budget"
     with pytest.raises(QattnInputError, match="no error budget < 1 suffices: reduce the T/Toffoli count"):
-        gidney_fowler_estimate(PhysicalInput(qubits=10, t=10**16), error_budget=0.5)
+        gidney_fowler_estimate(LogicalCounts(qubits=10, t=10**16), error_budget=0.5)
     # the data block (not the factory) limits a huge register
     with pytest.raises(QattnInputError, match="factories meet the budget but the data block does not"):
-        gidney_fowler_estimate(PhysicalInput(qubits=10**30, t=10**11), error_budget=0.5)
+        gidney_fowler_estimate(LogicalCounts(qubits=10**30, t=10**11), error_budget=0.5)
 
 
 def test_ms_unreachable_distance_names_budget_or_circuit():
     # a tiny budget: the budget is the cause, and the budget that would do is stated
     with pytest.raises(QattnInputError) as e:
-        ms_physical_estimate(PhysicalInput(qubits=10, t=1000), error_budget=1e-300)
+        ms_physical_estimate(LogicalCounts(qubits=10, t=1000), error_budget=1e-300)
     msg = str(e.value)
     assert msg.startswith("the error budget 1e-300 is below what any code distance <= 50 reaches") and "inf" not in msg
     need = float(msg.split("error budget >= ")[1].split()[0])
-    assert ms_physical_estimate(PhysicalInput(qubits=10, t=1000), error_budget=need * 2)["code_distance"] <= 50
+    assert ms_physical_estimate(LogicalCounts(qubits=10, t=1000), error_budget=need * 2)["code_distance"] <= 50
     # a T-count too large for any budget: say it is the T-count
     with pytest.raises(QattnInputError, match="dominated by the T-count .*reduce the T-count"):
-        ms_physical_estimate(PhysicalInput(qubits=10, t=10**40), error_budget=1e-3)
+        ms_physical_estimate(LogicalCounts(qubits=10, t=10**40), error_budget=1e-3)
     with pytest.raises(QattnInputError, match="t must be <= 1e100"):
-        PhysicalInput(qubits=10, t=10**101)
+        LogicalCounts(qubits=10, t=10**101).concrete()
 
 
 def test_bad_counts_and_presets():
-    with pytest.raises(QattnInputError, match="qubits"):
-        PhysicalInput(qubits=0, t=1)
-    with pytest.raises(QattnInputError, match="t must"):
-        PhysicalInput(qubits=3, t=-1)
+    # the record holds symbolic counts too: concrete ones are checked where a physical model takes them
+    with pytest.raises(QattnInputError, match="qubits must be >= 1"):
+        physical_estimate(LogicalCounts(qubits=0, t=1))
+    with pytest.raises(QattnInputError, match="t must be a non-negative integer"):
+        physical_estimate(LogicalCounts(qubits=3, t=-1), model="gidney-fowler")
+    with pytest.raises(QattnInputError, match="qubits is symbolic"):
+        physical_estimate(SYM)
     with pytest.raises(QattnInputError, match="preset"):
-        physical_estimate(PhysicalInput(qubits=3, t=5), model="ms", preset="nope")
+        physical_estimate(LogicalCounts(qubits=3, t=5), model="ms", preset="nope")
     with pytest.raises(QattnInputError, match="model"):
-        physical_estimate(PhysicalInput(qubits=3, t=5), model="nope")
+        physical_estimate(LogicalCounts(qubits=3, t=5), model="nope")
 
 
 n = sympy.Symbol("n", positive=True, integer=True)
@@ -145,7 +147,7 @@ def test_symbolic_ms_model_equals_numeric_at_points(budget, preset, qec):
     assert exprs["code_distance"].free_symbols == {n}
     checked = 0
     for nv in (2**4, 2**7, 2**10, 2**13):
-        num = ms_physical_estimate(PhysicalInput(**{
+        num = ms_physical_estimate(LogicalCounts(**{
             k: int(v) for k, v in SYM.subs({n: nv}).as_dict().items() if k in ("qubits", "t", "toffoli", "rotations", "measurements")
         }), budget, preset, qec)
         fac = None
@@ -168,7 +170,7 @@ def test_symbolic_gidney_fowler_equals_numeric_at_points():
 
     for nv in (2**5, 2**8, 2**11):
         c = SYM.subs({n: nv})
-        inp = PhysicalInput(qubits=int(c.qubits), t=int(c.t), toffoli=int(c.toffoli), rotations=int(c.rotations),
+        inp = LogicalCounts(qubits=int(c.qubits), t=int(c.t), toffoli=int(c.toffoli), rotations=int(c.rotations),
                             measurements=int(c.measurements))
         num = gidney_fowler_estimate(inp, error_budget=1e-2)
         f = num["factory"]
@@ -192,7 +194,7 @@ def test_cli_physical_json_and_bad_budget(capsys):
 
     assert main(["physical", "--qubits", "10", "--t-count", "1000", "--format", "json"]) == 0
     out = json.loads(capsys.readouterr().out)
-    theirs = run_microsoft_estimator(PhysicalInput(qubits=10, t=1000))
+    theirs = run_microsoft_estimator(LogicalCounts(qubits=10, t=1000))
     assert out["physical_qubits"] == theirs["physical_qubits"]
     assert out["runtime_s"] == pytest.approx(theirs["runtime_s"])
     assert {"code_distance", "factories"} <= set(out)
@@ -217,7 +219,7 @@ def test_symbolic_physical_of_grover_formula_equals_numeric(loader):
     assert exprs["code_distance"].free_symbols <= set(S.values()) and S["n"] in exprs["code_distance"].free_symbols
     for nv, dv, kv in ((2**6, 16, 4), (2**10, 128, 32), (2**20, 128, 32)):
         lg = formulas.grover_sparse_estimate(nv, dv, kv, 8, loader, schedule="known-count")["logical"]
-        num = ms_physical_estimate(PhysicalInput(
+        num = ms_physical_estimate(LogicalCounts(
             qubits=lg["qubits"], t=lg["t_count"] - 4 * lg["toffoli"] - 11 * lg["rotations"], toffoli=lg["toffoli"],
             rotations=lg["rotations"], measurements=lg["measurements"]))
         ev = evaluate_symbolic(exprs, {S["n"]: nv, S["d"]: dv, S["k"]: kv, S["b"]: 8})
@@ -235,12 +237,12 @@ def test_symbolic_physical_of_grover_formula_equals_numeric(loader):
 
 # small, medium and LLM-scale counts (T ~ 1e2 .. 1e12, qubits ~ 1e1 .. 1e5), every preset and scheme
 DETAIL_COUNTS = [
-    PhysicalInput(qubits=12, t=100),
-    PhysicalInput(qubits=100, t=10**6),
-    PhysicalInput(qubits=500, toffoli=10**9),
-    PhysicalInput(qubits=1000, t=10**9, toffoli=10**7, rotations=10**4, measurements=10**5),
-    PhysicalInput(qubits=10**5, t=10**12),
-    PhysicalInput(qubits=3 * 10**4, t=10**12, toffoli=10**11, rotations=10**6, rotation_depth=10**5),
+    LogicalCounts(qubits=12, t=100),
+    LogicalCounts(qubits=100, t=10**6),
+    LogicalCounts(qubits=500, toffoli=10**9),
+    LogicalCounts(qubits=1000, t=10**9, toffoli=10**7, rotations=10**4, measurements=10**5),
+    LogicalCounts(qubits=10**5, t=10**12),
+    LogicalCounts(qubits=3 * 10**4, t=10**12, toffoli=10**11, rotations=10**6, rotation_depth=10**5),
 ]
 DETAIL_PRESETS = [
     ("qubit_gate_ns_e3", None), ("qubit_gate_ns_e4", None), ("qubit_gate_us_e3", None), ("qubit_gate_us_e4", None),
@@ -301,7 +303,7 @@ def test_ms_model_matches_microsoft_estimator_field_by_field(inp, preset, qec):
 
 def _sweep_inputs():
     """Counts along a crossover-style sweep (n = 2^6 .. 2^40), as the report's search asks for them."""
-    return [PhysicalInput(qubits=3 * math.isqrt(n) + 50, t=40 * n, toffoli=8 * n, rotations=n // 64 + 1)
+    return [LogicalCounts(qubits=3 * math.isqrt(n) + 50, t=40 * n, toffoli=8 * n, rotations=n // 64 + 1)
             for n in (2**e for e in range(6, 41, 2))]
 
 
@@ -367,7 +369,7 @@ def test_binomial_helpers_are_scipy_binom_exactly():
 def test_microsoft_estimator_wraps_qubit_cycles_at_2_64():
     """Past Q_L x D = 2^64 the estimator's u64 product wraps and it asks for a looser logical error
     rate (so a smaller code distance); ours keeps the exact product, so the two differ there only."""
-    inp = PhysicalInput(qubits=1112231, t=5497558138880, toffoli=1099511627776, rotations=2147483649)
+    inp = LogicalCounts(qubits=1112231, t=5497558138880, toffoli=1099511627776, rotations=2147483649)
     ours = ms_physical_estimate(inp)
     qubit_cycles = ours["logical_qubits_after_layout"] * ours["num_cycles"]
     assert qubit_cycles > 2**64
