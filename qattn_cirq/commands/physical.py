@@ -11,6 +11,7 @@ import argparse
 import decimal
 
 from qattn_cirq.commands._common import add_format_flag, emit
+from estimates.model_names import MODELS, PRESETS
 from qattn_cirq.errors import QattnInputError
 
 ORDER = 40
@@ -45,8 +46,6 @@ def _count(text: str) -> int:
 
 
 def register(subparsers) -> None:
-    from estimates.physical import MODELS, PRESETS
-
     p = subparsers.add_parser(
         "physical",
         help="physical qubits and runtime of logical counts on a surface-code machine",

@@ -377,3 +377,14 @@ def test_microsoft_estimator_wraps_qubit_cycles_at_2_64():
     bd = _qsharp_result(inp, 1e-3, "qubit_gate_ns_e3", None)["physicalCounts"]["breakdown"]
     assert bd["requiredLogicalQubitErrorRate"] == (1e-3 / 3) / (qubit_cycles % 2**64)
     assert (bd["algorithmicLogicalQubits"], bd["logicalDepth"]) == (ours["logical_qubits_after_layout"], ours["num_cycles"])
+
+
+def test_cli_model_names_are_the_models_keys():
+    """The plain-Python name lists the CLI uses agree with the models' own tables."""
+    import estimates.model_names as names
+    import estimates.physical as phys
+
+    assert names.MODELS == phys.MODELS
+    assert names.MS_PRESETS == tuple(phys.MS_QUBIT_PRESETS)
+    assert names.GF_PRESETS == tuple(phys.GF_PRESETS)
+    assert names.PRESETS == phys.PRESETS
