@@ -700,7 +700,7 @@ def markdown_heads(report: dict, keys: Sequence[str] = ("k90_max", "k90_median_r
     lines = ["| head | " + " | ".join(f"`{k}`" for k in keys) + " |",
              "| --- |" + " --- |" * len(keys)]
     for r in report["heads"]:
-        lines.append(f"| {r['name']} | " + " | ".join(_fmt(r[k]) for k in keys) + " |")
+        lines.append(f"| {r['name']} | " + " | ".join(format_number(r[k]) for k in keys) + " |")
     return "\n".join(lines)
 
 
