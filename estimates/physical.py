@@ -353,57 +353,71 @@ def _binomial_inverse(n: int, fail: float, u: float) -> int:
     if u == 0.0:
         return 0
     if n < 1000:
-        if u <= _binom_cdf(n // 2, n, p):
-            k, a = 1, q**n
-            s = a - u
-            while s < 0.0:
-                a *= p / q * ((n - k + 1) / k)
-                s += a
-                k += 1
-            return k - 1
-        k, a = 1, p**n
-        s = (1.0 - u) - a
-        while s >= 0.0:
-            a *= q / p * ((n - k + 1) / k)
-            s -= a
-            k += 1
-        return n - k + 1
-
+        return _binomial_inverse_exact(n, p, q, u)
     if n * p * q > 80.0:
-        # The crate's normal asymptotic expansion (Moorhead 2013, p. 7), floored; reproduced term by
-        # term (including its grouping of the 1/sigma^2 term) so that factory sizes match exactly.
-        # norm.ppf(u) is scipy.special.ndtri(u) on (0, 1).
-        if 0.0 < u < 1.0:
-            from scipy.special import ndtri
+        return _binomial_inverse_normal(n, p, q, u)
+    return _binomial_inverse_newton(n, p, u)
 
-            w = float(ndtri(u))
-        else:
-            from scipy.stats import norm
 
-            w = float(norm.ppf(u))
-        v = n * p * q
-        sd = math.sqrt(v)
-        e1, e2 = 1.0 / sd, 1.0 / v
-        e3, e4 = e1 * e2, e2 * e2
-        p2, p3, p4 = p * p, p**3, p**4
-        x = (
-            n * p + sd * w + (p + 1.0) / 3.0 - (2.0 * p - 1.0) * w**2 / 6.0
-            + e1 * w**3 * (2.0 * p2 - 2.0 * p - 1.0) / 72.0
-            - w * (7.0 * p2 - 7.0 * p + 1.0) / 36.0
-            + e2 * (2.0 * p - 1.0) * (p + 1.0) * (p - 2.0) * (3.0 * w**4 + 7.0 * w**2 - 16.0 / 1620.0)
-            + e3 * (
-                w**5 * (4.0 * p4 - 8.0 * p3 - 48.0 * p2 + 52.0 * p - 23.0) / 17280.0
-                + w**3 * (256.0 * p4 - 512.0 * p3 - 147.0 * p2 + 403.0 * p - 137.0) / 38880.0
-                - w * (433.0 * p4 - 866.0 * p3 - 921.0 * p2 + 1354.0 * p - 671.0) / 38880.0
-            )
-            + e4 * (
-                w**6 * (2.0 * p - 1.0) * (p2 - p + 1.0) * (p2 - p + 19.0) / 34020.0
-                + w**4 * (2.0 * p - 1.0) * (9.0 * p4 - 18.0 * p3 - 35.0 * p2 + 44.0 * p - 25.0) / 15120.0
-                + w**2 * (2.0 * p - 1.0) * (923.0 * p4 - 1846.0 * p3 + 5271.0 * p2 - 4348.0 * p + 5189.0) / 408240.0
-                - 4.0 * (2.0 * p - 1.0) * (p + 1.0) * (p - 2.0) * (23.0 * p2 - 23.0 * p + 2.0) / 25515.0
-            )
+def _binomial_inverse_exact(n: int, p: float, q: float, u: float) -> int:
+    """Quantile step for n < 1000: the crate's exact summation of the pmf, from whichever tail is nearer."""
+    if u <= _binom_cdf(n // 2, n, p):
+        k, a = 1, q**n
+        s = a - u
+        while s < 0.0:
+            a *= p / q * ((n - k + 1) / k)
+            s += a
+            k += 1
+        return k - 1
+    k, a = 1, p**n
+    s = (1.0 - u) - a
+    while s >= 0.0:
+        a *= q / p * ((n - k + 1) / k)
+        s -= a
+        k += 1
+    return n - k + 1
+
+
+def _binomial_inverse_normal(n: int, p: float, q: float, u: float) -> int:
+    """Quantile step for n >= 1000 with n p q > 80: the crate's normal asymptotic expansion, floored."""
+    # The crate's normal asymptotic expansion (Moorhead 2013, p. 7), floored; reproduced term by
+    # term (including its grouping of the 1/sigma^2 term) so that factory sizes match exactly.
+    # norm.ppf(u) is scipy.special.ndtri(u) on (0, 1).
+    if 0.0 < u < 1.0:
+        from scipy.special import ndtri
+
+        w = float(ndtri(u))
+    else:
+        from scipy.stats import norm
+
+        w = float(norm.ppf(u))
+    v = n * p * q
+    sd = math.sqrt(v)
+    e1, e2 = 1.0 / sd, 1.0 / v
+    e3, e4 = e1 * e2, e2 * e2
+    p2, p3, p4 = p * p, p**3, p**4
+    x = (
+        n * p + sd * w + (p + 1.0) / 3.0 - (2.0 * p - 1.0) * w**2 / 6.0
+        + e1 * w**3 * (2.0 * p2 - 2.0 * p - 1.0) / 72.0
+        - w * (7.0 * p2 - 7.0 * p + 1.0) / 36.0
+        + e2 * (2.0 * p - 1.0) * (p + 1.0) * (p - 2.0) * (3.0 * w**4 + 7.0 * w**2 - 16.0 / 1620.0)
+        + e3 * (
+            w**5 * (4.0 * p4 - 8.0 * p3 - 48.0 * p2 + 52.0 * p - 23.0) / 17280.0
+            + w**3 * (256.0 * p4 - 512.0 * p3 - 147.0 * p2 + 403.0 * p - 137.0) / 38880.0
+            - w * (433.0 * p4 - 866.0 * p3 - 921.0 * p2 + 1354.0 * p - 671.0) / 38880.0
         )
-        return max(0, math.floor(x))
+        + e4 * (
+            w**6 * (2.0 * p - 1.0) * (p2 - p + 1.0) * (p2 - p + 19.0) / 34020.0
+            + w**4 * (2.0 * p - 1.0) * (9.0 * p4 - 18.0 * p3 - 35.0 * p2 + 44.0 * p - 25.0) / 15120.0
+            + w**2 * (2.0 * p - 1.0) * (923.0 * p4 - 1846.0 * p3 + 5271.0 * p2 - 4348.0 * p + 5189.0) / 408240.0
+            - 4.0 * (2.0 * p - 1.0) * (p + 1.0) * (p - 2.0) * (23.0 * p2 - 23.0 * p + 2.0) / 25515.0
+        )
+    )
+    return max(0, math.floor(x))
+
+
+def _binomial_inverse_newton(n: int, p: float, u: float) -> int:
+    """Quantile step for n >= 1000 with n p q <= 80: the crate's Newton iteration from the mode."""
     # Newton's method from the mode, as the crate does.
     r = p * (n + 1)
     m = 0 if r == 0.0 else (n if p == 1.0 else (math.floor(r) if r != int(r) else int(r) - 1))
@@ -707,21 +721,8 @@ def _search_t_factories(
     the same search (and so the same factories): ``lo`` is the largest output error rate of a
     searched factory at or below ``output_error_rate``, ``hi`` the smallest one above it."""
     lo, hi = -math.inf, math.inf
-    distances = list(range(1, max_code_distance + 1, 2))
+    distances, physical, logical, min_index = _search_units(qubit, scheme, max_code_distance)
     n_units = len(_TEMPLATES)
-    physical = [_unit_cached(t, qubit, scheme, None) for t in range(n_units)]
-    physical_valid = [u.is_valid for u in physical]
-    logical = {d: [_unit_cached(t, qubit, scheme, d) for t in range(n_units)] for d in distances}
-    min_valid = []
-    for idx in range(n_units):
-        ok = [i for i, d in enumerate(distances) if logical[d][idx].is_valid]
-        min_valid.append(min(ok) if ok else max_code_distance + 1)
-
-    def min_index(pos, idx):
-        if pos == 0:
-            return 0 if physical_valid[idx] else max(1, min_valid[idx])
-        return min_valid[idx]
-
     frontier = _Frontier()
     table = _chain_table(qubit, scheme)
 
@@ -751,36 +752,58 @@ def _search_t_factories(
             return not_dominated and not below
         return status != _LOW
 
-    def process(n_rounds):
-        # odometer over unit types per round (first round: all units; later rounds: logical units)
-        unit_idx = [0] * n_rounds
-        while True:
-            left, acc = [], 0
-            for pos, ui in enumerate(unit_idx):
-                acc = max(acc, min_index(pos, ui))
-                left.append(acc)
-            right = [len(distances) - 1] * n_rounds
-            if all(l <= r for l, r in zip(left, right)):
-                chk = lambda di, ui=tuple(unit_idx): check(di, ui)  # noqa: E731
-                result = _search_code_distances(n_rounds, left, right, chk)
-                if result is not None:
-                    _iterate_code_distances(n_rounds, left, right, result, chk)
-            j = n_rounds - 1
-            while j >= 0 and unit_idx[j] == n_units - 1:
-                unit_idx[j] = 0
-                j -= 1
-            if j < 0:
-                return
-            unit_idx[j] += 1
-
     for n_rounds in range(1, MAX_DISTILLATION_ROUNDS + 1):
-        process(n_rounds)
+        _search_rounds(n_rounds, n_units, len(distances), min_index, check)
     if not frontier.items:
         for n_rounds in range(MAX_DISTILLATION_ROUNDS + 1, MAX_EXTRA_DISTILLATION_ROUNDS + 1):
-            process(n_rounds)
+            _search_rounds(n_rounds, n_units, len(distances), min_index, check)
     frontier.filter()
     frontier.items.sort(key=lambda p: (p[0], p[1]), reverse=True)
     return tuple(Factory(*p[2]) for p in frontier.items), lo, hi
+
+
+def _search_units(qubit: QubitParams, scheme: QECScheme, max_code_distance: int):
+    """Search setup: the odd distances, the physical and per-distance logical units, and ``min_index``."""
+    distances = list(range(1, max_code_distance + 1, 2))
+    n_units = len(_TEMPLATES)
+    physical = [_unit_cached(t, qubit, scheme, None) for t in range(n_units)]
+    physical_valid = [u.is_valid for u in physical]
+    logical = {d: [_unit_cached(t, qubit, scheme, d) for t in range(n_units)] for d in distances}
+    min_valid = []
+    for idx in range(n_units):
+        ok = [i for i, d in enumerate(distances) if logical[d][idx].is_valid]
+        min_valid.append(min(ok) if ok else max_code_distance + 1)
+
+    def min_index(pos, idx):
+        if pos == 0:
+            return 0 if physical_valid[idx] else max(1, min_valid[idx])
+        return min_valid[idx]
+
+    return distances, physical, logical, min_index
+
+
+def _search_rounds(n_rounds: int, n_units: int, n_distances: int, min_index, check) -> None:
+    """Search step for one round count: every unit-type chain, its code distances checked by ``check``."""
+    # odometer over unit types per round (first round: all units; later rounds: logical units)
+    unit_idx = [0] * n_rounds
+    while True:
+        left, acc = [], 0
+        for pos, ui in enumerate(unit_idx):
+            acc = max(acc, min_index(pos, ui))
+            left.append(acc)
+        right = [n_distances - 1] * n_rounds
+        if all(l <= r for l, r in zip(left, right)):
+            chk = lambda di, ui=tuple(unit_idx): check(di, ui)  # noqa: E731
+            result = _search_code_distances(n_rounds, left, right, chk)
+            if result is not None:
+                _iterate_code_distances(n_rounds, left, right, result, chk)
+        j = n_rounds - 1
+        while j >= 0 and unit_idx[j] == n_units - 1:
+            unit_idx[j] = 0
+            j -= 1
+        if j < 0:
+            return
+        unit_idx[j] += 1
 
 
 class _SearchMemo:
@@ -917,16 +940,7 @@ def ms_physical_estimate(
     """Physical costs with the Microsoft resource estimator's model (see module docstring)."""
     inp = checked_counts(inp)
     eb = _check_budget(error_budget)
-    if isinstance(qubit, str):
-        if qubit not in MS_QUBIT_PRESETS:
-            raise QattnInputError(f"preset must be one of {', '.join(MS_QUBIT_PRESETS)}, got {qubit!r}")
-        qubit = MS_QUBIT_PRESETS[qubit]
-    scheme = ms_qec_scheme(qec_scheme, qubit)
-    if qubit.clifford_error_rate >= scheme.error_correction_threshold:
-        raise QattnInputError(
-            f"physical error rate {qubit.clifford_error_rate} must be below the {scheme.name} threshold "
-            f"{scheme.error_correction_threshold}"
-        )
+    qubit, scheme = _ms_qubit_and_scheme(qubit, qec_scheme)
     budget = ms_error_budget(inp, eb)
     n_rot = ms_ts_per_rotation(inp.rotations, budget["rotations"]) if inp.rotations else 0
     q_layout = ms_layout_qubits(inp.qubits)
@@ -935,37 +949,9 @@ def ms_physical_estimate(
     if n_magic == 0 and depth == 0:
         raise QattnInputError("the algorithm has no operations (T, Toffoli, rotations, measurements all 0)")
 
-    num_cycles = depth
-    while True:
-        required = budget["logical"] / (q_layout * num_cycles)
-        _ms_check_reachable(inp, eb, budget, q_layout, depth, num_cycles, n_rot, qubit, scheme)
-        d = scheme.code_distance(qubit, required)
-        cycle = scheme.logical_cycle_time(qubit, d)
-        max_cycles = math.floor(budget["logical"] / (q_layout * scheme.logical_error_rate(qubit, d)))
-        if n_magic == 0:
-            factory, n_factories, required_t = None, 0, None
-            break
-        required_t = budget["tstates"] / n_magic
-        factories = find_t_factories(qubit, scheme, required_t, d)
-        chosen = None
-        if factories:
-            fits = [f for f in factories if f.duration_ns <= num_cycles * cycle]
-            if fits:
-                chosen = (min(fits, key=lambda f: f.normalized_volume), num_cycles)
-            else:
-                longer = [(f, -(-f.duration_ns // cycle)) for f in factories]
-                longer = [(f, c) for f, c in longer if c <= max_cycles]
-                if longer:
-                    chosen = min(longer, key=lambda fc: fc[0].normalized_volume)
-        if chosen is not None:
-            factory, num_cycles = chosen
-            # Each factory runs back to back floor(runtime / duration) times within the algorithm.
-            states_per_factory = (num_cycles * cycle // factory.duration_ns) * factory.num_output_states
-            n_factories = -(-n_magic // states_per_factory)
-            break
-        # No factory fits at this distance: allow more cycles, which forces a larger distance.
-        num_cycles = max_cycles + 1
-
+    required, d, cycle, num_cycles, factory, n_factories, required_t = _ms_distance_and_factories(
+        inp, eb, budget, q_layout, depth, n_magic, n_rot, qubit, scheme
+    )
     per_logical = scheme.physical_qubits_per_logical(d)
     q_alg = q_layout * per_logical
     q_fac = n_factories * (factory.physical_qubits if factory else 0)
@@ -1000,6 +986,59 @@ def ms_physical_estimate(
             "source": "Beverland et al. arXiv:2211.07629 / Azure Quantum Resource Estimator",
         },
     }
+
+
+def _ms_qubit_and_scheme(qubit: Union[str, QubitParams], qec_scheme: Optional[str]) -> Tuple[QubitParams, QECScheme]:
+    """Estimate step: the qubit (a preset name is looked up) and its QEC scheme, checked below threshold."""
+    if isinstance(qubit, str):
+        if qubit not in MS_QUBIT_PRESETS:
+            raise QattnInputError(f"preset must be one of {', '.join(MS_QUBIT_PRESETS)}, got {qubit!r}")
+        qubit = MS_QUBIT_PRESETS[qubit]
+    scheme = ms_qec_scheme(qec_scheme, qubit)
+    if qubit.clifford_error_rate >= scheme.error_correction_threshold:
+        raise QattnInputError(
+            f"physical error rate {qubit.clifford_error_rate} must be below the {scheme.name} threshold "
+            f"{scheme.error_correction_threshold}"
+        )
+    return qubit, scheme
+
+
+def _ms_distance_and_factories(inp, eb, budget, q_layout, depth, n_magic, n_rot, qubit, scheme):
+    """Estimate step: code distance and T factories, adding cycles until a factory fits (returns 7 values)."""
+    num_cycles = depth
+    while True:
+        required = budget["logical"] / (q_layout * num_cycles)
+        _ms_check_reachable(inp, eb, budget, q_layout, depth, num_cycles, n_rot, qubit, scheme)
+        d = scheme.code_distance(qubit, required)
+        cycle = scheme.logical_cycle_time(qubit, d)
+        max_cycles = math.floor(budget["logical"] / (q_layout * scheme.logical_error_rate(qubit, d)))
+        if n_magic == 0:
+            return required, d, cycle, num_cycles, None, 0, None
+        required_t = budget["tstates"] / n_magic
+        factories = find_t_factories(qubit, scheme, required_t, d)
+        chosen = _ms_choose_factory(factories, num_cycles, cycle, max_cycles)
+        if chosen is not None:
+            factory, num_cycles = chosen
+            # Each factory runs back to back floor(runtime / duration) times within the algorithm.
+            states_per_factory = (num_cycles * cycle // factory.duration_ns) * factory.num_output_states
+            n_factories = -(-n_magic // states_per_factory)
+            return required, d, cycle, num_cycles, factory, n_factories, required_t
+        # No factory fits at this distance: allow more cycles, which forces a larger distance.
+        num_cycles = max_cycles + 1
+
+
+def _ms_choose_factory(factories, num_cycles, cycle, max_cycles) -> Optional[Tuple[Factory, int]]:
+    """Estimate step: (least-volume factory, cycles) within the runtime, else one run stretched to <= max_cycles."""
+    if not factories:
+        return None
+    fits = [f for f in factories if f.duration_ns <= num_cycles * cycle]
+    if fits:
+        return (min(fits, key=lambda f: f.normalized_volume), num_cycles)
+    longer = [(f, -(-f.duration_ns // cycle)) for f in factories]
+    longer = [(f, c) for f, c in longer if c <= max_cycles]
+    if longer:
+        return min(longer, key=lambda fc: fc[0].normalized_volume)
+    return None
 
 
 def run_microsoft_estimator(
@@ -1081,28 +1120,8 @@ def _gf_infeasible_reason(inp, gates, eb, physical_error, max_data_distance, bes
     return head + "; no error budget < 1 suffices: reduce the qubit or gate count"
 
 
-def gidney_fowler_estimate(
-    inp: LogicalCounts,
-    error_budget: float = 1e-2,
-    physical_error: float = 1e-3,
-    cycle_time_us: float = 1.0,
-    n_factories: int = 1,
-    max_data_distance: int = 75,
-) -> Dict[str, Any]:
-    """Qualtran's Gidney-Fowler CCZ-factory model with a grid search under ``error_budget``."""
-    inp = checked_counts(inp)
-    from qualtran.surface_code import (
-        AlgorithmSummary,
-        CCZ2TFactory,
-        MultiFactory,
-        PhysicalCostModel,
-        PhysicalParameters,
-        QECScheme as QQECScheme,
-        SimpleDataBlock,
-    )
-    from qualtran.surface_code import LogicalErrorModel
-    from qualtran.surface_code.gidney_fowler_model import get_ccz2t_costs, iter_ccz2t_factories
-
+def _gf_checked_params(error_budget, physical_error, cycle_time_us, n_factories) -> float:
+    """Estimate step: the error budget, physical error rate, cycle time and factory count, checked."""
     eb = _check_budget(error_budget)
     if not 0.0 < physical_error < 0.01:
         raise QattnInputError(f"physical error rate must be in (0, 0.01) (below threshold), got {physical_error}")
@@ -1110,9 +1129,14 @@ def gidney_fowler_estimate(
         raise QattnInputError(f"cycle time must be > 0 us, got {cycle_time_us}")
     if not (isinstance(n_factories, int) and n_factories >= 1):
         raise QattnInputError(f"n_factories must be an integer >= 1, got {n_factories!r}")
-    gates = _gf_gate_counts(inp)
-    if inp.t + inp.toffoli + inp.rotations == 0:
-        raise QattnInputError("the Gidney-Fowler model needs at least one T, Toffoli or rotation")
+    return eb
+
+
+def _gf_grid_search(inp, gates, eb, physical_error, cycle_time_us, n_factories, max_data_distance):
+    """Estimate step: the (factory, data block) of least qubit-hours within ``eb``; raises if none is."""
+    from qualtran.surface_code import LogicalErrorModel, QECScheme as QQECScheme, SimpleDataBlock
+    from qualtran.surface_code.gidney_fowler_model import iter_ccz2t_factories
+
     # The grid search of get_ccz2t_costs_from_grid_search, with its inner loop solved exactly: for a
     # fixed factory the runtime does not depend on the data distance and the footprint grows with it,
     # so the best data block is the smallest odd distance >= 3 that closes the budget. Same result
@@ -1148,6 +1172,33 @@ def gidney_fowler_estimate(
             inp, gates, eb, physical_error, max_data_distance, best_factory_err, best_total_err
         ))
     _, factory, block = best
+    return factory, block
+
+
+def gidney_fowler_estimate(
+    inp: LogicalCounts,
+    error_budget: float = 1e-2,
+    physical_error: float = 1e-3,
+    cycle_time_us: float = 1.0,
+    n_factories: int = 1,
+    max_data_distance: int = 75,
+) -> Dict[str, Any]:
+    """Qualtran's Gidney-Fowler CCZ-factory model with a grid search under ``error_budget``."""
+    inp = checked_counts(inp)
+    from qualtran.surface_code import (
+        AlgorithmSummary,
+        MultiFactory,
+        PhysicalCostModel,
+        PhysicalParameters,
+        QECScheme as QQECScheme,
+    )
+    from qualtran.surface_code.gidney_fowler_model import get_ccz2t_costs
+
+    eb = _gf_checked_params(error_budget, physical_error, cycle_time_us, n_factories)
+    gates = _gf_gate_counts(inp)
+    if inp.t + inp.toffoli + inp.rotations == 0:
+        raise QattnInputError("the Gidney-Fowler model needs at least one T, Toffoli or rotation")
+    factory, block = _gf_grid_search(inp, gates, eb, physical_error, cycle_time_us, n_factories, max_data_distance)
     cost = get_ccz2t_costs(
         n_logical_gates=gates, n_algo_qubits=inp.qubits, phys_err=physical_error, cycle_time_us=cycle_time_us,
         factory=factory, data_block=block,
