@@ -48,6 +48,7 @@ from qualtran import (
     BloqDocSpec,
     DecomposeTypeError,
     QBit,
+    QUInt,
     Register,
     Side,
     Signature,
@@ -128,8 +129,6 @@ def _symbolic_width(bloq: Bloq, phases) -> Optional[SymbolicInt]:
     ``phases``: (sub-bloq, idle qubits of ``bloq`` it does not touch). None for concrete sizes, so
     Qualtran's greedy sweep of the decomposition (exact, and tested) is used there.
     """
-    from qualtran.resource_counting import QubitCount, get_cost_value
-
     if not is_symbolic(bloq.signature.n_qubits()) and not any(
         is_symbolic(get_cost_value(b, QubitCount())) for b, _ in phases
     ):
@@ -529,8 +528,6 @@ class AmplifiedPrepare(Bloq):
 
 @bloq_example
 def _reflect_about_zero() -> ReflectAboutZero:
-    from qualtran import QUInt
-
     reflect_about_zero = ReflectAboutZero((Register("x", QUInt(4)),), controlled=True)
     return reflect_about_zero
 

@@ -50,6 +50,7 @@ from qualtran.bloqs.arithmetic import Add, LessThanConstant
 from qualtran.bloqs.arithmetic.bitwise import BitwiseNot
 from qualtran.bloqs.basic_gates import CNOT, XGate
 from qualtran.bloqs.mcmt import And
+from qualtran.resource_counting import QubitCount
 from qualtran.symbolics import bit_length, ceil, is_symbolic
 
 from qattn_cirq.errors import QattnInputError
@@ -330,8 +331,6 @@ class ClassicalInnerProduct(Bloq):
         return bd + A + max((_naf_entry_extra_qubits(dig, A, b) for dig in self.digits()), default=0)
 
     def my_static_costs(self, cost_key):
-        from qualtran.resource_counting import QubitCount
-
         if isinstance(cost_key, QubitCount):
             return self.qubit_count()
         return NotImplemented
@@ -416,8 +415,6 @@ class ThresholdCompare(Bloq):
         return {self.comparator: 1, XGate(): 3}
 
     def my_static_costs(self, cost_key):
-        from qualtran.resource_counting import QubitCount
-
         if isinstance(cost_key, QubitCount):
             # x (w) + flag (1) + the w + 1 ancillas of LessThanConstant's And ladder, as measured on
             # its decomposition (tests compare with the greedy sweep of our decomposition).
@@ -716,8 +713,6 @@ class CarrySaveInnerProduct(Bloq):
         return {k: v for k, v in counts.items() if v}
 
     def my_static_costs(self, cost_key):
-        from qualtran.resource_counting import QubitCount
-
         if isinstance(cost_key, QubitCount):
             return self.qubit_count()
         return NotImplemented
@@ -878,8 +873,6 @@ class ConstantMultiply(Bloq):
         return xb + W + _naf_entry_extra_qubits(self.digits(), int(W), int(xb))
 
     def my_static_costs(self, cost_key):
-        from qualtran.resource_counting import QubitCount
-
         if isinstance(cost_key, QubitCount):
             return self.qubit_count()
         return NotImplemented

@@ -48,7 +48,7 @@ based), rotations = 11 T and reported separately.
 
 import math
 from functools import cached_property
-from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, Union
+from typing import Dict, Iterator, List, Optional, Tuple, Union
 
 import attrs
 import numpy as np
@@ -86,6 +86,10 @@ from bloqs.amplification import (
     optimal_rounds,
     success_probability,
 )
+from bloqs.arithmetic import CarrySaveInnerProduct, ClassicalInnerProduct, ThresholdCompare
+from bloqs.loader_factory import make_row_loader
+from bloqs.loader_kinds import LOADER_KINDS
+from bloqs.qroam import RowUnload
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -733,8 +737,6 @@ class ThresholdOracle(Bloq):
     arithmetic: str = "shift-add"
 
     def __attrs_post_init__(self):
-        from bloqs.loader_kinds import LOADER_KINDS
-
         if self.loader not in LOADER_KINDS:
             raise QattnInputError(f"loader must be one of {', '.join(LOADER_KINDS)}, got {self.loader!r}")
         if self.uncompute not in UNCOMPUTE_KINDS:
@@ -787,8 +789,6 @@ class ThresholdOracle(Bloq):
 
     @cached_property
     def row_loader(self) -> Bloq:
-        from bloqs.loader_factory import make_row_loader
-
         return make_row_loader(self.loader, n=self.n, d=self.d, bits=self.bits, data=self._data, **dict(self.loader_kwargs))
 
     @cached_property
@@ -805,17 +805,13 @@ class ThresholdOracle(Bloq):
         """The bloq that returns the loaded row to |0>: ``RowUnload`` or the loader again."""
         if not self.unloads_by_measurement:
             return self.row_loader
-        from bloqs.qroam import RowUnload
 
         return RowUnload(self.n, self.d, self.bits, data=self._data)
 
     @cached_property
     def inner_product(self) -> Bloq:
         if self.arithmetic == "carry-save":
-            from bloqs.arithmetic import CarrySaveInnerProduct
-
             return CarrySaveInnerProduct(self.d, self.bits, query=self.query)
-        from bloqs.arithmetic import ClassicalInnerProduct
 
         return ClassicalInnerProduct(self.d, self.bits, query=self.query)
 
@@ -831,8 +827,6 @@ class ThresholdOracle(Bloq):
 
     @cached_property
     def comparator(self) -> Bloq:
-        from bloqs.arithmetic import ThresholdCompare
-
         return ThresholdCompare(self.acc_bits, self.tau_int)
 
     def _exclusion_check(self, value) -> Bloq:

@@ -60,6 +60,7 @@ from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading import QROM
 from qualtran.symbolics import is_symbolic
 
+from bloqs.qroam import RowUnload, unload_beats_reload
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -233,8 +234,6 @@ class KernelExp(Bloq):
     def _unload(self, table, sel_bits, width):
         """RowUnload of a 2^sel_bits-entry table of unsigned ``width``-bit ints (None: < 3 entries
         or 1-bit entries, reload by QROM)."""
-        from bloqs.qroam import RowUnload
-
         if not is_symbolic(sel_bits) and 2 ** int(sel_bits) < 3:
             return None
         if not is_symbolic(width) and int(width) < 2:
@@ -247,15 +246,11 @@ class KernelExp(Bloq):
 
     @cached_property
     def hi_unload(self):
-        from bloqs.sampling import unload_beats_reload
-
         u = self._unload(self.hi_table, self.hi_bits, self.hi_width)
         return u if unload_beats_reload(self.hi_qrom, u) else None
 
     @cached_property
     def lo_unload(self):
-        from bloqs.sampling import unload_beats_reload
-
         u = self._unload(self.lo_table, self.lo_bits, self.lo_width)
         return u if unload_beats_reload(self.lo_qrom, u) else None
 

@@ -60,19 +60,27 @@ from qualtran import (
     SoquetT,
     bloq_example,
 )
-from qualtran.bloqs.arithmetic import Add
-from qualtran.bloqs.arithmetic.multiplication import Product
 from qualtran.bloqs.data_loading import QROM
 from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic
 
+from bloqs.amplification import rounds_upper_bound_expr
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
 from bloqs.kernel import KernelExp
 from bloqs.loader_kinds import QATTENTION_LOADERS
 from bloqs.loaders import QRAMLookup
+from bloqs.mean_estimation import (
+    CHJMeanEstimationCostModel,
+    UnivariateMeanEstimation,
+    chj_queries,
+    median_repetitions,
+    phase_bits_for_error,
+)
 from bloqs.sampling import (
     KERNEL_OUT_BITS,
     ImportanceSampler,
+    UniformIndexAndCoin,
+    WeightThresholdFlag,
     computed_kernel_oracle_counts,
     computed_kernel_oracle_qubits,
     index_bits,
@@ -332,7 +340,6 @@ class NystromLandmarkSampling(Bloq):
     def sampler(self) -> ImportanceSampler:
         if self.weights is not None:
             return ImportanceSampler(2 * self.n, self.bits, self.weights)
-        from bloqs.amplification import rounds_upper_bound_expr
 
         oracle = KernelOracleCostModel(2 * self.n, self.d, self.s, self.bits, self.loader, quadratic=True)
         return ImportanceSampler(2 * self.n, self.bits, rounds=rounds_upper_bound_expr(2 * self.n / self.s), weight_oracle=oracle)
@@ -359,7 +366,6 @@ def phase_bits_expr(eps) -> SymbolicInt:
     :math:`\pi^2/M^2 \le \varepsilon^2/4`); concrete: the smallest such m."""
     if is_symbolic(eps):
         return sympy.ceiling(sympy.log(2 * sympy.pi / eps, 2))
-    from bloqs.mean_estimation import phase_bits_for_error
 
     return phase_bits_for_error(float(eps))
 
@@ -369,7 +375,6 @@ def median_reps_expr(s) -> SymbolicInt:
     gap = 8 / sympy.pi**2 - sympy.Rational(1, 2)
     if is_symbolic(s):
         return sympy.ceiling(sympy.log(s / DELTA) / (2 * gap**2))
-    from bloqs.mean_estimation import median_repetitions
 
     return median_repetitions(float(DELTA) / max(1, int(s)))
 
@@ -419,17 +424,12 @@ class LandmarkKernelMean(Bloq):
 
     @cached_property
     def chj(self) -> Bloq:
-        from bloqs.mean_estimation import CHJMeanEstimationCostModel, chj_queries
-        from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag
-
         queries = chj_queries(self.s, self.s / 4, self.eps, DELTA if is_symbolic(self.s, self.eps) else float(DELTA))
         return CHJMeanEstimationCostModel(
             UniformIndexAndCoin(self.n, self.bits), WeightThresholdFlag(self.n, self.bits, weight_oracle=self.oracle), queries
         )
 
     def coordinate(self, l: Optional[int]) -> Bloq:
-        from bloqs.mean_estimation import UnivariateMeanEstimation
-
         if self.values is not None:
             col = tuple(np.asarray(self.values)[:, l])
             return UnivariateMeanEstimation(self.n, self.bits, self.phase_bits, values=col)

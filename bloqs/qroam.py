@@ -48,7 +48,7 @@ from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.bloqs.mcmt import And
 from qualtran.bloqs.multiplexers.unary_iteration_bloq import UnaryIterationGate
-from qualtran.resource_counting import QubitCount
+from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
 from qualtran.symbolics import ceil, is_symbolic, log2, smax
 
 from bloqs.loaders import RowLoader, convert_data, selection_bitsize, validate_data, validate_sizes
@@ -611,6 +611,19 @@ class RowUnload(Bloq):
 
     def __str__(self):
         return f"RowUnload(n={self.n}, k'={self.ku})"
+
+
+def unload_beats_reload(lookup: Bloq, unload: Optional[Bloq]) -> bool:
+    """Use the measurement-based ``unload`` instead of running ``lookup`` again? Always for symbolic
+    sizes (``ceil(n/K') + K' - 4 <= n - 2`` And); with concrete data only if it is not dearer than
+    the reload (Qualtran's QROM skips repeated entries, so a very regular table can reload cheaper)."""
+    if unload is None:
+        return False
+    t = lambda b: get_cost_value(b, QECGatesCost()).total_t_count()  # noqa: E731
+    tu, tl = t(unload), t(lookup)
+    if is_symbolic(tu, tl):
+        return True
+    return int(tu) <= int(tl)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -81,23 +81,32 @@ from qualtran import (
     bloq_example,
 )
 from qualtran.bloqs.arithmetic import Add
+from qualtran.bloqs.arithmetic.bitwise import BitwiseNot
 from qualtran.bloqs.arithmetic.comparison import LinearDepthGreaterThan
 from qualtran.bloqs.arithmetic.multiplication import Product
-from qualtran.bloqs.basic_gates import Hadamard
+from qualtran.bloqs.basic_gates import CNOT, Hadamard, XGate
+from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading import QROM
 from qualtran.bloqs.state_preparation.prepare_uniform_superposition import (
     PrepareUniformSuperposition,
 )
+from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import ceil, is_symbolic, log2
 
 from bloqs.amplification import (
     AmplifiedPrepare,
+    _symbolic_width,
+    lazy_max,
     optimal_rounds,
     rounds_upper_bound_expr,
     success_probability,
 )
+from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+from bloqs.kernel import KernelExp, ShiftAddMultiplier
+from bloqs.loader_factory import make_row_loader
+from bloqs.qroam import RowUnload, unload_beats_reload
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.reference import row_distortion, stable_rank
+from qattn_cirq.reference import row_distortion, stable_rank  # noqa: F401 (re-exported, see below)
 
 SymbolicInt = Union[int, sympy.Expr]
 
@@ -312,11 +321,7 @@ class WeightThresholdFlag(Bloq):
         return {self.oracle: 1, self.unload: 1, self.comparator: 1}
 
     def my_static_costs(self, cost_key):
-        from qualtran.resource_counting import QubitCount
-
         if isinstance(cost_key, QubitCount) and is_symbolic(self.n, self.weight_bits):
-            from bloqs.amplification import _symbolic_width
-
             # oracle / unload on (index, w) while coin and flag idle; comparator on (w, coin,
             # flag) while index idles (w: the allocated b-bit weight register)
             L, b = index_bits(self.n), self.weight_bits
@@ -337,8 +342,6 @@ class WeightThresholdFlag(Bloq):
 
 def bb_cast(a, b) -> Bloq:
     """A free re-typing of a register (Qualtran's Cast), e.g. QROM's QAny target to QUInt."""
-    from qualtran.bloqs.bookkeeping import Cast
-
     return Cast(a, b)
 
 
@@ -349,8 +352,6 @@ def row_unload_for(n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt, table=None
     RowUnload takes two's complement entries of >= 2 bits: each entry is passed as the signed
     reading of its bits, on ``max(2, b)`` bits (b = 1: one |0> padding qubit on top, see
     :func:`add_row_unload`); the And count does not depend on the width."""
-    from bloqs.qroam import RowUnload
-
     if not is_symbolic(n) and int(n) < 3:
         return None
     bu = bits if is_symbolic(bits) else max(2, int(bits))
@@ -359,21 +360,6 @@ def row_unload_for(n: SymbolicInt, d: SymbolicInt, bits: SymbolicInt, table=None
         arr = np.asarray(table, dtype=np.int64).reshape(int(n), int(d))
         data = tuple(tuple(_to_signed(int(v), int(bu)) for v in row) for row in arr)
     return RowUnload(n, d, bu, data=data)
-
-
-def unload_beats_reload(lookup: Bloq, unload: Optional[Bloq]) -> bool:
-    """Use the measurement-based ``unload`` instead of running ``lookup`` again? Always for symbolic
-    sizes (``ceil(n/K') + K' - 4 <= n - 2`` And); with concrete data only if it is not dearer than
-    the reload (Qualtran's QROM skips repeated entries, so a very regular table can reload cheaper)."""
-    from qualtran.resource_counting import QECGatesCost, get_cost_value
-
-    if unload is None:
-        return False
-    t = lambda b: get_cost_value(b, QECGatesCost()).total_t_count()  # noqa: E731
-    tu, tl = t(unload), t(lookup)
-    if is_symbolic(tu, tl):
-        return True
-    return int(tu) <= int(tl)
 
 
 def add_row_unload(bb: BloqBuilder, unload: Bloq, selection: Soquet, entries, b: int) -> Soquet:
@@ -637,8 +623,6 @@ class RowNormSquaredOracle(Bloq):
 
     @cached_property
     def multiplier(self) -> Bloq:
-        from bloqs.kernel import ShiftAddMultiplier
-
         return ShiftAddMultiplier(self.bits, self.bits, self.out_bits)
 
     @cached_property
@@ -649,8 +633,6 @@ class RowNormSquaredOracle(Bloq):
         return u if unload_beats_reload(self.qrom, u) else None
 
     def build_composite_bloq(self, bb: BloqBuilder, selection: Soquet, target0_: Soquet) -> Dict[str, SoquetT]:
-        from qualtran.bloqs.basic_gates import CNOT
-
         if self.rows is None or is_symbolic(self.n, self.d, self.bits):
             raise DecomposeTypeError(f"cannot decompose symbolic {self}")
         d, b, R = int(self.d), int(self.bits), int(self.out_bits)
@@ -698,8 +680,6 @@ class RowNormSquaredOracle(Bloq):
         return {"selection": out["selection"], "target0_": target0_}
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        from qualtran.bloqs.basic_gates import CNOT
-
         loads = {self.qrom: 2} if self.unload is None else {self.qrom: 1, self.unload: 1}
         return {
             **loads,
@@ -767,9 +747,6 @@ def row_load_and_unload(loader: str, n: SymbolicInt, d: SymbolicInt, bits: Symbo
     of a second load (n - 2 And for the QROM). ``assumed`` (the papers' polylog QRAM) and n < 3:
     the loader twice -- with the assumed QRAM a second access (``O(b d log n)``) is the cheaper
     uncompute asymptotically, a Theta(sqrt n) unload would break the assumption's scaling."""
-    from bloqs.loader_factory import make_row_loader
-    from bloqs.qroam import RowUnload
-
     load = make_row_loader(loader, n=n, d=d, bits=bits)
     if loader == "assumed" or (not is_symbolic(n) and int(n) < 3):
         return {load: 2}
@@ -780,8 +757,6 @@ def quadratic_form_widths(s: SymbolicInt, p: SymbolicInt) -> Tuple[SymbolicInt, 
     r"""(A2, W_off): accumulator width of :math:`y = M k` and of :math:`q = k^\top \tilde y`
     (both ``acc_bits_for(s, p) = 2p - 1 + bit_length(s)``: s products of p-bit two's complement
     numbers, no overflow), and the width ``A2 - p + 1`` of the offset correction's adders."""
-    from bloqs.arithmetic import acc_bits_for
-
     A2 = acc_bits_for(s, p)
     return A2, A2 - p + 1
 
@@ -835,12 +810,6 @@ def computed_kernel_oracle_counts(
     :math:`k_l \tilde y_l` are genuinely quantum x quantum (Qualtran ``Product``: 2 p^2 - p
     Toffoli, schoolbook; no decomposition in Qualtran 0.7, hence a cost model).
     """
-    from qualtran.bloqs.arithmetic.bitwise import BitwiseNot
-    from qualtran.bloqs.basic_gates import CNOT, XGate
-
-    from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
-    from bloqs.kernel import KernelExp
-
     p = kernel_out_bits
     A = acc_bits_for(d, bits)
     ip = ClassicalInnerProduct(d, bits)
@@ -878,12 +847,6 @@ def computed_kernel_oracle_qubits(
     (s accumulators of A bits and s kernel values of 2p bits; with ``quadratic`` also s sign qubits
     of the p-bit k_l, s y's of A2 bits, s products of 2p bits and q of A2 bits) + the largest
     ancilla need of one step (row load / unload, an inner product, a KernelExp)."""
-    from qualtran.resource_counting import QubitCount, get_cost_value
-    from qualtran.symbolics import smax
-
-    from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
-    from bloqs.kernel import KernelExp
-
     p = kernel_out_bits
     A = acc_bits_for(d, bits)
     counts = computed_kernel_oracle_counts(n, d, s, bits, loader, quadratic, p)
@@ -897,7 +860,6 @@ def computed_kernel_oracle_qubits(
         A2, _ = quadratic_form_widths(s, p)
         held += s + s * (A2 + 2 * p) + A2
         extra.append(get_cost_value(ClassicalInnerProduct(s, p), QubitCount()) - s * p - A2)
-    from bloqs.amplification import lazy_max
 
     return base + held + lazy_max(*extra)
 
@@ -939,8 +901,6 @@ class RidgeLeverageOracleCostModel(Bloq):
         return computed_kernel_oracle_counts(self.n, self.d, self.s, self.bits, "qrom", True, self.kernel_out_bits)
 
     def my_static_costs(self, cost_key):
-        from qualtran.resource_counting import QubitCount
-
         if isinstance(cost_key, QubitCount):
             return computed_kernel_oracle_qubits(self.n, self.d, self.s, self.bits, "qrom", True, self.kernel_out_bits)
         return NotImplemented

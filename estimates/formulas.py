@@ -15,13 +15,28 @@ complement fractions in [-1, 1) (b-1 fractional bits), so a score is an integer 
 
 import functools
 import math
-from typing import Any, Callable, Dict, Iterable, Optional, Tuple
+from typing import Any, Callable, Dict, Iterable, Optional
 
 import sympy
 from qualtran import Adjoint, Bloq
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_bloq_callee_counts, get_cost_value
+from qualtran.symbolics import log2
 
+from bloqs.amplification import optimal_rounds
+from bloqs.arithmetic import CarrySaveInnerProduct, ClassicalInnerProduct, acc_bits_for
+from bloqs.attention import GroverSparseAttention
+from bloqs.grover import (
+    DEFAULT_FAILURE_PROBABILITY,
+    GroverDiffusion,
+    IndexEquals,
+    IndexPhaseFlip,
+    UniformIndexPrepare,
+    find_all_expected_oracle_calls,
+    find_all_oracle_calls,
+    find_all_oracle_calls_expr,
+)
 from bloqs.loader_kinds import LOADER_KINDS
+from bloqs.qroam import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
 from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts, tidy, to_number
 from qattn_cirq.errors import QattnInputError
 
@@ -75,8 +90,6 @@ def check_loader(loader: str) -> str:
 
 def _classify(bloq: Bloq, oracle) -> Optional[str]:
     """Component name of a bloq met while walking down from the top, or None to walk further."""
-    from bloqs.grover import GroverDiffusion, IndexEquals, IndexPhaseFlip, UniformIndexPrepare
-
     base = bloq.subbloq if isinstance(bloq, Adjoint) else bloq
     ip, ip_adj = oracle.inner_product, oracle._adj(oracle.inner_product)
     if oracle.unloads_by_measurement and bloq == oracle.row_unload:
@@ -162,8 +175,6 @@ def _check_choice(name: str, value: str, choices) -> str:
 
 @functools.lru_cache(maxsize=None)
 def _symbolic(loader: str, schedule: str = "certified", arithmetic: str = "shift-add"):
-    from bloqs.attention import GroverSparseAttention
-
     check_loader(loader)
     top = GroverSparseAttention(n=n, d=d, k=k, tau=0, bits=b, loader=loader, schedule=schedule, arithmetic=arithmetic)
     total = logical_counts(top)
@@ -184,8 +195,6 @@ def _instance(loader: str, n_: int, d_: int, b_: int, tau_int: int, k_: int, sch
     ``PrepareUniformSuperposition(n)``, the searched block sizes and the exact expectations of
     ``bloqs.grover.certified_find_all_costs``, all O(k + log n) to build (never n items).
     """
-    from bloqs.attention import GroverSparseAttention
-
     # tau changes only Cliffords (the comparator's constant), but pass it so they are exact too
     top = GroverSparseAttention(
         n=n_, d=d_, k=k_, tau=tau_int, bits=b_, loader=loader, schedule=schedule, arithmetic=arithmetic,
@@ -261,8 +270,6 @@ def _ratio_le_one(x, y) -> bool:
 
 def _log2_to_log(e):
     """Qualtran's ``log2(x)`` -> log(x)/log(2), so that 2**(log2(x)/2) becomes sqrt(x)."""
-    from qualtran.symbolics import log2
-
     f = log2(sympy.Symbol("x_", positive=True)).func
     if f is sympy.log:
         return e
@@ -327,8 +334,6 @@ def _eval_term(term, m, i: int):
     ``asin(sqrt(m)/sqrt(n))`` overflows the domain of asin at m = n: sqrt(8)/sqrt(8) > 1 in
     doubles). Everything else in the term is a polynomial, evaluated in exact integers.
     """
-    from bloqs.amplification import optimal_rounds
-
     rep = {}
     for atom in term.atoms(sympy.floor):
         arg = _grover_rounds_atom(atom)
@@ -396,8 +401,6 @@ def _validate(n_: int, d_: int, k_: int, bits_: int, loader: str):
 
 def tau_to_int(tau: float, d_: int, bits_: int) -> int:
     """tau in score units -> integer threshold; raise unless exactly representable (see module doc)."""
-    from bloqs.arithmetic import acc_bits_for
-
     unit = 2.0 ** (-2 * (bits_ - 1))
     try:
         t = float(tau)
@@ -447,8 +450,6 @@ def _best_known(name: str, top, per_call: float) -> Optional[Dict[str, Any]]:
     unload for an uncompute, the carry-save product for an inner product, Gidney's w-And
     comparator with a measurement-based uncompute.
     """
-    from bloqs.qroam import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
-
     o = top.oracle
     nn, W = int(o.n), int(o.d * o.bits)
 
@@ -467,8 +468,6 @@ def _best_known(name: str, top, per_call: float) -> Optional[Dict[str, Any]]:
     if name == "loader_uncompute":
         return row("measurement-based unload, Berry et al. 1902.02134 App. C", TS_PER_TOFFOLI * RowUnload(nn, o.d, o.bits).toffoli_count())
     if name in ("inner_product", "inner_product_uncompute"):
-        from bloqs.arithmetic import CarrySaveInnerProduct, ClassicalInnerProduct
-
         if name == "inner_product":
             csa = TS_PER_TOFFOLI * CarrySaveInnerProduct(o.d, o.bits).and_count()
             naf = TS_PER_TOFFOLI * ClassicalInnerProduct(o.d, o.bits).and_count()
@@ -539,8 +538,6 @@ def grover_sparse_estimate(
     rows), ``expected_oracle_calls``, ``worst_case_oracle_calls``, ``known_count_oracle_calls``.
     Nothing enumerates n items (n = 2^20 builds in about a second).
     """
-    from bloqs.grover import find_all_oracle_calls
-
     n_, d_, k_, b_ = _validate(n, d, k, bits, loader)
     delta = _check_options(loader, schedule, arithmetic, uncompute, qram, failure_probability)
     tau_int = tau_to_int(tau, d_, b_) if tau is not None else None
@@ -583,8 +580,6 @@ def grover_sparse_estimate(
 
 def _check_options(loader, schedule, arithmetic, uncompute, qram, failure_probability) -> float:
     """Check the options of :func:`grover_sparse_estimate`; return the failure probability."""
-    from bloqs.grover import DEFAULT_FAILURE_PROBABILITY
-
     _check_choice("schedule", schedule, SCHEDULES)
     _check_choice("arithmetic", arithmetic, ARITHMETICS)
     _check_choice("uncompute", uncompute, UNCOMPUTES)
@@ -615,8 +610,6 @@ def _component_numbers(comps) -> Dict[str, Dict[str, Any]]:
 
 def _schedule_fields(schedule: str, cert, n_: int, k_: int, known: int) -> Dict[str, Any]:
     """Expected / worst-case calls and what the schedule certifies (or that it is optimistic)."""
-    from bloqs.grover import find_all_expected_oracle_calls
-
     if schedule == "certified":
         return {
             "expected_oracle_calls": n_ * cert["expected"],
@@ -652,22 +645,16 @@ def _account_qram(out: Dict[str, Any], top, qram: str) -> None:
 
 
 def _diffusion(n_):
-    from bloqs.grover import GroverDiffusion
-
     return GroverDiffusion(n_)
 
 
 def _uniform_prepare(n_):
-    from bloqs.grover import UniformIndexPrepare
-
     return UniformIndexPrepare(n_)
 
 
 def _std(expr) -> str:
     """sympy string with Qualtran's ``log2(x)`` written as ``log(x, 2)``: plain ``sympy.sympify``
     parses it back and ``.subs(...).doit()`` evaluates it (tested)."""
-    from qualtran.symbolics import log2
-
     f = log2(sympy.Symbol("x_", positive=True)).func
     e = sympy.sympify(expr)
     if f is not sympy.log:
@@ -721,6 +708,4 @@ def grover_sparse_formula_dict(loader: str = "qrom", schedule: str = "certified"
 
 
 def _sum_form_oracle_calls():
-    from bloqs.grover import find_all_oracle_calls_expr
-
     return find_all_oracle_calls_expr(n, k)

@@ -25,17 +25,20 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import TYPE_CHECKING, Any, Dict, Sequence
+from typing import Any, Dict, Sequence
 
-# numpy, sympy and Qualtran are imported inside the functions: the CLI registers
-# ``add_qattention_estimate_args`` at start-up for every command, which must stay cheap.
+import numpy as np
+import sympy
+
+from bloqs.amplification import rounds_upper_bound_expr
 from bloqs.loader_kinds import QATTENTION_LOADERS
+from bloqs.nystrom import landmark_draws_expr, median_reps_expr, phase_bits_expr, symbols
+from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery, row_query_flops, v_samples_expr
+from estimates.classical import classical_work_time, data_structure_queries, get_gpu
+from estimates.counts import LogicalCounts, logical_counts, to_number
+from estimates.formulas import leading_term
 from qattn_cirq.errors import QattnInputError
-
-if TYPE_CHECKING:  # annotations only
-    import sympy
-
-    from estimates.counts import LogicalCounts
+from qattn_cirq.reference import check_qattention_inputs
 
 PAPER_PREPROCESS = "O~(eps^-1 n^0.5 (s^2.5 + s^1.5 d + alpha^0.5 d))"
 PAPER_ROW_QUERY = "O~(s^2 + s d) classical time"
@@ -57,15 +60,11 @@ LOADERS = QATTENTION_LOADERS
 
 
 def _syms():
-    from bloqs.nystrom import symbols
-
     return symbols()
 
 
 @functools.lru_cache(maxsize=None)
 def _bloqs(loader: str, mean_method: str, multi_sample: str, row_query: str = "classical"):
-    from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery
-
     n, d, s, alpha, eps, b = _syms()
     pre = QAttentionPreprocess.symbolic(loader=loader, mean_method=mean_method, multi_sample=multi_sample)
     return pre, QAttentionRowQuery(d, s, b, mode=row_query)
@@ -76,8 +75,6 @@ def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_samp
                       row_query: str = "classical") -> Dict[str, "LogicalCounts"]:
     """Symbolic logical counts ``{preprocess, row_query, landmarks, mean, v_rows}`` (cached); the
     classical row query (default) has all-zero counts."""
-    from estimates.counts import logical_counts
-
     _check_choice("loader", loader, LOADERS)
     _check_choice("mean_method", mean_method, MEAN_METHODS)
     _check_choice("multi_sample", multi_sample, MULTI_SAMPLE)
@@ -106,14 +103,10 @@ def _check_choice(name, v, choices):
 
 
 def _num(x):
-    from estimates.counts import to_number
-
     return to_number(x, rel_tol=1e-6)
 
 
 def _values(n, d, s_lambda, alpha, eps, bits) -> Dict[sympy.Symbol, Any]:
-    import sympy
-
     N, D, S, ALPHA, EPS, B = _syms()
     return {N: n, D: d, S: sympy.nsimplify(s_lambda), ALPHA: sympy.nsimplify(alpha), EPS: sympy.nsimplify(eps), B: bits}
 
@@ -124,10 +117,6 @@ def _logical(c: LogicalCounts, values) -> Dict[str, Any]:
 
 def validate(n, d, s_lambda, alpha, eps, bits) -> None:
     """One-line :class:`QattnInputError` for each bad parameter."""
-    import numpy as np
-
-    from qattn_cirq.reference import check_qattention_inputs
-
     for name, v, lo in (("n", n, 2), ("d", d, 1), ("bits", bits, 2)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise QattnInputError(f"{name} must be an integer >= {lo}; got {v!r}")
@@ -158,12 +147,6 @@ def qattention_estimate(
 ) -> Dict[str, Any]:
     """Costs of the preprocessing (quantum; classical post-processing) and of the n row queries
     (classical by default) at the given sizes, with the per-component ``ledger``."""
-    import sympy
-
-    from bloqs.nystrom import landmark_draws_expr, median_reps_expr, phase_bits_expr
-    from bloqs.qattention import v_samples_expr
-    from estimates.classical import get_gpu
-
     validate(n, d, s_lambda, alpha, eps, bits)
     _check_choice("row_query", row_query, ROW_QUERY)
     if isinstance(word_bytes, bool) or not isinstance(word_bytes, int) or word_bytes < 1:
@@ -243,8 +226,6 @@ def _logical_parts(counts, vals, n) -> Dict[str, Dict[str, Any]]:
 def _classical_work(pre, row, at, n, d, word_bytes, g, row_query) -> Dict[str, Any]:
     """Classical work on the classical model (the baseline's roofline): the post-processing and,
     for the classical row query, the n row queries on the data structure."""
-    from estimates.classical import classical_work_time, data_structure_queries
-
     f_row = at(row.classical_flops())
     structure = at(row.structure_bytes(word_bytes))
     io = 2 * d * word_bytes
@@ -333,9 +314,6 @@ def fitted_exponent(
 ) -> Dict[str, Any]:
     """Least-squares slope of log T(n) vs log n for the preprocessing T-count, plus the local
     slope over the last two points (the asymptotic exponent the global fit approaches)."""
-    import numpy as np
-    import sympy
-
     validate(int(ns[0]), d, s_lambda, alpha, eps, bits)
     N, D, S, ALPHA, EPS, B = _syms()
     expr = t_count_expr("preprocess", loader, mean_method, multi_sample).subs({D: d, S: sympy.nsimplify(s_lambda), ALPHA: sympy.nsimplify(alpha), EPS: sympy.nsimplify(eps), B: bits})
@@ -356,16 +334,12 @@ def oracle_calls_expr(loader: str = "qrom", mean_method: str = "chj", multi_samp
 
     Landmarks: ``L (2 r_S + 1)``; mean: ``2 N_q`` (CHJ) or ``s K 2 (2^m - 1)`` (coordinate);
     V rows: ``2 R + K`` (Hamoudi) or ``K (2 r_V + 1)`` (repeat)."""
-    import sympy
-
     pre, _ = _bloqs(loader, mean_method, multi_sample)
     land = pre.landmarks.n_draws * (2 * pre.landmarks.sampler.n_rounds + 1)
     m = pre.mean
     mean = 2 * m.chj.n_queries if mean_method == "chj" else m.s * m.repetitions * 2 * (2**m.phase_bits - 1)
     v = pre.v_rows
     if multi_sample == "hamoudi":
-        from bloqs.amplification import rounds_upper_bound_expr
-
         vcalls = 2 * rounds_upper_bound_expr(v.samples * v.alpha * v.n / v.d) + v.samples
     else:
         vcalls = v.samples * (2 * v.sampler.n_rounds + 1)
@@ -377,11 +351,6 @@ def qattention_formula(loader: str = "qrom", mean_method: str = "chj", multi_sam
     n-exponent. Top-level ``t_count``/``qubits``/... are the preprocessing's (the keys ``qattn
     formula``'s text and LaTeX renderers read); ``row_query`` holds the query's: classical, 0 T, its
     FLOPs, and the T-count of the reversible option for comparison."""
-    from bloqs.nystrom import symbols
-    from estimates.formulas import leading_term
-
-    from bloqs.qattention import row_query_flops
-
     n, d, s = symbols()[:3]
     c = qattention_counts(loader, mean_method, multi_sample)
     t_pre = t_count_expr("preprocess", loader, mean_method, multi_sample)

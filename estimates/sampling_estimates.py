@@ -25,7 +25,24 @@ import math
 from typing import Any, Dict, List, Optional, Tuple
 
 import sympy
+from qualtran import Adjoint
+from qualtran.resource_counting import get_bloq_callee_counts
 
+from bloqs.mean_estimation import (
+    CHJMeanEstimationCostModel,
+    chj_queries,
+    median_repetitions,
+    multivariate_symbolic,
+    phase_bits_for_error,
+)
+from bloqs.qroam import QROAMRowLoader
+from bloqs.sampling import (
+    UniformIndexAndCoin,
+    WeightThresholdFlag,
+    leverage_sampler_symbolic,
+    ridge_leverage_sampler_symbolic,
+)
+from estimates.classical import roofline_time_s
 from estimates.counts import LogicalCounts, logical_counts, to_number
 from qattn_cirq.errors import QattnInputError
 
@@ -74,8 +91,6 @@ def _fmt(x, values) -> str:
 
 def _component(bloq, values=None) -> Optional[Tuple[str, str]]:
     """(label, source) if ``bloq`` is a ledger component, else None (its callees are walked)."""
-    from qualtran import Adjoint
-
     if isinstance(bloq, Adjoint):
         return _component(bloq.subbloq, values)
     name = type(bloq).__name__
@@ -123,8 +138,6 @@ def _best_known(bloq, t_per_call, values) -> Optional[Dict[str, Any]]:
         return {"construction": "NAF shift-and-add, one adder per non-zero signed digit (constant multiplication)",
                 "t_per_call": t_per_call, "ratio": 1.0}
     if name in ("QROM", "QROMRowLoader"):
-        from bloqs.qroam import QROAMRowLoader
-
         if name == "QROM":
             n, d, b = bloq.data_shape[0], 1, bloq.target_bitsizes[0]
         else:
@@ -141,8 +154,6 @@ def _evaluate(c: LogicalCounts, values) -> Dict[str, Any]:
 
 
 def _walk(bloq, mult, out: Dict[Any, Any], other: Dict[Any, Any]):
-    from qualtran.resource_counting import get_bloq_callee_counts
-
     for callee, k in get_bloq_callee_counts(bloq):
         if _component(callee) is not None:
             out[callee] = out.get(callee, 0) + mult * k
@@ -198,8 +209,6 @@ def ledger_rows(bloq, values: Dict[Any, Any], total_t: int, scale: int = 1) -> L
 
 def classical_row(component: str, flops, nbytes, source: str, calls: int = 1) -> Dict[str, Any]:
     """A classical ledger row: FLOPs and bytes, seconds on the GPU model (:func:`estimates.classical.roofline_time_s`)."""
-    from estimates.classical import roofline_time_s
-
     return {"component": component, "kind": "classical", "calls": calls, "t_per_call": None, "t_total": None,
             "share": None, "flops": flops, "bytes": nbytes, "seconds": float(roofline_time_s(flops, nbytes)["time_s"]),
             "source": source, "best_known": None}
@@ -213,8 +222,6 @@ def classical_row(component: str, flops, nbytes, source: str, calls: int = 1) ->
 @functools.lru_cache(maxsize=None)
 def leverage_sampling_bloq(kind: str = "row-norm"):
     """The symbolic sampler of one attempt (symbols n, d, alpha, b; s for ridge)."""
-    from bloqs.sampling import leverage_sampler_symbolic, ridge_leverage_sampler_symbolic
-
     if kind == "row-norm":
         return leverage_sampler_symbolic(_N, _D, _ALPHA, _B)
     if kind == "ridge":
@@ -315,9 +322,6 @@ def leverage_sampling_estimate(
 @functools.lru_cache(maxsize=None)
 def mean_estimation_bloq(method: str = "coordinate"):
     """The symbolic mean-estimation bloq: coordinate-wise (symbols n, d, b, m, K) or CHJ (n, b, N_q)."""
-    from bloqs.mean_estimation import CHJMeanEstimationCostModel, multivariate_symbolic
-    from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag
-
     if method == "coordinate":
         return multivariate_symbolic(_N, _D, _B, _M, _K)
     if method == "chj":
@@ -348,8 +352,6 @@ def mean_estimation_estimate(
     :math:`N_q = \lceil C\sqrt{d\,{\rm Tr}\Sigma}\ln(d/\delta)/\varepsilon\rceil`, Tr Sigma <= d/4,
     C = ``chj_constant`` (not given by the theorem).
     """
-    from bloqs.mean_estimation import chj_queries, median_repetitions, phase_bits_for_error
-
     _check_int("n", n, 2)
     _check_int("d", d, 1)
     _check_int("bits", bits, 1, 32)

@@ -31,7 +31,7 @@ import numpy as np
 
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, score_block
-from qattn_cirq.reference import _check_tau
+from qattn_cirq.reference import _check_tau, default_tau, sparse_rank_one_attention
 
 __all__ = ["HalfspaceTree", "QueryStats", "classical_twin_attention", "halfspace_large_sets"]
 
@@ -235,8 +235,6 @@ def classical_twin_attention(
     :func:`qattn_cirq.reference.sparse_rank_one_attention` in ``O(nkd + nd)``. ``tau`` defaults to
     ``2 ln n``. Returns ``(output, sets)``.
     """
-    from qattn_cirq.reference import default_tau, sparse_rank_one_attention
-
     if not isinstance(inst, AttentionInstance):
         raise QattnInputError(f"expected an AttentionInstance; got {type(inst).__name__}")
     tau = default_tau(inst.n) if tau is None else tau

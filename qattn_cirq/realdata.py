@@ -36,13 +36,14 @@ All bad input raises :class:`qattn_cirq.errors.QattnInputError` with a one-line 
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import os
 import re
 import zipfile
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import attrs
 import numpy as np
@@ -711,7 +712,7 @@ def plot_k_distribution(sets: dict, path, masses: Sequence[float] = (0.9, 0.99))
     sets of different length share a scale; ticks under the axis mark each head's ``max_i k_i``.
     Writes a PNG (matplotlib, Agg backend) and returns its path.
     """
-    import matplotlib
+    import matplotlib  # optional dependency (the ``plots`` extra)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -758,7 +759,7 @@ def plot_s_lambda(sets: dict, path, fracs: Sequence[float] = tuple(10.0 ** np.ar
     The vertical line at 1 is where the error bound of arXiv 2602.00874 stops (``beta`` infinite);
     only the part to its left is usable by the algorithm.
     """
-    import matplotlib
+    import matplotlib  # optional dependency (the ``plots`` extra)
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -789,7 +790,6 @@ def plot_s_lambda(sets: dict, path, fracs: Sequence[float] = tuple(10.0 ** np.ar
 
 
 def _main(argv=None) -> int:  # pragma: no cover - regenerates the docs' figures and tables
-    import argparse
 
     ap = argparse.ArgumentParser(description="Tables and plots of docs/real_attention.md")
     ap.add_argument("--img-dir", default="docs/img")

@@ -29,6 +29,8 @@ from typing import Sequence
 
 import attrs
 import numpy as np
+from scipy.linalg import LinAlgError, cho_factor, cho_solve
+from scipy.spatial.distance import cdist
 
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, score_block
@@ -381,9 +383,6 @@ def statistical_dimension_info(inst: AttentionInstance, lam: float) -> tuple[flo
     ``~1e-8`` are counted only partially, though each may truly count ~1 (``s_lambda <= 2n``).
     Resolving them needs extended precision. Cost ``O(n^2 d + n^3)``.
     """
-    from scipy.linalg import LinAlgError, cho_factor, cho_solve
-    from scipy.spatial.distance import cdist
-
     inst = check_instance(inst)
     try:
         lam = float(lam)

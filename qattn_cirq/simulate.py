@@ -45,6 +45,8 @@ from typing import Dict, Iterable, List, Mapping, Optional, Tuple, Union
 import attrs
 import cirq
 import numpy as np
+import qsimcirq
+from qsimcirq.qsim_circuit import _has_cirq_gate_kind
 from qualtran import (
     Bloq,
     CompositeBloq,
@@ -86,7 +88,7 @@ def available_memory_bytes() -> int:
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
-    try:  # pragma: no cover - non-Linux fallback
+    try:  # pragma: no cover - non-Linux fallback; psutil is optional (not a dependency)
         import psutil
 
         return int(psutil.virtual_memory().available)
@@ -181,8 +183,6 @@ class _AncillaPool:
 
 def _is_native(op: cirq.Operation) -> bool:
     """True when qsim runs ``op`` itself (no decomposition on qsim's side)."""
-    from qsimcirq.qsim_circuit import _has_cirq_gate_kind
-
     if isinstance(op, cirq.GlobalPhaseGate) or isinstance(getattr(op, "gate", None), cirq.GlobalPhaseGate):
         return True
     if op.gate is None and not isinstance(op, cirq.ControlledOperation):
@@ -467,8 +467,6 @@ def default_threads() -> int:
 
 def _make_simulator(engine: str, threads: Optional[int], max_fused_gate_size: int, seed: Optional[int]):
     if engine == "qsim":
-        import qsimcirq
-
         opts = qsimcirq.QSimOptions(
             max_fused_gate_size=max_fused_gate_size,
             cpu_threads=threads or default_threads(),
