@@ -920,13 +920,6 @@ def ridge_leverage_sampler_symbolic(n=None, d=None, s=None, bits=None) -> Import
     return ImportanceSampler(n, bits, rounds=rounds_upper_bound_expr(n / s), weight_oracle=oracle)
 
 
-def musco_recursion_levels(n: int, s: int) -> int:
-    """Levels of Musco-Musco's recursion (halve the set until it has <= s points): ceil(log2(n/s))."""
-    if n < 1 or s < 1:
-        raise QattnInputError("n and s must be >= 1")
-    return max(0, math.ceil(math.log2(n / s))) if n > s else 0
-
-
 # ----------------------------------------------------------------------------------------------
 # examples
 # ----------------------------------------------------------------------------------------------

@@ -44,6 +44,15 @@ def _save(fig, out: str, name: str) -> str:
     return path
 
 
+def _against_n(ax, ylabel: str, legend_size: int) -> None:
+    """A log-log axis against n (base-2 ticks), gridded, with its legend."""
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("sequence length n")
+    ax.set_ylabel(ylabel)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(fontsize=legend_size)
+
+
 def _logical_plot(report: Dict[str, Any], out: str) -> List[str]:
     series = {}
     for r in report["logical"]:
@@ -59,11 +68,7 @@ def _logical_plot(report: Dict[str, Any], out: str) -> List[str]:
             lab = f"{alg} / {loader}: fitted n^{f['fitted_exponent']:.2f}" if f["fitted_exponent"] is not None else f"{alg} / {loader}"
             ax.loglog(ns, [r[metric] for r in rows], "o-", label=lab)
     for ax, metric in zip(axes, ("T-count", "logical qubits")):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("sequence length n")
-        ax.set_ylabel(metric)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=8)
+        _against_n(ax, metric, legend_size=8)
     claims = [f"{a}: paper time exponent {PAPER_CLAIMS[a]['t_count'][0]}" for a in sorted({k[0] for k in series})
               if a in PAPER_CLAIMS]
     fig.suptitle("Logical costs vs n (" + "; ".join(claims) + ")", fontsize=10)
@@ -84,11 +89,7 @@ def _physical_plot(report: Dict[str, Any], out: str) -> List[str]:
         axes[0].loglog(ns, [r["physical_qubits"] for r in rows], style, label=f"{alg} / {loader} / {model}")
         axes[1].loglog(ns, [r["runtime_s"] for r in rows], style, label=f"{alg} / {loader} / {model}")
     for ax, lab in zip(axes, ("physical qubits", "fault-tolerant runtime (s)")):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("sequence length n")
-        ax.set_ylabel(lab)
-        ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        _against_n(ax, lab, legend_size=7)
     fig.suptitle("Physical costs vs n (missing points: budget not reachable in that model)", fontsize=10)
     return [_save(fig, out, "physical_vs_n.png")]
 
