@@ -16,9 +16,21 @@ the GPU model (:mod:`estimates.report`); nothing here assumes a quantum row quer
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+import numpy as np
 
 from qattn_cirq.errors import QattnInputError
+
+
+def fit_exponent(ns: Sequence[float], ys: Sequence[float]) -> Optional[float]:
+    """The exponent p of ``y ~ n^p``: least-squares slope of log y against log n (points with
+    y <= 0 left out; None with fewer than two distinct n)."""
+    pts = [(n, y) for n, y in zip(ns, ys) if y and y > 0]
+    if len(pts) < 2 or len({n for n, _ in pts}) < 2:
+        return None
+    x, y = np.log([float(p[0]) for p in pts]), np.log([float(p[1]) for p in pts])
+    return float(np.polyfit(x, y, 1)[0])
 
 
 def find_crossover(

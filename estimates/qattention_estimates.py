@@ -36,6 +36,7 @@ from bloqs.nystrom import landmark_draws_expr, median_reps_expr, phase_bits_expr
 from bloqs.qattention import QAttentionPreprocess, QAttentionRowQuery, row_query_flops, v_samples_expr
 from estimates.classical import classical_work_time, data_structure_queries, get_gpu
 from estimates.counts import LogicalCounts, logical_counts, to_number
+from estimates.crossover import fit_exponent
 from estimates.formulas import leading_term
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.reference import check_qattention_inputs
@@ -320,10 +321,9 @@ def fitted_exponent(
     # mpmath keeps ceiling/log exact enough at n = 2^30 and is ~100x faster than repeated subs
     f = sympy.lambdify([N], expr, modules="mpmath")
     ts = np.array([float(f(int(x))) for x in ns])
-    x = np.log(np.asarray(ns, dtype=float))
-    y = np.log(ts)
-    slope = float(np.polyfit(x, y, 1)[0])
-    local = float((y[-1] - y[-2]) / (x[-1] - x[-2]))
+    slope = fit_exponent(ns, ts)
+    x, y = np.log(np.asarray(ns[-2:], dtype=float)), np.log(ts[-2:])
+    local = float((y[1] - y[0]) / (x[1] - x[0]))
     return {"loader": loader, "ns": [int(v) for v in ns], "t_counts": ts.tolist(), "fitted_exponent": slope,
             "local_exponent": local, "paper_exponent": 0.5}
 

@@ -29,10 +29,9 @@ import math
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import attrs
-import numpy as np
 
 from estimates.classical import attention_gpu_time, classical_twin_costs, get_gpu
-from estimates.crossover import find_crossover, no_crossover_statement
+from estimates.crossover import find_crossover, fit_exponent, no_crossover_statement
 from estimates.formulas import grover_sparse_estimate, grover_sparse_formula
 from estimates.physical import (
     ms_physical_estimate,
@@ -45,7 +44,7 @@ from estimates.qattention_estimates import qattention_estimate
 from estimates.report_config import DEFAULT_CONFIG, ReportConfig, load_config
 from qattn_cirq.errors import QattnInputError
 
-__all__ = ["DEFAULT_CONFIG", "PAPER_CLAIMS", "RealHeads", "ReportConfig", "build_report", "fit_exponent", "load_config"]
+__all__ = ["DEFAULT_CONFIG", "PAPER_CLAIMS", "RealHeads", "ReportConfig", "build_report", "load_config"]
 
 # The papers' claims, for the fitted-exponent table.
 PAPER_CLAIMS = {
@@ -117,15 +116,6 @@ def _physical(logical: Mapping[str, int], model: str, mcfg: Mapping[str, Any]) -
         "code_distance": r["code_distance"],
         "factories": r["factories"],
     }
-
-
-def fit_exponent(ns: List[int], ys: List[float]) -> Optional[float]:
-    """Least-squares slope of log y against log n (points with y <= 0 left out)."""
-    pts = [(n, y) for n, y in zip(ns, ys) if y and y > 0]
-    if len(pts) < 2 or len({n for n, _ in pts}) < 2:
-        return None
-    x, y = np.log([p[0] for p in pts]), np.log([p[1] for p in pts])
-    return float(np.polyfit(x, y, 1)[0])
 
 
 class _Costs:
@@ -278,7 +268,8 @@ def spread_section(costs: _Costs, progress: Callable[[str], None]) -> List[Dict[
         loaders = cfg.loaders_for(name)
         if not loaders:
             continue
-        loader = _spread_loader(cfg) if _spread_loader(cfg) in loaders else loaders[0]
+        preferred = _spread_loader(cfg)
+        loader = preferred if preferred in loaders else loaders[0]
         for e in cfg.spread_n_exps:
             if 2**e >= cfg.smallest_n(name):
                 progress(f"report: model spread at n = 2^{e}")

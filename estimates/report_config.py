@@ -123,7 +123,7 @@ class ReportConfig:
         if unknown:
             raise QattnInputError(f"unknown config keys {sorted(unknown)}; allowed: {', '.join(sorted(allowed))}")
         v = {**attrs.asdict(cls(), recurse=False), **user}
-        for key in ("d", "k", "bits"):
+        for key in ("d", "bits"):
             _int(key, v[key], 1)
         _int("n_min_exp", v["n_min_exp"], 1, MAX_N_EXP)
         _int("n_max_exp", v["n_max_exp"], v["n_min_exp"], MAX_N_EXP)
