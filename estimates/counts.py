@@ -183,9 +183,22 @@ class LogicalCounts:
         }
 
 
+#: One Qualtran ``costs_cache`` per cost key, shared by every estimate in the process. Bloqs are
+#: frozen attrs values, so a sub-bloq met again (the same comparator, inner product or loader at
+#: another n, another component of the same estimate) is costed once instead of once per call:
+#: the report's sweep re-costs the same components hundreds of times otherwise. The cached values
+#: are the ones Qualtran computes; only the repetition goes.
+_COSTS_CACHES: Dict[Any, Dict[Bloq, Any]] = {}
+
+
+def cost_value(bloq: Bloq, key) -> Any:
+    """``qualtran.resource_counting.get_cost_value`` with the process-wide shared cache."""
+    return get_cost_value(bloq, key, costs_cache=_COSTS_CACHES.setdefault(key, {}))
+
+
 def gate_counts(bloq: Bloq) -> GateCounts:
     """Qualtran's ``GateCounts`` of ``bloq`` (from its call graph)."""
-    return get_cost_value(bloq, QECGatesCost())
+    return cost_value(bloq, QECGatesCost())
 
 
 def logical_counts(bloq: Bloq, simplify: bool = False) -> LogicalCounts:
@@ -201,5 +214,5 @@ def logical_counts(bloq: Bloq, simplify: bool = False) -> LogicalCounts:
         clifford=tidy(gc.clifford, simplify),
         rotations=tidy(gc.rotation, simplify),
         measurements=tidy(gc.measurement, simplify),
-        qubits=tidy(get_cost_value(bloq, QubitCount()), simplify),
+        qubits=tidy(cost_value(bloq, QubitCount()), simplify),
     )

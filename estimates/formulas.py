@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterable, Optional
 
 import sympy
 from qualtran import Adjoint, Bloq
-from qualtran.resource_counting import QECGatesCost, QubitCount, get_bloq_callee_counts, get_cost_value
+from qualtran.resource_counting import QECGatesCost, QubitCount, get_bloq_callee_counts
 from qualtran.symbolics import log2
 
 from bloqs.amplification import optimal_rounds
@@ -37,7 +37,9 @@ from bloqs.grover import (
 )
 from bloqs.loader_kinds import LOADER_KINDS
 from bloqs.qroam import RowUnload, optimal_qroam_log_block_sizes, qroam_toffoli_count
-from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, logical_counts, tidy, to_number
+from estimates.counts import (
+    TS_PER_ROTATION, TS_PER_TOFFOLI, LogicalCounts, cost_value, logical_counts, tidy, to_number,
+)
 from qattn_cirq.errors import QattnInputError
 
 #: The four symbols every formula is written in.
@@ -138,7 +140,7 @@ def component_calls(root: Bloq, classify: Callable[[Bloq], Optional[str]]) -> Di
 
 
 def _counts_times(bloq: Bloq, mult) -> Dict[str, Any]:
-    gc = get_cost_value(bloq, QECGatesCost())
+    gc = cost_value(bloq, QECGatesCost())
     return {
         "t": gc.t * mult,
         "toffoli": (gc.toffoli + gc.and_bloq + gc.cswap) * mult,
@@ -155,7 +157,7 @@ def _component_counts(calls: Dict[Bloq, Any]) -> Dict[str, Any]:
     for bloq, mult in calls.items():
         for key, v in _counts_times(bloq, mult).items():
             tot[key] = tot[key] + v
-        qubits = sympy.Max(qubits, get_cost_value(bloq, QubitCount()))
+        qubits = sympy.Max(qubits, cost_value(bloq, QubitCount()))
         ncalls = ncalls + mult
     tot["qubits"] = qubits
     tot["calls"] = ncalls
@@ -549,7 +551,7 @@ def grover_sparse_estimate(
         # No run iterates (n = 2: r_m = 0 for every m), so the oracle is never called, but the
         # qubit count is a Max that still includes the oracle's ancillas. The call graph is then
         # bare preparations: read the qubits off the preparation.
-        logical["qubits"] = int(get_cost_value(_uniform_prepare(n_), QubitCount()))
+        logical["qubits"] = int(cost_value(_uniform_prepare(n_), QubitCount()))
     oracle_counts = logical_counts(top.oracle).evaluate({})
     iterate_t = logical_counts(top.find_all.oracle_with(0)).evaluate({})["t_count"] + \
         logical_counts(_diffusion(n_)).evaluate({})["t_count"]

@@ -41,3 +41,31 @@ def test_evaluate_gives_the_logical_shape_as_numbers():
     assert ev["t_count"] == conc.t_count == 56
     assert ev["qubits"] == conc.qubits
     assert all(isinstance(v, int) for v in ev.values())
+
+
+def test_shared_costs_cache_changes_no_count():
+    """The process-wide Qualtran costs cache (estimates.counts.cost_value) only removes repetition:
+    estimates computed cold (cache emptied) and warm (cache filled by other sizes first) are equal,
+    and equal to Qualtran's uncached get_cost_value."""
+    from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
+
+    from estimates import counts, formulas
+    from estimates.formulas import grover_sparse_estimate
+    from bloqs.attention import GroverSparseAttention
+
+    points = [(96, 4, 3, 4, "qrom"), (1000, 8, 5, 6, "qroam"), (4096, 16, 8, 8, "assumed")]
+    counts._COSTS_CACHES.clear()
+    cold = []
+    for p in points:
+        counts._COSTS_CACHES.clear()
+        formulas._instance.cache_clear()
+        cold.append(grover_sparse_estimate(*p)["logical"])
+    for p in reversed(points):  # warm: each estimate now finds the others' sub-bloqs cached
+        grover_sparse_estimate(p[0] + 1, *p[1:])
+    assert counts._COSTS_CACHES, "the estimates filled the shared cache"
+    formulas._instance.cache_clear()  # the estimate's own memo must not answer: re-cost on the shared cache
+    warm = [grover_sparse_estimate(*p)["logical"] for p in points]
+    assert warm == cold
+    top = GroverSparseAttention(n=96, d=4, k=3, tau=0, bits=4, loader="qrom")
+    assert counts.cost_value(top, QECGatesCost()) == get_cost_value(top, QECGatesCost())
+    assert counts.cost_value(top, QubitCount()) == get_cost_value(top, QubitCount())
