@@ -253,3 +253,14 @@ def test_tables_and_plots(tmp_path, set128, small_report):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     curve = rd.s_lambda_curve(sub.heads[0].instance, (0.1, 10.0, 1e4))
     assert np.all(np.diff(curve) < 0)
+
+
+def test_sublinear_columns_reuse_the_spectral_norm_exactly():
+    """The real-model columns compute ||A||_F / ||A||_2 from the one dense SVD they already run:
+    bit-identical to the reference's fro_over_spec (which runs its own)."""
+    from qattn_cirq.instance import random_instance
+    from qattn_cirq.reference import fro_over_spec
+
+    inst = random_instance(48, 6, seed=3)
+    cols = rd._sublinear_columns(inst, inst.scores(), [1.0])
+    assert cols["fro_over_spec_a"] == fro_over_spec(inst)
