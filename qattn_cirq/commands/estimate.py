@@ -95,10 +95,11 @@ def _measured(args: argparse.Namespace, keys) -> Dict[str, Any] | None:
     if getattr(args, "from_data", None) is None:
         return None
     from qattn_cirq.commands._common import progress
-    from qattn_cirq.realdata import measured_parameters
+    from qattn_cirq.realdata import load_set, measured_parameters
 
+    heads = load_set(args.from_data)  # a bad file is refused in one line, before the progress line
     progress(f"qattn estimate: measuring {args.from_data} (O(n^3) per head)")
-    m = measured_parameters(args.from_data, args.statistic, mass=args.mass, lam_frac=args.lam_frac)
+    m = measured_parameters(heads, args.statistic, mass=args.mass, lam_frac=args.lam_frac)
     source = {"n": m["n"], "d": m["d"], "k": m["k"], "s_lambda": m["s_lambda_int"], "alpha": m["alpha"]}
     used = {}
     for key in keys:

@@ -95,7 +95,6 @@ def register(subparsers) -> None:
 def _qattention_run(args: argparse.Namespace, progress=None):
     """``qattn simulate qattention (--input FILE.npz | --n N --d D) --lam L --eps E --seed S``."""
     from qattn_cirq.errors import QattnInputError
-    from qattn_cirq.instance import load_npz
     from qattn_cirq.instance import random_instance
     from qattn_cirq.pipelines import simulate_qattention
 
@@ -104,7 +103,7 @@ def _qattention_run(args: argparse.Namespace, progress=None):
     if args.input is not None:
         if args.n is not None or args.d is not None:
             raise QattnInputError("give either --input or --n/--d, not both")
-        inst = load_npz(args.input)
+        inst = _load_input(args.input)
     else:
         if args.n is None or args.d is None:
             raise QattnInputError("--n and --d are required without --input (or give --input FILE.npz)")
@@ -120,13 +119,13 @@ def _qattention_run(args: argparse.Namespace, progress=None):
 
 def _instance(args):
     from qattn_cirq.errors import QattnInputError
-    from qattn_cirq.instance import load_npz, planted_instance
+    from qattn_cirq.instance import planted_instance
     from qattn_cirq.reference import default_tau
 
     if args.input is not None:
         if args.n is not None or args.d is not None:
             raise QattnInputError("give either --input or --n/--d/--k, not both")
-        return load_npz(args.input), args.k
+        return _load_input(args.input), args.k
     missing = [f"--{name}" for name in ("n", "d", "k") if getattr(args, name) is None]
     if missing:
         raise QattnInputError(f"{', '.join(missing)} required without --input (or give --input FILE.npz)")
@@ -144,6 +143,16 @@ def _instance(args):
     eta = 2 * tau if args.eta is None else args.eta
     planted = planted_instance(args.n, args.d, args.k, tau, eta, seed=args.seed, bits=args.bits, fraction=True)
     return planted.instance, args.k
+
+
+def _load_input(path):
+    """``--input``'s instance; a file that is not a zip archive is refused by its first bytes
+    (see :func:`qattn_cirq.realdata.require_npz`) before numpy's misleading pickle hint."""
+    from qattn_cirq.instance import load_npz
+    from qattn_cirq.realdata import require_npz
+
+    require_npz(path)
+    return load_npz(path)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -1,0 +1,50 @@
+"""Bad inputs of issue 14 refused as the CLI promises: one line on stderr naming the file or flag
+and what is expected, exit 2, no traceback, nothing on stdout."""
+
+import shutil
+
+import numpy as np
+import pytest
+
+from qattn_cirq.cli import main
+
+
+def _refused(capsys, argv) -> str:
+    try:
+        rc = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors exit 2 through SystemExit
+        rc = exc.code
+    out = capsys.readouterr()
+    assert rc == 2, out.err
+    assert out.out == ""
+    lines = out.err.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in out.err, out.err
+    return lines[0]
+
+
+def _bad_files(tmp_path):
+    npy = tmp_path / "x.npy"
+    np.save(npy, np.zeros((4, 2)))
+    renamed = tmp_path / "renamed.npz"
+    shutil.copy(npy, renamed)
+    text = tmp_path / "text.npz"
+    text.write_text("Q,K,V\n1,2,3\n", encoding="utf-8")
+    return {"npy": npy, "renamed": renamed, "text": text}
+
+
+COMMANDS = {
+    "inspect": lambda f: ["inspect", str(f)],
+    "estimate": lambda f: ["estimate", "grover-sparse", "--from-data", str(f)],
+    "simulate": lambda f: ["simulate", "qattention", "--input", str(f), "--lam", "1", "--eps", "0.5"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+@pytest.mark.parametrize("kind", ["npy", "renamed", "text"])
+def test_non_npz_file_refused_in_one_line(tmp_path, capsys, command, kind):
+    f = _bad_files(tmp_path)[kind]
+    line = _refused(capsys, COMMANDS[command](f))
+    assert str(f) in line and "Q, K, V" in line
+    assert "pickle" not in line  # numpy's allow_pickle hint is wrong (and unsafe) advice here
+    assert ("single .npy array" in line) == (kind != "text")
+
