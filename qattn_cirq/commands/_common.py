@@ -15,6 +15,28 @@ def add_format_flag(parser: argparse.ArgumentParser, default: str = "json", choi
     )
 
 
+#: seeds reach ``numpy.random.default_rng`` (any integer >= 0) and the simulators, whose
+#: ``numpy.random.RandomState`` takes 0 <= seed <= 2**32 - 1 (qsimcirq 0.x refuses 2**32 with
+#: "Seed must be between 0 and 2**32 - 1"), so the flag allows the narrower range.
+SEED_MAX = 2**32 - 1
+
+
+def seed_type(text: str) -> int:
+    """argparse ``type=`` for ``--seed``: an integer in [0, 2**32 - 1].
+
+    Refuses ``-1`` (numpy's "expected non-negative integer" otherwise surfaces without the flag
+    name), ``1.5`` and ``x`` with one line naming ``--seed`` and the range (argparse prefixes
+    ``argument --seed:`` to the ``ArgumentTypeError`` message and exits 2).
+    """
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, {SEED_MAX}]; got {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, {SEED_MAX}]; got {value}")
+    return value
+
+
 def emit(data: Any, fmt: str) -> None:
     print(render(data, fmt))
 

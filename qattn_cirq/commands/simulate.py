@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from qattn_cirq.commands._common import add_format_flag, emit, progress, progress_bar
+from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, progress_bar, seed_type
 
 ORDER = 30
 
@@ -39,7 +39,10 @@ def _common_args(p: argparse.ArgumentParser, instance_help: str) -> argparse._Ar
     src.add_argument("--input", metavar="FILE.npz", help="arrays Q, K, V (n x d) and optional scale")
     src.add_argument("--n", type=int, help="random or planted instance: rows (integer >= 2)")
     src.add_argument("--d", type=int, help="random or planted instance: head dimension (integer >= 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the instance and of all sampling (default 0)")
+    p.add_argument(
+        "--seed", type=seed_type, default=0,
+        help=f"seed of the instance and of all sampling, an integer in [0, {SEED_MAX}] (default 0)",
+    )
     p.add_argument(
         "--memory-limit", type=float, default=None, metavar="BYTES",
         help="state-vector memory limit (default: available memory, or $QATTN_SIM_MEMORY_LIMIT)",

@@ -48,3 +48,15 @@ def test_non_npz_file_refused_in_one_line(tmp_path, capsys, command, kind):
     assert "pickle" not in line  # numpy's allow_pickle hint is wrong (and unsafe) advice here
     assert ("single .npy array" in line) == (kind != "text")
 
+
+@pytest.mark.parametrize("seed", ["-1", "1.5", "x", "4294967296", ""])
+@pytest.mark.parametrize("algorithm", ["qattention", "grover-sparse"])
+def test_bad_seed_refused_naming_flag_and_range(capsys, algorithm, seed):
+    line = _refused(capsys, ["simulate", algorithm, "--n", "8", "--d", "2", f"--seed={seed}"])
+    assert "--seed" in line and "[0, 4294967295]" in line
+
+
+def test_largest_seed_reaches_qsim(capsys):
+    # The bound is the simulators' (RandomState: 0 <= seed < 2**32): the top value must run.
+    rc = main(["simulate", "grover-sparse", "--n", "8", "--d", "2", "--k", "1", "--seed", "4294967295"])
+    assert rc == 0 and '"grover-sparse"' in capsys.readouterr().out
