@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict
 import attrs
 
 from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
-from qattn_cirq.commands._common import add_format_flag, emit
+from qattn_cirq.commands._common import add_format_flag, emit, real_type
 
 ORDER = 20
 
@@ -153,9 +153,9 @@ def _from_data_args(p) -> None:
     )
     g.add_argument("--statistic", choices=("min", "median", "max"), default="median",
                    help="statistic over the heads (default: median)")
-    g.add_argument("--mass", type=float, default=0.9,
+    g.add_argument("--mass", type=real_type(0.0, 1.0), default=0.9,
                    help="k = smallest per-row key count holding this share of the softmax mass (default 0.9)")
-    g.add_argument("--lam-frac", type=float, default=0.1,
+    g.add_argument("--lam-frac", type=real_type(0.0), default=0.1,
                    help="s_lambda at lambda = LAM_FRAC * min_i D_ii / sqrt(n) (default 0.1)")
 
 

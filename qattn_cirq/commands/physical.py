@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import decimal
+import math
 
 from qattn_cirq.commands._common import add_format_flag, emit
 from estimates.model_names import MODELS, PRESETS
@@ -75,6 +76,15 @@ def run(args) -> int:
     from estimates.counts import LogicalCounts
     from estimates.physical import physical_estimate, run_microsoft_estimator
 
+    eb = args.error_budget
+    if eb is not None and not (math.isfinite(eb) and 0.0 < eb < 1.0):
+        # estimates.physical would say "error budget must be ..."; the CLI names its flag
+        raise QattnInputError(f"--error-budget must be a number in (0, 1); got {eb!r}")
+    if args.rotation_depth is not None and args.rotation_depth > args.rotations:
+        # checked here so the message names the flags, not LogicalCounts' rotation_depth field
+        raise QattnInputError(
+            f"--rotation-depth must be an integer in [0, --rotations = {args.rotations}]; got {args.rotation_depth}"
+        )
     inp = LogicalCounts(
         qubits=args.qubits, t=args.t_count, toffoli=args.toffoli, rotations=args.rotations,
         rotation_depth=args.rotation_depth, measurements=args.measurements,

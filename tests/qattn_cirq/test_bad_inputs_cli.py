@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from qattn_cirq.cli import main
+from qattn_cirq.realdata import shipped_set_path
 
 
 def _refused(capsys, argv) -> str:
@@ -60,3 +61,33 @@ def test_largest_seed_reaches_qsim(capsys):
     # The bound is the simulators' (RandomState: 0 <= seed < 2**32): the top value must run.
     rc = main(["simulate", "grover-sparse", "--n", "8", "--d", "2", "--k", "1", "--seed", "4294967295"])
     assert rc == 0 and '"grover-sparse"' in capsys.readouterr().out
+
+
+SHIPPED = str(shipped_set_path(128))
+PHYSICAL = ["physical", "--qubits", "10", "--t-count", "1000"]
+
+
+@pytest.mark.parametrize(
+    "argv, flag, allowed",
+    [
+        (["estimate", "grover-sparse", "--from-data", SHIPPED, "--bits", "3", "--mass", "1.5"], "--mass", "(0, 1]"),
+        (["estimate", "grover-sparse", "--from-data", SHIPPED, "--bits", "3", "--mass", "nan"], "--mass", "(0, 1]"),
+        (["estimate", "grover-sparse", "--from-data", SHIPPED, "--bits", "3", "--mass", "0"], "--mass", "(0, 1]"),
+        (["estimate", "qattention", "--from-data", SHIPPED, "--lam-frac", "0"], "--lam-frac", "(0, inf)"),
+        (["estimate", "qattention", "--from-data", SHIPPED, "--lam-frac", "inf"], "--lam-frac", "(0, inf)"),
+        (PHYSICAL + ["--error-budget", "2"], "--error-budget", "(0, 1)"),
+        (PHYSICAL + ["--error-budget", "nan"], "--error-budget", "(0, 1)"),
+        (PHYSICAL + ["--rotations", "3", "--rotation-depth", "5"], "--rotation-depth", "[0, --rotations = 3]"),
+        (PHYSICAL + ["--rotation-depth", "1"], "--rotation-depth", "[0, --rotations = 0]"),
+    ],
+)
+def test_messages_name_the_flag_not_the_parameter(capsys, argv, flag, allowed):
+    line = _refused(capsys, argv)
+    assert flag in line and allowed in line
+    for internal in ("masses", "lam_fracs", "error budget", "rotation_depth"):
+        assert internal not in line
+
+
+def test_valid_values_at_the_edges_still_run(capsys):
+    assert main(PHYSICAL + ["--rotations", "3", "--rotation-depth", "3", "--error-budget", "0.5"]) == 0
+    assert '"physical_qubits"' in capsys.readouterr().out
