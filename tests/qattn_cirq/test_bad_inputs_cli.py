@@ -79,15 +79,22 @@ PHYSICAL = ["physical", "--qubits", "10", "--t-count", "1000"]
         (PHYSICAL + ["--error-budget", "nan"], "--error-budget", "(0, 1)"),
         (PHYSICAL + ["--rotations", "3", "--rotation-depth", "5"], "--rotation-depth", "[0, --rotations = 3]"),
         (PHYSICAL + ["--rotation-depth", "1"], "--rotation-depth", "[0, --rotations = 0]"),
+        (["physical", "--qubits", "10", "--t-count", "1e300"], "--t-count", "<= 1e100"),
+        (PHYSICAL + ["--toffoli", "1e101"], "--toffoli", "<= 1e100"),
+        (PHYSICAL + ["--measurements", str(10**100 + 1)], "--measurements", "<= 1e100"),
+        (["physical", "--qubits", "0", "--t-count", "10"], "--qubits", ">= 1"),
     ],
 )
 def test_messages_name_the_flag_not_the_parameter(capsys, argv, flag, allowed):
     line = _refused(capsys, argv)
     assert flag in line and allowed in line
-    for internal in ("masses", "lam_fracs", "error budget", "rotation_depth"):
+    for internal in ("masses", "lam_fracs", "error budget", "rotation_depth", ": t must", ": qubits must"):
         assert internal not in line
 
 
 def test_valid_values_at_the_edges_still_run(capsys):
     assert main(PHYSICAL + ["--rotations", "3", "--rotation-depth", "3", "--error-budget", "0.5"]) == 0
     assert '"physical_qubits"' in capsys.readouterr().out
+    # 1e100 itself passes the flag check and reaches the model (which finds no code distance for it)
+    assert main(["physical", "--qubits", "1", "--t-count", "1", "--measurements", "1e100"]) == 2
+    assert "code distance" in capsys.readouterr().err
