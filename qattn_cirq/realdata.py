@@ -71,6 +71,7 @@ __all__ = [
     "inspect_set",
     "k_for_mass",
     "load_set",
+    "require_npz",
     "measured_parameters",
     "shipped_set_path",
 ]
@@ -125,8 +126,36 @@ def _layer_head(name: str) -> tuple[int | None, int | None]:
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 
+_EXPECTED = "expected an .npz archive with arrays Q, K, V (an instance) or L0H0_Q, ... (a set archive)"
+
+
+def require_npz(path: str | os.PathLike) -> None:
+    """Refuse a file that is not a zip archive, before ``numpy.load`` sees it.
+
+    ``np.load`` returns a bare ndarray for an ``.npy`` file (whatever its name), and for any other
+    non-zip file falls through to its pickle branch, whose message suggests ``allow_pickle=True``:
+    misleading for a text file, and unsafe advice. The first bytes decide instead: ``.npz`` files
+    are zip archives (``PK\\x03\\x04``, or ``PK\\x05\\x06`` when empty; numpy.lib.format,
+    ``np.savez``), ``.npy`` files start with ``\\x93NUMPY`` (the NPY format spec).
+    A missing path or a directory is left to the caller's own message.
+    """
+    p = Path(path)
+    if not p.is_file():
+        return
+    try:
+        with open(p, "rb") as f:
+            magic = f.read(6)
+    except OSError as exc:
+        raise QattnInputError(f"cannot read {p}: {exc.strerror or exc}") from None
+    if magic.startswith(b"\x93NUMPY"):
+        raise QattnInputError(f"{p} is not a readable .npz archive (it holds a single .npy array); {_EXPECTED}")
+    if not magic.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        raise QattnInputError(f"{p} is not a readable .npz archive (not a zip file); {_EXPECTED}")
+
+
 def _read_archive(path: Path) -> HeadSet | None:
     """A set archive (keys ``L{l}H{h}_Q`` ...) or None when ``path`` is a plain instance file."""
+    require_npz(path)
     try:
         with np.load(path, allow_pickle=False) as z:
             files = set(z.files)
@@ -212,7 +241,12 @@ def is_head_set(path: str | os.PathLike) -> bool:
         return True
     if not p.is_file():
         return False
-    # Only the array names are read; a malformed instance file is left to load_npz's own message.
+    # Only the array names are read; a malformed instance file is left to load_npz's own message
+    # (a non-zip file, an .npy among them, is no set: np.load would return a bare array for it).
+    try:
+        require_npz(p)
+    except QattnInputError:
+        return False
     try:
         with np.load(p, allow_pickle=False) as z:
             files = set(z.files)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
@@ -13,6 +14,53 @@ def add_format_flag(parser: argparse.ArgumentParser, default: str = "json", choi
     parser.add_argument(
         "--format", choices=choices, default=default, help=f"output format (default: {default})"
     )
+
+
+#: seeds reach ``numpy.random.default_rng`` (any integer >= 0) and the simulators, whose
+#: ``numpy.random.RandomState`` takes 0 <= seed <= 2**32 - 1 (qsimcirq 0.x refuses 2**32 with
+#: "Seed must be between 0 and 2**32 - 1"), so the flag allows the narrower range.
+SEED_MAX = 2**32 - 1
+
+
+def seed_type(text: str) -> int:
+    """argparse ``type=`` for ``--seed``: an integer in [0, 2**32 - 1].
+
+    Refuses ``-1`` (numpy's "expected non-negative integer" otherwise surfaces without the flag
+    name), ``1.5`` and ``x`` with one line naming ``--seed`` and the range (argparse prefixes
+    ``argument --seed:`` to the ``ArgumentTypeError`` message and exits 2).
+    """
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, {SEED_MAX}]; got {text!r}") from None
+    if not 0 <= value <= SEED_MAX:
+        raise argparse.ArgumentTypeError(f"must be an integer in [0, {SEED_MAX}]; got {value}")
+    return value
+
+
+def real_type(lo: float, hi: float | None = None, lo_open: bool = True, hi_open: bool = False):
+    """argparse ``type=`` for a finite real in an interval: ``(lo, hi]`` by default, ``hi=None``
+    for no upper end.
+
+    Checking at parse time makes the message name the flag (argparse prefixes ``argument
+    --mass:``) instead of the library's parameter name (``masses must be ...``), and refuses before
+    any data is loaded. ``nan`` and ``inf`` are refused: ``float()`` accepts them.
+    """
+    left, right = "(" if lo_open else "[", ")" if hi_open or hi is None else "]"
+    allowed = f"{left}{lo:g}, {'inf' if hi is None else format(hi, 'g')}{right}"
+
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a number in {allowed}; got {text!r}") from None
+        above = x > lo if lo_open else x >= lo
+        below = hi is None or (x < hi if hi_open else x <= hi)
+        if not (math.isfinite(x) and above and below):
+            raise argparse.ArgumentTypeError(f"must be a number in {allowed}; got {text!r}")
+        return x
+
+    return parse
 
 
 def emit(data: Any, fmt: str) -> None:

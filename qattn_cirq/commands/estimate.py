@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict
 import attrs
 
 from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
-from qattn_cirq.commands._common import add_format_flag, emit
+from qattn_cirq.commands._common import add_format_flag, emit, real_type
 
 ORDER = 20
 
@@ -95,10 +95,11 @@ def _measured(args: argparse.Namespace, keys) -> Dict[str, Any] | None:
     if getattr(args, "from_data", None) is None:
         return None
     from qattn_cirq.commands._common import progress
-    from qattn_cirq.realdata import measured_parameters
+    from qattn_cirq.realdata import load_set, measured_parameters
 
+    heads = load_set(args.from_data)  # a bad file is refused in one line, before the progress line
     progress(f"qattn estimate: measuring {args.from_data} (O(n^3) per head)")
-    m = measured_parameters(args.from_data, args.statistic, mass=args.mass, lam_frac=args.lam_frac)
+    m = measured_parameters(heads, args.statistic, mass=args.mass, lam_frac=args.lam_frac)
     source = {"n": m["n"], "d": m["d"], "k": m["k"], "s_lambda": m["s_lambda_int"], "alpha": m["alpha"]}
     used = {}
     for key in keys:
@@ -152,9 +153,9 @@ def _from_data_args(p) -> None:
     )
     g.add_argument("--statistic", choices=("min", "median", "max"), default="median",
                    help="statistic over the heads (default: median)")
-    g.add_argument("--mass", type=float, default=0.9,
+    g.add_argument("--mass", type=real_type(0.0, 1.0), default=0.9,
                    help="k = smallest per-row key count holding this share of the softmax mass (default 0.9)")
-    g.add_argument("--lam-frac", type=float, default=0.1,
+    g.add_argument("--lam-frac", type=real_type(0.0), default=0.1,
                    help="s_lambda at lambda = LAM_FRAC * min_i D_ii / sqrt(n) (default 0.1)")
 
 

@@ -142,8 +142,9 @@ def inspect_head_set(path, tau: float | None = None) -> dict:
 
 
 def run(args: argparse.Namespace) -> int:
-    from qattn_cirq.realdata import is_head_set, summary_rows
+    from qattn_cirq.realdata import is_head_set, require_npz, summary_rows
 
+    require_npz(args.file)  # an .npy or a text file: one line, not numpy's TypeError or pickle hint
     if is_head_set(args.file):
         if args.sets:
             raise QattnInputError("--sets applies to a single instance, not to a set of heads")

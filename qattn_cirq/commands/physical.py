@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import decimal
+import math
 
 from qattn_cirq.commands._common import add_format_flag, emit
 from estimates.model_names import MODELS, PRESETS
@@ -24,8 +25,8 @@ def _count(text: str) -> int:
     ``1e9`` / ``2.5e3`` are read as exact decimals (``1e30`` is 10^30, not the float nearest it) and
     accepted only when the value is a finite non-negative whole number. ``inf`` / ``nan`` / ``1.5`` /
     ``-3`` give argparse's one-line error (exit 2) naming the flag, not a traceback
-    (``int(float('inf'))`` raises ``OverflowError``). Too-large counts are refused by
-    :class:`estimates.counts.LogicalCounts`.
+    (``int(float('inf'))`` raises ``OverflowError``). Counts past 1e100 are refused by
+    :func:`_check_flags` (naming the flag), with the bound of :class:`estimates.counts.LogicalCounts`.
     """
     try:
         v = int(text)
@@ -71,10 +72,41 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
+#: LogicalCounts field of each count flag, so that refusals name the flag (issue 14), not the field
+_COUNT_FLAGS = (("qubits", "--qubits"), ("t_count", "--t-count"), ("toffoli", "--toffoli"),
+                ("rotations", "--rotations"), ("rotation_depth", "--rotation-depth"),
+                ("measurements", "--measurements"))
+
+
+def _check_flags(args) -> None:
+    """The checks :class:`estimates.counts.LogicalCounts` and :func:`estimates.physical.physical_estimate`
+    make, done first here so the one-line error names ``--t-count`` rather than ``t``,
+    ``--error-budget`` rather than ``error budget`` (same bounds: ``MAX_COUNT`` = 1e100, past which
+    the float64 error-rate arithmetic overflows; budget in (0, 1))."""
+    from estimates.counts import MAX_COUNT
+
+    for attr, flag in _COUNT_FLAGS:
+        v = getattr(args, attr)
+        if v is not None and v > MAX_COUNT:
+            raise QattnInputError(
+                f"{flag} must be <= 1e100 (float64 error-rate arithmetic); got ~10^{math.log10(v):.1f}"
+            )
+    if args.qubits < 1:
+        raise QattnInputError(f"--qubits must be an integer >= 1; got {args.qubits}")
+    if args.rotation_depth is not None and args.rotation_depth > args.rotations:
+        raise QattnInputError(
+            f"--rotation-depth must be an integer in [0, --rotations = {args.rotations}]; got {args.rotation_depth}"
+        )
+    eb = args.error_budget
+    if eb is not None and not (math.isfinite(eb) and 0.0 < eb < 1.0):
+        raise QattnInputError(f"--error-budget must be a number in (0, 1); got {eb!r}")
+
+
 def run(args) -> int:
     from estimates.counts import LogicalCounts
     from estimates.physical import physical_estimate, run_microsoft_estimator
 
+    _check_flags(args)
     inp = LogicalCounts(
         qubits=args.qubits, t=args.t_count, toffoli=args.toffoli, rotations=args.rotations,
         rotation_depth=args.rotation_depth, measurements=args.measurements,

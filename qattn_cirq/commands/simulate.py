@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from qattn_cirq.commands._common import add_format_flag, emit, progress, progress_bar
+from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, progress_bar, seed_type
 
 ORDER = 30
 
@@ -39,7 +39,10 @@ def _common_args(p: argparse.ArgumentParser, instance_help: str) -> argparse._Ar
     src.add_argument("--input", metavar="FILE.npz", help="arrays Q, K, V (n x d) and optional scale")
     src.add_argument("--n", type=int, help="random or planted instance: rows (integer >= 2)")
     src.add_argument("--d", type=int, help="random or planted instance: head dimension (integer >= 1)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the instance and of all sampling (default 0)")
+    p.add_argument(
+        "--seed", type=seed_type, default=0,
+        help=f"seed of the instance and of all sampling, an integer in [0, {SEED_MAX}] (default 0)",
+    )
     p.add_argument(
         "--memory-limit", type=float, default=None, metavar="BYTES",
         help="state-vector memory limit (default: available memory, or $QATTN_SIM_MEMORY_LIMIT)",
@@ -95,7 +98,6 @@ def register(subparsers) -> None:
 def _qattention_run(args: argparse.Namespace, progress=None):
     """``qattn simulate qattention (--input FILE.npz | --n N --d D) --lam L --eps E --seed S``."""
     from qattn_cirq.errors import QattnInputError
-    from qattn_cirq.instance import load_npz
     from qattn_cirq.instance import random_instance
     from qattn_cirq.pipelines import simulate_qattention
 
@@ -104,7 +106,7 @@ def _qattention_run(args: argparse.Namespace, progress=None):
     if args.input is not None:
         if args.n is not None or args.d is not None:
             raise QattnInputError("give either --input or --n/--d, not both")
-        inst = load_npz(args.input)
+        inst = _load_input(args.input)
     else:
         if args.n is None or args.d is None:
             raise QattnInputError("--n and --d are required without --input (or give --input FILE.npz)")
@@ -120,13 +122,13 @@ def _qattention_run(args: argparse.Namespace, progress=None):
 
 def _instance(args):
     from qattn_cirq.errors import QattnInputError
-    from qattn_cirq.instance import load_npz, planted_instance
+    from qattn_cirq.instance import planted_instance
     from qattn_cirq.reference import default_tau
 
     if args.input is not None:
         if args.n is not None or args.d is not None:
             raise QattnInputError("give either --input or --n/--d/--k, not both")
-        return load_npz(args.input), args.k
+        return _load_input(args.input), args.k
     missing = [f"--{name}" for name in ("n", "d", "k") if getattr(args, name) is None]
     if missing:
         raise QattnInputError(f"{', '.join(missing)} required without --input (or give --input FILE.npz)")
@@ -144,6 +146,16 @@ def _instance(args):
     eta = 2 * tau if args.eta is None else args.eta
     planted = planted_instance(args.n, args.d, args.k, tau, eta, seed=args.seed, bits=args.bits, fraction=True)
     return planted.instance, args.k
+
+
+def _load_input(path):
+    """``--input``'s instance; a file that is not a zip archive is refused by its first bytes
+    (see :func:`qattn_cirq.realdata.require_npz`) before numpy's misleading pickle hint."""
+    from qattn_cirq.instance import load_npz
+    from qattn_cirq.realdata import require_npz
+
+    require_npz(path)
+    return load_npz(path)
 
 
 def run(args: argparse.Namespace) -> int:
