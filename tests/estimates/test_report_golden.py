@@ -20,11 +20,12 @@ GOLDEN = Path(__file__).parent / "data" / "report_default.json"
 
 
 def normalised(report: dict) -> dict:
-    """The report with the machine-dependent data path reduced to its file name."""
-    rm = report.get("real_model") or {}
-    if isinstance(rm.get("source"), str):
-        rm["source"] = Path(rm["source"]).name
-    return report
+    """The report with the machine-dependent data path (the source, and the labels that quote it)
+    reduced to its file name everywhere."""
+    src = (report.get("real_model") or {}).get("source")
+    if not isinstance(src, str):
+        return report
+    return json.loads(json.dumps(report).replace(json.dumps(src)[1:-1], json.dumps(Path(src).name)[1:-1]))
 
 
 def default_report() -> dict:
