@@ -46,6 +46,7 @@ based), rotations = 11 T and reported separately.
 
 
 
+import functools
 import math
 from functools import cached_property
 from typing import Dict, Iterator, List, Optional, Tuple, Union
@@ -324,18 +325,25 @@ class BBHTSchedule:
 
     def expected(self, t: int) -> Tuple[float, float]:
         """(expected oracle calls, expected rounds) of one step with t marked items left (exact)."""
-        surv, calls, rounds = 1.0, 0.0, 0.0
-        for M in self.round_sizes:
-            calls += surv * (M - 1) / 2
-            rounds += surv
-            if t > 0:
-                surv *= 1.0 - bbht_success_probability(self.n, t, M)
-        return calls, rounds
+        return _bbht_step_expected(self, int(t))
 
     def rounds(self, rng: np.random.Generator) -> Iterator[int]:
         """Iteration counts j of successive rounds (the caller stops on success)."""
         for M in self.round_sizes:
             yield int(rng.integers(0, M))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _bbht_step_expected(sched: "BBHTSchedule", t: int) -> Tuple[float, float]:
+    # Memoised: a sweep over k at one n asks for the same steps (n, R, t) again and again (R
+    # changes with k only through a logarithm); the value is the same float either way.
+    surv, calls, rounds = 1.0, 0.0, 0.0
+    for M in sched.round_sizes:
+        calls += surv * (M - 1) / 2
+        rounds += surv
+        if t > 0:
+            surv *= 1.0 - bbht_success_probability(sched.n, t, M)
+    return calls, rounds
 
 
 def certified_find_all_costs(n: int, k: int, failure_probability: float = DEFAULT_FAILURE_PROBABILITY, n_rows: Optional[int] = None) -> Dict[str, float]:
@@ -356,18 +364,23 @@ def certified_find_all_costs(n: int, k: int, failure_probability: float = DEFAUL
     R = certification_rounds(n if n_rows is None else n_rows, k, failure_probability)
     sched = BBHTSchedule(n, capped_rounds=R)
     steps = [sched.expected(u) for u in range(0, k + 1)]  # steps[u] = (calls, rounds)
-    best = None
+    # E(t) for every t from running sums (O(k), the same floats as summing each prefix afresh:
+    # both add left to right); rounds and exclusions only at the worst t.
+    best_t, best_calls, prefix = None, None, 0
     for t in range(0, k + 1):
-        calls = sum(steps[u][0] for u in range(1, t + 1))
-        rounds = sum(steps[u][1] for u in range(1, t + 1))
-        # in the step with u left, t - u indices are excluded
-        excl = sum(steps[u][0] * (t - u) for u in range(1, t + 1))
-        if t < k:
-            calls += steps[0][0]
-            rounds += steps[0][1]
-            excl += steps[0][0] * t
-        if best is None or calls > best["expected"]:
-            best = {"expected": calls, "t": t, "rounds": rounds, "exclusion_calls": excl}
+        if t > 0:
+            prefix = prefix + steps[t][0]
+        calls = prefix + steps[0][0] if t < k else prefix
+        if best_calls is None or calls > best_calls:
+            best_t, best_calls = t, calls
+    t = best_t
+    rounds = sum(steps[u][1] for u in range(1, t + 1))
+    # in the step with u left, t - u indices are excluded
+    excl = sum(steps[u][0] * (t - u) for u in range(1, t + 1))
+    if t < k:
+        rounds += steps[0][1]
+        excl += steps[0][0] * t
+    best = {"expected": best_calls, "t": t, "rounds": rounds, "exclusion_calls": excl}
     best.update({"worst_case": k * sched.max_iterations, "capped_rounds": R,
                  "certification_step": steps[0][0], "failure_probability": failure_probability})
     return best

@@ -30,6 +30,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 
 import attrs
 
+from estimates import compiled
 from estimates.classical import attention_gpu_time, classical_twin_costs, get_gpu
 from estimates.crossover import find_crossover, fit_exponent, no_crossover_statement
 from estimates.formulas import grover_sparse_estimate, grover_sparse_formula
@@ -40,7 +41,6 @@ from estimates.physical import (
     symbolic_physical_estimate,
 )
 from estimates.counts import LogicalCounts
-from estimates.qattention_estimates import qattention_estimate
 from estimates.report_config import DEFAULT_CONFIG, ReportConfig, load_config
 from qattn_cirq.errors import QattnInputError
 
@@ -82,11 +82,17 @@ def _estimate(name: str, n: int, cfg: ReportConfig, loader: str, **params) -> Di
     s_lambda, alpha (the real-model section)."""
     p = {"d": cfg.d, "k": cfg.k, "s_lambda": cfg.s_lambda, "alpha": cfg.alpha, **params}
     if name == "grover-sparse":
+        # the compiled formula where it equals the concrete call graph (n a power of two, ...),
+        # the call graph itself elsewhere (the crossover's bisection): the same numbers, faster
+        if compiled.grover_is_exact(loader, n, p["d"], cfg.bits):
+            return {"logical": compiled.grover_sparse_counts(n, p["d"], p["k"], cfg.bits, loader)}
         return {"logical": grover_sparse_estimate(n, p["d"], p["k"], cfg.bits, loader)["logical"]}
     # The GPU computes all n rows of Att, so the sublinear algorithm is charged the same: the
     # quantum preprocessing (logical counts = the preprocessing's) plus its classical work, the
-    # post-processing and n classical row queries, timed on the baseline's GPU model.
-    r = qattention_estimate(n, p["d"], p["s_lambda"], p["alpha"], cfg.eps, cfg.bits, loader, gpu=cfg.gpu)
+    # post-processing and n classical row queries, timed on the baseline's GPU model. Compiled:
+    # the same symbolic formula qattention_estimate evaluates (tests/estimates/test_compiled.py).
+    r = compiled.qattention_counts_compiled(n, p["d"], p["s_lambda"], p["alpha"], cfg.eps, cfg.bits, loader,
+                                            gpu=cfg.gpu)
     c = r["classical"]
     return {"logical": r["logical"]["total"],
             "extra": {"row_queries_flops": c["row_queries_all_n"]["flops"], "classical_work_s": c["time_s"]}}
