@@ -61,6 +61,7 @@ from qualtran.bloqs.mcmt import And, MultiAnd
 from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import HasLength, is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -526,7 +527,7 @@ class AmplifiedPrepare(Bloq):
 # ----------------------------------------------------------------------------------------------
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _reflect_about_zero() -> ReflectAboutZero:
     reflect_about_zero = ReflectAboutZero((Register("x", QUInt(4)),), controlled=True)
     return reflect_about_zero

@@ -24,9 +24,10 @@ from typing import Dict, Union
 
 import attrs
 import sympy
-from qualtran import Bloq, BloqDocSpec, Signature, bloq_example
+from qualtran import Bloq, BloqDocSpec, DecomposeTypeError, Signature, bloq_example
 from qualtran.symbolics import is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from bloqs.grover import DEFAULT_FAILURE_PROBABILITY, FindAllMarked, ThresholdOracle
 from qattn_cirq.errors import QattnInputError
 
@@ -89,6 +90,12 @@ class GroverSparseAttention(Bloq):
     def oracle_calls(self) -> SymbolicInt:
         """Total oracle calls n R(n, k) (sympy Sum when symbolic)."""
         return self.n * self.find_all.oracle_calls
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: n measurement-adaptive FindAllMarked loops (measure, "
+            "verify, exclude) and classical post-processing; its cost is the call graph"
+        )
 
     def build_call_graph(self, ssa):
         return {self.find_all: self.n}

@@ -87,6 +87,7 @@ from bloqs.amplification import (
     success_probability,
 )
 from bloqs.arithmetic import CarrySaveInnerProduct, ClassicalInnerProduct, ThresholdCompare
+from bloqs.catalog import BOOKKEEPING
 from bloqs.loader_factory import make_row_loader
 from bloqs.loader_kinds import LOADER_KINDS
 from bloqs.qroam import RowUnload
@@ -1132,6 +1133,13 @@ class FindAllMarked(Bloq):
             return find_all_expected_oracle_calls(int(self.n), int(self.k))
         return self.certified_costs["expected"]
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: search-and-remove measures each Grover run, verifies the "
+            "outcome classically and excludes it before the next run (measurement-adaptive); its cost is "
+            "the call graph"
+        )
+
     def build_call_graph(self, ssa):
         n, k = self.n, self.k
         if self.schedule == "known-count" and not is_symbolic(k):
@@ -1156,7 +1164,7 @@ class FindAllMarked(Bloq):
 from qualtran import bloq_example  # noqa: E402
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _threshold_oracle() -> ThresholdOracle:
     threshold_oracle = ThresholdOracle(
         n=4, d=1, bits=2, tau_int=1, loader="qrom", query=(1,), key_data=((1,), (-1,), (0,), (1,))

@@ -60,6 +60,7 @@ from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading import QROM
 from qualtran.symbolics import is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from bloqs.qroam import RowUnload, unload_beats_reload
 from qattn_cirq.errors import QattnInputError
 
@@ -331,7 +332,7 @@ class KernelExp(Bloq):
         return f"exp(c*x)[B={self.in_bits}]"
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _kernel_exp_small() -> KernelExp:
     kernel_exp_small = KernelExp.build(scale=0.5, in_bits=6, in_frac=3, frac_bits=4)
     return kernel_exp_small

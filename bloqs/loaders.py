@@ -26,6 +26,7 @@ measurement-based uncompute of a lookup (App. C, :class:`bloqs.qroam.RowUnload`)
 :mod:`bloqs.qroam`, which builds on this interface.
 """
 
+import abc
 from functools import cached_property
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -52,6 +53,7 @@ from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.resource_counting import QubitCount
 from qualtran.symbolics import bit_length, is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -175,6 +177,11 @@ class RowLoader(Bloq):
     def adjoint(self) -> "Bloq":
         # XOR-in: applying the load twice is the identity.
         return self
+
+    @abc.abstractmethod
+    def build_call_graph(self, ssa):
+        """The construction's costs: every concrete loader defines them (this is an interface,
+        as Qualtran's ``QROMBase``, so it has no example of its own)."""
 
     def _cast_row(self, bb: BloqBuilder, row, to_unsigned: bool):
         """Reinterpret each QInt(b) entry as QUInt(b) (or back): free, keeps classical sim exact.
@@ -369,6 +376,11 @@ class QRAMLookup(Bloq):
     def loader(self) -> AssumedQRAMRowLoader:
         return AssumedQRAMRowLoader(n=self.n, d=1, bits=self.bits)
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model (assumed QRAM), it has no decomposition"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.loader: 1}
 
@@ -384,7 +396,7 @@ class QRAMLookup(Bloq):
 # ----------------------------------------------------------------------------------------------
 # Examples and doc specs
 # ----------------------------------------------------------------------------------------------
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _qrom_row_loader() -> QROMRowLoader:
     qrom_row_loader = QROMRowLoader.from_data([[1, -2], [0, 1], [-1, -1], [1, 0], [-2, 1]], bits=2)
     return qrom_row_loader

@@ -68,6 +68,7 @@ from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic
 
 from bloqs.amplification import AmplificationIterate, RepeatedIterate
+from bloqs.catalog import BOOKKEEPING
 from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag, check_table_shape, int_table, int_vector
 from qattn_cirq.errors import QattnInputError
 
@@ -310,6 +311,12 @@ class MultivariateMeanEstimation(Bloq):
     def signature(self) -> Signature:
         return self.coordinate(0).signature
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: d K separate measured runs of UnivariateMeanEstimation, "
+            "medians taken classically; its cost is the call graph"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.data is None or is_symbolic(self.d):
             return {self.coordinate(0): self.d * self.repetitions}
@@ -353,6 +360,12 @@ class CHJMeanEstimationCostModel(Bloq):
     @cached_property
     def controlled_iterate(self) -> AmplificationIterate:
         return AmplificationIterate(self.prepare, self.flag_oracle, controlled=True)
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model (Cornelissen-Hamoudi-Jerbi, arXiv:2111.09787), not a circuit; "
+            "the gate-level alternative is MultivariateMeanEstimation"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.controlled_iterate: self.n_queries}

@@ -66,6 +66,7 @@ from qualtran.symbolics import is_symbolic
 
 from bloqs.amplification import rounds_upper_bound_expr
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+from bloqs.catalog import BOOKKEEPING
 from bloqs.kernel import KernelExp
 from bloqs.loader_kinds import QATTENTION_LOADERS
 from bloqs.loaders import QRAMLookup
@@ -188,6 +189,12 @@ class KernelOracleCostModel(Bloq):
     @cached_property
     def kernel(self) -> KernelExp:
         return KernelExp.symbolic_cost_model(acc_bits_for(self.d, self.bits), self.kernel_out_bits)
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model: Qualtran's Product (and the symbolic kernel tables) have no "
+            "decomposition"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return computed_kernel_oracle_counts(
@@ -348,6 +355,12 @@ class NystromLandmarkSampling(Bloq):
     def signature(self) -> Signature:
         return self.sampler.signature
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: each landmark is a separate measured sampler run (a "
+            "failed run, flag = 0, is repeated); its cost is the call graph"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.sampler: self.n_draws}
 
@@ -441,6 +454,13 @@ class LandmarkKernelMean(Bloq):
     def signature(self) -> Signature:
         return Signature([])
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            (f"{self} is a cost model (CHJ mean estimation)" if self.method == "chj" else
+             f"{self} is not one circuit: s K separate measured amplitude-estimation runs, medians "
+             "taken classically") + "; its cost is the call graph"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.method == "chj":
             return {self.chj: 1}
@@ -463,7 +483,7 @@ class LandmarkKernelMean(Bloq):
         return f"KernelMean(s={self.s}, {self.method})"
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _landmark_features_small() -> LandmarkFeatures:
     landmark_features_small = LandmarkFeatures(2, 2, 2, landmarks=((1, -1), (0, 1)), scale=0.7, frac_bits=3)
     return landmark_features_small

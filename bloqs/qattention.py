@@ -40,13 +40,14 @@ from typing import Dict, Optional, Tuple, Union
 
 import attrs
 import sympy
-from qualtran import Bloq, BloqDocSpec, QUInt, Signature, bloq_example
+from qualtran import Bloq, BloqDocSpec, DecomposeTypeError, QUInt, Signature, bloq_example
 from qualtran.bloqs.arithmetic import Add
 from qualtran.bloqs.arithmetic.multiplication import Product
 from qualtran.resource_counting import GateCounts, QECGatesCost, QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic, smax
 
 from bloqs.amplification import AmplificationIterate, lazy_max, rounds_upper_bound_expr
+from bloqs.catalog import BOOKKEEPING
 from bloqs.nystrom import (
     KERNEL_OUT_BITS,
     LandmarkFeatures,
@@ -127,6 +128,12 @@ class VRowSampling(Bloq):
     def signature(self) -> Signature:
         return self.sampler.signature
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            (f"{self} is not one circuit: samples separate measured sampler runs" if self.multi_sample == "repeat"
+             else f"{self} is a cost model (Hamoudi multi-sample amplification)") + "; its cost is the call graph"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.multi_sample == "repeat":
             return {self.sampler: self.samples}
@@ -200,6 +207,12 @@ class QAttentionPreprocess(Bloq):
     @cached_property
     def signature(self) -> Signature:
         return Signature([])
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: three measured stages (landmark sampling, kernel mean, "
+            "V-row sampling) with classical post-processing between them; its cost is the call graph"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.landmarks: 1, self.mean: 1, self.v_rows: 1}
@@ -301,6 +314,12 @@ class QAttentionRowQuery(Bloq):
     def multiply_adds(self) -> SymbolicInt:
         """Multiply-adds after the features: ``s^2 + s d + s`` (``u``, ``u M~``, ``u . z~``)."""
         return self.s * self.s + self.s * self.d + self.s
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            (f"{self} is classical work (FLOPs on the classical model), not a quantum circuit"
+             if self.is_classical else f"{self} is a cost model: Qualtran's Product has no decomposition")
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.is_classical:

@@ -102,6 +102,7 @@ from bloqs.amplification import (
     success_probability,
 )
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+from bloqs.catalog import BOOKKEEPING
 from bloqs.kernel import KernelExp, ShiftAddMultiplier
 from bloqs.loader_factory import make_row_loader
 from bloqs.qroam import RowUnload, unload_beats_reload
@@ -895,6 +896,12 @@ class RidgeLeverageOracleCostModel(Bloq):
     def signature(self) -> Signature:
         return Signature(
             [Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.bits))]
+        )
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model: Qualtran's Product has no decomposition; the gate-level "
+            "alternative is a QROM of classically computed scores"
         )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
