@@ -49,6 +49,9 @@ class GroverSparseAttention(Bloq):
         schedule: ``certified`` (default, |S_i| <= k unknown) | ``known-count`` (optimistic);
         arithmetic: ``shift-add`` (default) | ``carry-save``; uncompute: ``measurement`` (default)
         | ``reload`` (the oracle's row unload); failure_probability: delta of the certified run.
+
+    Registers:
+        None: the signature is empty (n measurement-adaptive loops).
     """
 
     n: SymbolicInt

@@ -120,6 +120,16 @@ class RowLoader(Bloq):
     loader; a subclass adds the construction (decomposition) and its costs. ``data`` is the signed
     table, or None for a cost-only loader whose sizes may be sympy symbols. The load is an XOR, so
     ``adjoint()`` is the loader itself.
+
+    Args:
+        n: number of rows (int or symbol; each loader sets its minimum).
+        d: entries per row (>= 1).
+        bits: two's complement width b of each entry (>= 2).
+        data: n x d signed ints, or None for a cost-only loader.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        row: QInt(bits) of shape (d,), THRU; ``row ^= K[selection]``.
     """
 
     n: SymbolicInt
@@ -313,6 +323,14 @@ class AssumedQRAMRowLoader(RowLoader):
     ``toffolis_per_routed_bit`` (default 1) scales the per-swap cost (e.g. 0 for a QRAM whose
     routing is free, 2 for a CSWAP synthesised from two Toffolis); it is an explicit parameter.
     This bloq has **no decomposition**: use ``qrom`` / ``qroam`` for a gate-level loader.
+
+    Args:
+        n, d, bits, data: as :class:`QROMRowLoader` (``data`` does not change the cost).
+        toffolis_per_routed_bit: Toffoli-class gates per routed controlled swap (number >= 0).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        row: QInt(bits) of shape (d,), THRU; ``row ^= K[selection]``.
     """
 
     toffolis_per_routed_bit: SymbolicInt = 1
@@ -357,7 +375,13 @@ class QRAMLookup(Bloq):
     registers; the QRAM device is what :meth:`AssumedQRAMRowLoader.qram_qubits` reports). No
     decomposition.
 
-    Registers: ``selection`` BQUInt(ceil(log2 n), n) THRU; ``target0_`` QAny(bits) THRU.
+    Args:
+        n: number of table entries (int or symbol).
+        bits: width b of each entry.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        target0_: QAny(bits), THRU; ``target0_ ^= T[selection]``.
     """
 
     n: SymbolicInt
