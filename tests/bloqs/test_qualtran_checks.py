@@ -21,6 +21,7 @@ from pathlib import Path
 import attrs
 import pytest
 from qualtran import Bloq
+from qualtran.symbolics import is_symbolic
 from qualtran.testing import (
     BloqCheckResult,
     assert_equivalent_bloq_counts,
@@ -149,3 +150,28 @@ def test_measurement_uncompute_call_graph_is_its_decomposition(n, k, ku):
     (meas,) = [b for b in graph if isinstance(b, _MeasureXAndReset)]
     assert meas.keys == u.measurement_keys and len(meas.keys) == 2**k * 2 * 2
     assert u.phase_fixup in graph
+
+
+def _concrete_signature(bloq) -> bool:
+    """Registers of concrete sizes and shapes, at least one qubit (what a musical score can draw)."""
+    regs = list(bloq.signature)
+    if any(is_symbolic(r.bitsize, *r.shape_symbolic) for r in regs):
+        return False
+    return bloq.signature.n_qubits() > 0
+
+
+CONCRETE = [ex for ex in EXAMPLES if _concrete_signature(ex.make())]
+
+
+@pytest.mark.parametrize("ex", CONCRETE, ids=lambda e: e.name)
+def test_concrete_examples_draw(ex):
+    """Qualtran's drawings work on our bloqs: the musical score (headless) and the call graph
+    (a pydot graph; rendering it needs Graphviz's ``dot``, not installed here)."""
+    from qualtran.drawing import get_musical_score_data
+    from qualtran.drawing.bloq_counts_graph import GraphvizCallGraph
+
+    bloq = ex.make()
+    score = get_musical_score_data(bloq)
+    assert len(score.soqs) > 0
+    graph, _ = bloq.call_graph()
+    assert GraphvizCallGraph(graph).get_graph().get_nodes()
