@@ -27,7 +27,6 @@ import sympy
 from qualtran import Bloq, BloqDocSpec, DecomposeTypeError, Signature, bloq_example
 from qualtran.symbolics import is_symbolic
 
-from bloqs.catalog import BOOKKEEPING
 from bloqs.grover import DEFAULT_FAILURE_PROBABILITY, FindAllMarked, ThresholdOracle
 from qattn_cirq.errors import QattnInputError
 

@@ -47,7 +47,6 @@ from qualtran.resource_counting import GateCounts, QECGatesCost, QubitCount, get
 from qualtran.symbolics import is_symbolic, smax
 
 from bloqs.amplification import AmplificationIterate, lazy_max, rounds_upper_bound_expr
-from bloqs.catalog import BOOKKEEPING
 from bloqs.nystrom import (
     KERNEL_OUT_BITS,
     LandmarkFeatures,
