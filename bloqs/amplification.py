@@ -61,6 +61,7 @@ from qualtran.bloqs.mcmt import And, MultiAnd
 from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import HasLength, is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -215,6 +216,14 @@ class ReflectAboutZero(Bloq):
     turns the controlled ``I - 2|0><0|`` into the controlled ``2|0><0| - I`` (the global phase of
     the uncontrolled form becomes this relative phase). Gidney's And (arXiv:1709.06648):
     max(L-2, 0) And uncontrolled, max(L-1, 0) controlled; no T gates otherwise.
+
+    Args:
+        registers: the system registers R reflected about |0> (THRU, unshaped; sizes may be symbols).
+        controlled: add a ``ctrl`` qubit; the reflection applies iff ``ctrl`` = 1.
+
+    Registers:
+        ctrl: QBit, THRU (only with ``controlled``).
+        <each of registers>: THRU, as given (e.g. ``x`` in the example).
     """
 
     registers: Tuple[Register, ...]
@@ -299,6 +308,14 @@ class PhaseFlip(Bloq):
     The flag qubit is allocated, computed by the flag oracle F, phase-flipped (Z, or CZ with
     ``ctrl``), uncomputed by F again (F is XOR-into-flag, hence self-inverse) and freed. Only the
     phase takes the control: with the control off, F F = I. Cost: 2 F (+ Z or CZ, Clifford).
+
+    Args:
+        flag_oracle: F, a bloq with a 1-qubit ``flag`` register that XORs chi(R) into it (self-inverse).
+        controlled: add a ``ctrl`` qubit; the phase flip applies iff ``ctrl`` = 1.
+
+    Registers:
+        ctrl: QBit, THRU (only with ``controlled``).
+        <system registers>: every register of ``flag_oracle`` except ``flag``, THRU.
     """
 
     flag_oracle: Bloq
@@ -349,6 +366,14 @@ class Diffusion(Bloq):
     r"""``D = U (2|0><0| - I) U^dagger`` (``ctrl``-controlled if asked: only the reflection is).
 
     Cost: U + U-dagger + :class:`ReflectAboutZero`.
+
+    Args:
+        prepare: U, the state preparation (all registers THRU, unshaped).
+        controlled: add a ``ctrl`` qubit that controls the reflection only.
+
+    Registers:
+        ctrl: QBit, THRU (only with ``controlled``).
+        <system registers>: the registers of ``prepare``, THRU.
     """
 
     prepare: Bloq
@@ -389,7 +414,17 @@ class Diffusion(Bloq):
 class AmplificationIterate(Bloq):
     r"""One amplitude-amplification iterate ``G = D O`` (BHMT Eq. (5), with the sign that makes
     G rotate towards the good subspace by 2 theta); ``controlled=True`` gives controlled-G with only
-    the phase flip and the reflection controlled. Cost: 2 F + U + U-dagger + reflection."""
+    the phase flip and the reflection controlled. Cost: 2 F + U + U-dagger + reflection.
+
+    Args:
+        prepare: U (all registers THRU, unshaped).
+        flag_oracle: F, with ``prepare``'s registers and a 1-qubit ``flag`` (checked on construction).
+        controlled: add a ``ctrl`` qubit; only the phase flip and the reflection take it.
+
+    Registers:
+        ctrl: QBit, THRU (only with ``controlled``).
+        <system registers>: the registers of ``prepare``, THRU.
+    """
 
     prepare: Bloq
     flag_oracle: Bloq
@@ -435,7 +470,15 @@ class RepeatedIterate(Bloq):
     is ``{iterate: reps}`` and its peak width is the iterate's (applications are sequential, on the
     same registers, so the iterate's ancillas are reused). With ``reps = 0`` there are no gates:
     empty call graph and the width of the registers alone, as the (empty) decomposition gives.
-    Also serves Grover (:class:`bloqs.grover.RepeatedGroverIterate`)."""
+    Also serves Grover (:class:`bloqs.grover.RepeatedGroverIterate`).
+
+    Args:
+        iterate: the bloq to repeat (any signature; its registers are this bloq's).
+        reps: the number of applications (>= 0, int or sympy expression).
+
+    Registers:
+        <iterate's registers>: as in ``iterate.signature``.
+    """
 
     iterate: Bloq
     reps: SymbolicInt
@@ -478,8 +521,16 @@ class AmplifiedPrepare(Bloq):
     Measuring the system registers and ``flag`` gives a good outcome (flag = 1) with probability
     :math:`\sin^2((2r+1)\theta)`; conditioned on flag = 1 the system registers are distributed as
     in the good component of :math:`U|0\rangle` (amplification rescales the good component as a
-    whole, BHMT Lemma 1). Registers: the system registers (THRU, in |0>) and ``flag`` (THRU, |0>).
-    Cost: U + r (2 F + U + U-dagger + reflection) + F.
+    whole, BHMT Lemma 1). Cost: U + r (2 F + U + U-dagger + reflection) + F.
+
+    Args:
+        prepare: U (all registers THRU, unshaped).
+        flag_oracle: F, with ``prepare``'s registers and a 1-qubit ``flag``.
+        rounds: r, the number of amplification iterates (>= 0, int or sympy expression).
+
+    Registers:
+        <system registers>: the registers of ``prepare``, THRU (enter in |0>).
+        flag: QBit, THRU (enters in |0>; holds chi on output).
     """
 
     prepare: Bloq
@@ -526,10 +577,67 @@ class AmplifiedPrepare(Bloq):
 # ----------------------------------------------------------------------------------------------
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _reflect_about_zero() -> ReflectAboutZero:
     reflect_about_zero = ReflectAboutZero((Register("x", QUInt(4)),), controlled=True)
     return reflect_about_zero
 
 
+def _small_prepare_and_flag():
+    # The row-norm sampler's U and F on 4 items with 2-bit weights (bloqs.sampling builds on this
+    # module, so the import is deferred to when an example is made).
+    from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag
+
+    return UniformIndexAndCoin(4, 2), WeightThresholdFlag(4, 2, (1, 3, 0, 2))
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _phase_flip() -> PhaseFlip:
+    _, flag_oracle = _small_prepare_and_flag()
+    phase_flip = PhaseFlip(flag_oracle, controlled=True)
+    return phase_flip
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _diffusion() -> Diffusion:
+    prepare, _ = _small_prepare_and_flag()
+    diffusion = Diffusion(prepare)
+    return diffusion
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _amplification_iterate() -> AmplificationIterate:
+    prepare, flag_oracle = _small_prepare_and_flag()
+    amplification_iterate = AmplificationIterate(prepare, flag_oracle)
+    return amplification_iterate
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _repeated_iterate() -> RepeatedIterate:
+    prepare, flag_oracle = _small_prepare_and_flag()
+    repeated_iterate = RepeatedIterate(AmplificationIterate(prepare, flag_oracle), 2)
+    return repeated_iterate
+
+
+@bloq_example
+def _repeated_iterate_symb() -> RepeatedIterate:
+    prepare, flag_oracle = _small_prepare_and_flag()
+    repeated_iterate_symb = RepeatedIterate(
+        AmplificationIterate(prepare, flag_oracle), sympy.Symbol("r", positive=True, integer=True)
+    )
+    return repeated_iterate_symb
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _amplified_prepare() -> AmplifiedPrepare:
+    prepare, flag_oracle = _small_prepare_and_flag()
+    amplified_prepare = AmplifiedPrepare(prepare, flag_oracle, 1)
+    return amplified_prepare
+
+
 _REFLECT_ABOUT_ZERO_DOC = BloqDocSpec(bloq_cls=ReflectAboutZero, examples=[_reflect_about_zero])
+_PHASE_FLIP_DOC = BloqDocSpec(bloq_cls=PhaseFlip, examples=[_phase_flip])
+_DIFFUSION_DOC = BloqDocSpec(bloq_cls=Diffusion, examples=[_diffusion])
+_AMPLIFICATION_ITERATE_DOC = BloqDocSpec(bloq_cls=AmplificationIterate, examples=[_amplification_iterate])
+_REPEATED_ITERATE_DOC = BloqDocSpec(bloq_cls=RepeatedIterate, examples=[_repeated_iterate, _repeated_iterate_symb])
+_AMPLIFIED_PREPARE_DOC = BloqDocSpec(bloq_cls=AmplifiedPrepare, examples=[_amplified_prepare])

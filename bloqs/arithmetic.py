@@ -53,6 +53,7 @@ from qualtran.bloqs.mcmt import And
 from qualtran.resource_counting import QubitCount
 from qualtran.symbolics import bit_length, ceil, is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -852,9 +853,10 @@ class ConstantMultiply(Bloq):
         return sum(W - p - 1 for p, _ in self.digits())
 
     def build_composite_bloq(self, bb: BloqBuilder, x, acc) -> Dict[str, SoquetT]:
+        digits = self.digits()  # DecomposeTypeError first when c is None (sizes may be symbols)
         W = int(self.acc_bits)
         acc_q = bb.split(acc)
-        x = _naf_add_entry(bb, x, self.digits(), acc_q, W, int(self.x_bits))
+        x = _naf_add_entry(bb, x, digits, acc_q, W, int(self.x_bits))
         return {"x": x, "acc": bb.join(acc_q, dtype=QInt(W))}
 
     def build_call_graph(self, ssa):
@@ -892,7 +894,7 @@ class ConstantMultiply(Bloq):
 # ----------------------------------------------------------------------------------------------
 # Examples and doc specs
 # ----------------------------------------------------------------------------------------------
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _classical_inner_product() -> ClassicalInnerProduct:
     classical_inner_product = ClassicalInnerProduct(d=2, bits=3, query=(3, -4))
     return classical_inner_product
@@ -905,7 +907,7 @@ def _classical_inner_product_symb() -> ClassicalInnerProduct:
     return classical_inner_product_symb
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _threshold_compare() -> ThresholdCompare:
     threshold_compare = ThresholdCompare(bitsize=5, threshold=-3)
     return threshold_compare
@@ -930,7 +932,7 @@ _THRESHOLD_COMPARE_DOC = BloqDocSpec(
 )
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _carry_save_inner_product() -> CarrySaveInnerProduct:
     carry_save_inner_product = CarrySaveInnerProduct(d=2, bits=3, query=(3, -4))
     return carry_save_inner_product
@@ -943,7 +945,7 @@ def _carry_save_inner_product_symb() -> CarrySaveInnerProduct:
     return carry_save_inner_product_symb
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _constant_multiply() -> ConstantMultiply:
     constant_multiply = ConstantMultiply(x_bits=4, c=-11)
     return constant_multiply

@@ -24,7 +24,7 @@ from typing import Dict, Union
 
 import attrs
 import sympy
-from qualtran import Bloq, BloqDocSpec, Signature, bloq_example
+from qualtran import Bloq, BloqDocSpec, DecomposeTypeError, Signature, bloq_example
 from qualtran.symbolics import is_symbolic
 
 from bloqs.grover import DEFAULT_FAILURE_PROBABILITY, FindAllMarked, ThresholdOracle
@@ -48,6 +48,9 @@ class GroverSparseAttention(Bloq):
         schedule: ``certified`` (default, |S_i| <= k unknown) | ``known-count`` (optimistic);
         arithmetic: ``shift-add`` (default) | ``carry-save``; uncompute: ``measurement`` (default)
         | ``reload`` (the oracle's row unload); failure_probability: delta of the certified run.
+
+    Registers:
+        None: the signature is empty (n measurement-adaptive loops).
     """
 
     n: SymbolicInt
@@ -89,6 +92,12 @@ class GroverSparseAttention(Bloq):
     def oracle_calls(self) -> SymbolicInt:
         """Total oracle calls n R(n, k) (sympy Sum when symbolic)."""
         return self.n * self.find_all.oracle_calls
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: n measurement-adaptive FindAllMarked loops (measure, "
+            "verify, exclude) and classical post-processing; its cost is the call graph"
+        )
 
     def build_call_graph(self, ssa):
         return {self.find_all: self.n}

@@ -88,6 +88,7 @@ from bloqs.amplification import (
     success_probability,
 )
 from bloqs.arithmetic import CarrySaveInnerProduct, ClassicalInnerProduct, ThresholdCompare
+from bloqs.catalog import BOOKKEEPING
 from bloqs.loader_factory import make_row_loader
 from bloqs.loader_kinds import LOADER_KINDS
 from bloqs.qroam import RowUnload
@@ -431,6 +432,9 @@ class UniformIndexPrepare(PrepareOracle):
 
     Registers:
         selection: BQUInt(ceil(log2 n), n) index register.
+
+    Args:
+        n: number of indices (int >= 1 or symbol).
     """
 
     n: SymbolicInt
@@ -482,6 +486,10 @@ class IndexEquals(Bloq):
 
     Registers:
         x: BQUInt(L, n) index (THRU); target: the qubit XORed with the result (THRU).
+
+    Args:
+        n: size of the index range (L = ceil(log2 n) bits).
+        value: the index compared with (int in [0, n) or symbol).
     """
 
     n: SymbolicInt
@@ -543,6 +551,10 @@ class IndexPhaseFlip(Bloq):
 
     Registers:
         x: BQUInt(L, n) index (THRU).
+
+    Args:
+        n: size of the index range (L = ceil(log2 n) bits).
+        value: the index whose phase is flipped (int in [0, n) or symbol).
     """
 
     n: SymbolicInt
@@ -594,7 +606,11 @@ class IndexPhaseFlip(Bloq):
             counts = {XGate(): 2 * (int(L) - 1) + 2}
         else:
             cvs = [int(c) for c in QUInt(int(L)).to_bits(int(self.value))]
-            zeros = sum(1 for c in cvs if c == 0)
+            # X pairs exactly where the decomposition puts them: on the last bit if its control
+            # value is 0, and for L = 2 on the head bit too (for L >= 3 the And takes the head's
+            # control values itself, no X).
+            x_conj = cvs if int(L) <= 2 else cvs[-1:]
+            zeros = sum(1 for c in x_conj if c == 0)
             counts = {XGate(): 2 * zeros} if zeros else {}
         if L == 1:
             counts[ZGate()] = 1
@@ -625,6 +641,9 @@ class GroverDiffusion(Bloq):
 
     Registers:
         selection: BQUInt(L, n) (THRU).
+
+    Args:
+        n: number of indices (int >= 2 or symbol).
     """
 
     n: SymbolicInt
@@ -725,6 +744,8 @@ class ThresholdOracle(Bloq):
         key_data: the n x d key matrix (tuple of tuples of ints) or None (symbolic / cost only).
         excluded: indices already found (tuple; each must be marked) or ``HasLength(m)`` for a cost
             model with m of them.
+        loader_kwargs: extra keyword arguments of the row loader, as (name, value) pairs (e.g.
+            ``(("log_block_size", 2),)`` for ``qroam``), passed to ``make_row_loader``.
         uncompute: ``measurement`` (default) or ``reload`` (see ``UNCOMPUTE_KINDS``).
         arithmetic: ``shift-add`` (default) or ``carry-save`` (see ``ARITHMETIC_KINDS``).
 
@@ -950,6 +971,13 @@ class GroverIterate(Bloq):
     and phase-flips with F Z F (two full F calls, each computing and uncomputing), while
     :class:`ThresholdOracle` is a *phase* oracle that puts the Z between its own compute and
     uncompute, i.e. one loader/inner-product/compare pair per iterate instead of two.
+
+    Args:
+        oracle: the phase oracle (``selection`` register only), e.g. :class:`ThresholdOracle`.
+        n: size of the search space (the diffusion's uniform superposition).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
     """
 
     oracle: Bloq
@@ -985,6 +1013,13 @@ class RepeatedGroverIterate(RepeatedIterate):
     into r copies of G; the call graph is {G: r} for any r (empty for r = 0). Unlike ``Power``, the
     qubit count works for symbolic r (= G's qubit count, G's ancillas are reused). Kept as a name of
     its own for the Grover interface (``.r``, ``G^r`` in listings).
+
+    Args:
+        iterate: the Grover iterate G (a :class:`GroverIterate`).
+        reps: r, the number of iterates (>= 0, int or sympy expression; also ``.r``).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU (the iterate's).
     """
 
     @property
@@ -1001,6 +1036,13 @@ class GroverSearch(Bloq):
 
     The ``selection`` register must enter in :math:`|0\rangle`; afterwards the marked-set
     probability is :math:`\sin^2((2r+1)\theta)`. Cost: Uniform(n) + r x G.
+
+    Args:
+        iterate: the Grover iterate G.
+        r: the number of iterates (>= 0, int or sympy expression).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU; enters in |0>, measured afterwards.
     """
 
     iterate: GroverIterate
@@ -1072,6 +1114,9 @@ class FindAllMarked(Bloq):
         k: the bound on the marked items per row.
         schedule: ``certified`` (default) or ``known-count`` (see ``SCHEDULE_KINDS``).
         failure_probability: delta of the whole run (certified schedule only).
+
+    Registers:
+        None: the signature is empty (a cost model of separate measured runs).
     """
 
     oracle: ThresholdOracle
@@ -1145,6 +1190,13 @@ class FindAllMarked(Bloq):
             return find_all_expected_oracle_calls(int(self.n), int(self.k))
         return self.certified_costs["expected"]
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: search-and-remove measures each Grover run, verifies the "
+            "outcome classically and excludes it before the next run (measurement-adaptive); its cost is "
+            "the call graph"
+        )
+
     def build_call_graph(self, ssa):
         n, k = self.n, self.k
         if self.schedule == "known-count" and not is_symbolic(k):
@@ -1169,7 +1221,7 @@ class FindAllMarked(Bloq):
 from qualtran import bloq_example  # noqa: E402
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _threshold_oracle() -> ThresholdOracle:
     threshold_oracle = ThresholdOracle(
         n=4, d=1, bits=2, tau_int=1, loader="qrom", query=(1,), key_data=((1,), (-1,), (0,), (1,))
@@ -1200,8 +1252,70 @@ def _find_all_marked_symb() -> FindAllMarked:
     return find_all_marked_symb
 
 
+def _small_oracle() -> ThresholdOracle:
+    return ThresholdOracle(
+        n=4, d=1, bits=2, tau_int=1, loader="qrom", query=(1,), key_data=((1,), (-1,), (0,), (1,))
+    )
+
+
+@bloq_example
+def _uniform_index_prepare() -> UniformIndexPrepare:
+    uniform_index_prepare = UniformIndexPrepare(5)
+    return uniform_index_prepare
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _index_equals() -> IndexEquals:
+    index_equals = IndexEquals(n=8, value=5)
+    return index_equals
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _index_phase_flip() -> IndexPhaseFlip:
+    index_phase_flip = IndexPhaseFlip(n=8, value=2)
+    return index_phase_flip
+
+
+@bloq_example
+def _grover_diffusion() -> GroverDiffusion:
+    grover_diffusion = GroverDiffusion(5)
+    return grover_diffusion
+
+
+@bloq_example
+def _repeated_grover_iterate() -> RepeatedGroverIterate:
+    repeated_grover_iterate = RepeatedGroverIterate(GroverIterate(_small_oracle(), 4), 2)
+    return repeated_grover_iterate
+
+
+@bloq_example
+def _grover_search() -> GroverSearch:
+    grover_search = GroverSearch(GroverIterate(_small_oracle(), 4), 1)
+    return grover_search
+
+
+@bloq_example
+def _grover_search_symb() -> GroverSearch:
+    n, d, b, r = sympy.symbols("n d b r", positive=True, integer=True)
+    oracle = ThresholdOracle(n=n, d=d, bits=b, tau_int=0, loader="qrom")
+    grover_search_symb = GroverSearch(GroverIterate(oracle, n), r)
+    return grover_search_symb
+
+
+_UNIFORM_INDEX_PREPARE_DOC = BloqDocSpec(bloq_cls=UniformIndexPrepare, examples=(_uniform_index_prepare,))
+_INDEX_EQUALS_DOC = BloqDocSpec(bloq_cls=IndexEquals, examples=(_index_equals,))
+_INDEX_PHASE_FLIP_DOC = BloqDocSpec(bloq_cls=IndexPhaseFlip, examples=(_index_phase_flip,))
+_GROVER_DIFFUSION_DOC = BloqDocSpec(bloq_cls=GroverDiffusion, examples=(_grover_diffusion,))
+_REPEATED_GROVER_ITERATE_DOC = BloqDocSpec(bloq_cls=RepeatedGroverIterate, examples=(_repeated_grover_iterate,))
+_GROVER_SEARCH_DOC = BloqDocSpec(bloq_cls=GroverSearch, examples=(_grover_search, _grover_search_symb))
+@bloq_example
+def _find_all_marked_small() -> FindAllMarked:
+    find_all_marked_small = FindAllMarked(_small_oracle(), 2)
+    return find_all_marked_small
+
+
 _THRESHOLD_ORACLE_DOC = BloqDocSpec(
     bloq_cls=ThresholdOracle, examples=(_threshold_oracle, _threshold_oracle_symb)
 )
 _GROVER_ITERATE_DOC = BloqDocSpec(bloq_cls=GroverIterate, examples=(_grover_iterate,))
-_FIND_ALL_MARKED_DOC = BloqDocSpec(bloq_cls=FindAllMarked, examples=(_find_all_marked_symb,))
+_FIND_ALL_MARKED_DOC = BloqDocSpec(bloq_cls=FindAllMarked, examples=(_find_all_marked_symb, _find_all_marked_small))

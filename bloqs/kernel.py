@@ -60,6 +60,7 @@ from qualtran.bloqs.bookkeeping import Cast
 from qualtran.bloqs.data_loading import QROM
 from qualtran.symbolics import is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from bloqs.qroam import RowUnload, unload_beats_reload
 from qattn_cirq.errors import QattnInputError
 
@@ -75,6 +76,16 @@ class ShiftAddMultiplier(Bloq):
     with R-j-1 And). Exact modular arithmetic for every input. Toffoli-class count
     :math:`\sum_{j<Bb} (A + R - j - 1)`; with symbolic sizes the call graph charges every adder at
     full width R (an upper bound; the concrete call graph is exact).
+
+    Args:
+        a_bits: width A of the multiplicand a (>= 1).
+        b_bits: width Bb of the multiplier b (>= 1); one controlled adder per bit of b.
+        result_bits: width R of the accumulator, >= A + Bb; None for A + Bb.
+
+    Registers:
+        a: QUInt(a_bits), THRU (unchanged).
+        b: QUInt(b_bits), THRU (unchanged).
+        result: QUInt(R), THRU; ``result += a * b`` mod 2^R.
     """
 
     a_bits: SymbolicInt
@@ -138,14 +149,28 @@ class KernelExp(Bloq):
     Build concrete instances with :meth:`KernelExp.build`; :meth:`KernelExp.symbolic_cost_model`
     gives the same call-graph shape for symbolic B and table widths (tables not materialised).
 
-    Registers: ``x`` QInt(B) (THRU, unchanged), ``out`` QUInt(P) (THRU, P = hi_width + lo_width;
-    ``out`` += T_h[h] T_l[l] mod 2^P; start it at 0 to get the kernel value).
     Cost per call: 2 QROM loads (4 N - 8 T each, N = 2^(B-m) and 2^m entries) + 2 measurement-based
     :class:`bloqs.qroam.RowUnload` (``4 (ceil(N/K') + K' - 4)`` T each, ratio 1 to Berry et al.
     App. C; the QROM again for a table of < 3 entries) + :class:`ShiftAddMultiplier` (hi, lo).
     No ``adjoint()`` of the concrete decomposition (RowUnload consumes its register); cost models
     that uncompute a kernel value charge KernelExp again (``out -= T_h T_l``: same tables and
     multiplier adjoint, same cost).
+
+    Args:
+        in_bits: width B of the input z (two's complement).
+        lo_bits: m, the low bits of z read by the second table (1 <= m < B); z = h 2^m + l with h the
+            signed high B - m bits and l the unsigned low m bits.
+        hi_width: width of the high table's entries.
+        lo_width: width of the low table's entries.
+        hi_table: ``round(e^{c h 2^(m-f)} 2^F)`` for the 2^(B-m) values of h, or None (cost model).
+        lo_table: ``round(e^{c l 2^-f} 2^F)`` for the 2^m values of l, or None (cost model).
+        scale: the kernel constant c (None for the cost model).
+        in_frac: f, the fractional bits of the input z (None for the cost model).
+        frac_bits: F, the fractional bits of each table entry (None for the cost model).
+
+    Registers:
+        x: QInt(in_bits), THRU (unchanged).
+        out: QUInt(hi_width + lo_width), THRU; ``out += T_h[h] T_l[l]`` mod 2^P (start at 0).
     """
 
     in_bits: SymbolicInt
@@ -331,7 +356,7 @@ class KernelExp(Bloq):
         return f"exp(c*x)[B={self.in_bits}]"
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _kernel_exp_small() -> KernelExp:
     kernel_exp_small = KernelExp.build(scale=0.5, in_bits=6, in_frac=3, frac_bits=4)
     return kernel_exp_small
@@ -344,4 +369,20 @@ def _kernel_exp_symb() -> KernelExp:
     return kernel_exp_symb
 
 
+@bloq_example(generalizer=BOOKKEEPING)
+def _shift_add_multiplier() -> ShiftAddMultiplier:
+    shift_add_multiplier = ShiftAddMultiplier(3, 2)
+    return shift_add_multiplier
+
+
+@bloq_example
+def _shift_add_multiplier_symb() -> ShiftAddMultiplier:
+    a, b = sympy.symbols("a b", positive=True, integer=True)
+    shift_add_multiplier_symb = ShiftAddMultiplier(a, b)
+    return shift_add_multiplier_symb
+
+
+_SHIFT_ADD_MULTIPLIER_DOC = BloqDocSpec(
+    bloq_cls=ShiftAddMultiplier, examples=[_shift_add_multiplier, _shift_add_multiplier_symb]
+)
 _KERNEL_EXP_DOC = BloqDocSpec(bloq_cls=KernelExp, examples=[_kernel_exp_small, _kernel_exp_symb])

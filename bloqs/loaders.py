@@ -26,6 +26,7 @@ measurement-based uncompute of a lookup (App. C, :class:`bloqs.qroam.RowUnload`)
 :mod:`bloqs.qroam`, which builds on this interface.
 """
 
+import abc
 from functools import cached_property
 from typing import Any, Dict, Optional, Tuple, Union
 
@@ -52,6 +53,7 @@ from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.resource_counting import QubitCount
 from qualtran.symbolics import bit_length, is_symbolic
 
+from bloqs.catalog import BOOKKEEPING
 from qattn_cirq.errors import QattnInputError
 
 SymbolicInt = Union[int, sympy.Expr]
@@ -118,6 +120,16 @@ class RowLoader(Bloq):
     loader; a subclass adds the construction (decomposition) and its costs. ``data`` is the signed
     table, or None for a cost-only loader whose sizes may be sympy symbols. The load is an XOR, so
     ``adjoint()`` is the loader itself.
+
+    Args:
+        n: number of rows (int or symbol; each loader sets its minimum).
+        d: entries per row (>= 1).
+        bits: two's complement width b of each entry (>= 2).
+        data: n x d signed ints, or None for a cost-only loader.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        row: QInt(bits) of shape (d,), THRU; ``row ^= K[selection]``.
     """
 
     n: SymbolicInt
@@ -175,6 +187,11 @@ class RowLoader(Bloq):
     def adjoint(self) -> "Bloq":
         # XOR-in: applying the load twice is the identity.
         return self
+
+    @abc.abstractmethod
+    def build_call_graph(self, ssa):
+        """The construction's costs: every concrete loader defines them (this is an interface,
+        as Qualtran's ``QROMBase``, so it has no example of its own)."""
 
     def _cast_row(self, bb: BloqBuilder, row, to_unsigned: bool):
         """Reinterpret each QInt(b) entry as QUInt(b) (or back): free, keeps classical sim exact.
@@ -306,6 +323,14 @@ class AssumedQRAMRowLoader(RowLoader):
     ``toffolis_per_routed_bit`` (default 1) scales the per-swap cost (e.g. 0 for a QRAM whose
     routing is free, 2 for a CSWAP synthesised from two Toffolis); it is an explicit parameter.
     This bloq has **no decomposition**: use ``qrom`` / ``qroam`` for a gate-level loader.
+
+    Args:
+        n, d, bits, data: as :class:`QROMRowLoader` (``data`` does not change the cost).
+        toffolis_per_routed_bit: Toffoli-class gates per routed controlled swap (number >= 0).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        row: QInt(bits) of shape (d,), THRU; ``row ^= K[selection]``.
     """
 
     toffolis_per_routed_bit: SymbolicInt = 1
@@ -350,7 +375,13 @@ class QRAMLookup(Bloq):
     registers; the QRAM device is what :meth:`AssumedQRAMRowLoader.qram_qubits` reports). No
     decomposition.
 
-    Registers: ``selection`` BQUInt(ceil(log2 n), n) THRU; ``target0_`` QAny(bits) THRU.
+    Args:
+        n: number of table entries (int or symbol).
+        bits: width b of each entry.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        target0_: QAny(bits), THRU; ``target0_ ^= T[selection]``.
     """
 
     n: SymbolicInt
@@ -369,6 +400,11 @@ class QRAMLookup(Bloq):
     def loader(self) -> AssumedQRAMRowLoader:
         return AssumedQRAMRowLoader(n=self.n, d=1, bits=self.bits)
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model (assumed QRAM), it has no decomposition"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.loader: 1}
 
@@ -384,7 +420,7 @@ class QRAMLookup(Bloq):
 # ----------------------------------------------------------------------------------------------
 # Examples and doc specs
 # ----------------------------------------------------------------------------------------------
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _qrom_row_loader() -> QROMRowLoader:
     qrom_row_loader = QROMRowLoader.from_data([[1, -2], [0, 1], [-1, -1], [1, 0], [-2, 1]], bits=2)
     return qrom_row_loader

@@ -68,6 +68,7 @@ from qualtran.resource_counting import QubitCount, get_cost_value
 from qualtran.symbolics import is_symbolic
 
 from bloqs.amplification import AmplificationIterate, RepeatedIterate
+from bloqs.catalog import BOOKKEEPING
 from bloqs.sampling import UniformIndexAndCoin, WeightThresholdFlag, check_table_shape, int_table, int_vector
 from qattn_cirq.errors import QattnInputError
 
@@ -152,9 +153,17 @@ def chj_queries(d, trace_sigma, eps, delta, C: float = 1.0):
 class AmplitudeEstimation(Bloq):
     r"""Phase estimation of the amplification iterate G (BHMT Est_Amp), m phase qubits.
 
-    Registers: ``phase`` QUInt(m) and the system registers of ``prepare`` (all THRU, start |0>).
     Measure ``phase`` = y: :math:`\tilde a = \sin^2(\pi y/2^m)`. Cost: U + m H + (2^m - 1)
     controlled iterates (2 F + U + U-dagger + controlled reflection each) + inverse QFT(m).
+
+    Args:
+        prepare: U (all registers THRU, unshaped).
+        flag_oracle: F, with ``prepare``'s registers and a 1-qubit ``flag``.
+        phase_bits: m, the phase register width (in [1, 30], or a symbol).
+
+    Registers:
+        phase: QUInt(phase_bits), THRU (enters |0>; measured).
+        <system registers>: the registers of ``prepare``, THRU (enter |0>).
     """
 
     prepare: Bloq
@@ -197,12 +206,14 @@ class AmplitudeEstimation(Bloq):
         return {"phase": phase, **soqs}
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
-        return {
-            self.prepare: 1,
-            Hadamard(): self.phase_bits,
-            self.controlled_iterate: 2**self.phase_bits - 1,
-            self.iqft: 1,
-        }
+        counts = {self.prepare: 1, Hadamard(): self.phase_bits, self.iqft: 1}
+        if is_symbolic(self.phase_bits):
+            counts[self.controlled_iterate] = 2**self.phase_bits - 1
+            return counts
+        # concrete m: the decomposition's blocks, controlled-G^(2^k) for k < m (2^m - 1 in all)
+        for k in range(int(self.phase_bits)):
+            counts[RepeatedIterate(self.controlled_iterate, 2**k)] = 1
+        return counts
 
     def my_static_costs(self, cost_key):
         if isinstance(cost_key, QubitCount) and is_symbolic(self.phase_bits):
@@ -224,7 +235,19 @@ class UnivariateMeanEstimation(Bloq):
     :math:`a = \mathbb E[v]/2^b`; estimate :math:`2^b \sin^2(\pi y/2^m)`; error
     :math:`2^b(2\pi\sqrt{a(1-a)}/M + \pi^2/M^2)` w.p. >= 8/pi^2 (BHMT Thm 12).
     ``values`` None gives a symbolic-size QROM (for costs); ``value_oracle`` a computed one with
-    QROM's interface. Registers: ``phase``, ``index``, ``coin``.
+    QROM's interface.
+
+    Args:
+        n: number of values (int or symbol).
+        bits: width b of each value (values in [0, 2^b - 1]).
+        phase_bits: m, the phase register width.
+        values: the n concrete values, or None (symbolic-size QROM, cost only).
+        value_oracle: a computed value oracle with QROM's interface, instead of the table.
+
+    Registers:
+        phase: QUInt(phase_bits), THRU (measured: the estimate is 2^b sin^2(pi y / 2^m)).
+        index: BQUInt(ceil(log2 n), n), THRU.
+        coin: QUInt(bits), THRU.
     """
 
     n: SymbolicInt
@@ -287,6 +310,19 @@ class MultivariateMeanEstimation(Bloq):
     ``data`` is an n x d integer table (or None for symbolic sizes). No composite decomposition:
     the runs are separate circuits, each measured; the call graph is
     ``{UnivariateMeanEstimation(column j): K}`` for each j.
+
+    Args:
+        n: number of samples (rows of ``data``).
+        d: number of coordinates.
+        bits: width b of each entry.
+        phase_bits: m, the phase register width of each run.
+        repetitions: K, runs per coordinate (the median is taken classically).
+        data: the n x d table, or None (symbolic sizes, cost only).
+
+    Registers:
+        phase: QUInt(phase_bits), THRU (one coordinate's run; the runs reuse the same qubits).
+        index: BQUInt(ceil(log2 n), n), THRU.
+        coin: QUInt(bits), THRU.
     """
 
     n: SymbolicInt
@@ -309,6 +345,12 @@ class MultivariateMeanEstimation(Bloq):
     @cached_property
     def signature(self) -> Signature:
         return self.coordinate(0).signature
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: d K separate measured runs of UnivariateMeanEstimation, "
+            "medians taken classically; its cost is the call graph"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.data is None or is_symbolic(self.d):
@@ -340,6 +382,14 @@ class CHJMeanEstimationCostModel(Bloq):
     inverse, which is what the iterate contains), with ``n_queries`` from :func:`chj_queries`.
     The QSVT / Bernstein-Vazirani post-processing of CHJ is not costed (lower-order in their
     analysis). Not a circuit: the gate-level alternative is :class:`MultivariateMeanEstimation`.
+
+    Args:
+        prepare: U of the sampling oracle.
+        flag_oracle: F of the sampling oracle.
+        n_queries: CHJ queries (controlled iterates), e.g. :func:`chj_queries`.
+
+    Registers:
+        <system registers>: the registers of ``prepare``, THRU.
     """
 
     prepare: Bloq
@@ -353,6 +403,12 @@ class CHJMeanEstimationCostModel(Bloq):
     @cached_property
     def controlled_iterate(self) -> AmplificationIterate:
         return AmplificationIterate(self.prepare, self.flag_oracle, controlled=True)
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model (Cornelissen-Hamoudi-Jerbi, arXiv:2111.09787), not a circuit; "
+            "the gate-level alternative is MultivariateMeanEstimation"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.controlled_iterate: self.n_queries}
@@ -400,3 +456,39 @@ def _univariate_mean_symb() -> UnivariateMeanEstimation:
 _UNIVARIATE_MEAN_DOC = BloqDocSpec(
     bloq_cls=UnivariateMeanEstimation, examples=[_univariate_mean_small, _univariate_mean_symb]
 )
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _amplitude_estimation() -> AmplitudeEstimation:
+    amplitude_estimation = AmplitudeEstimation(
+        UniformIndexAndCoin(4, 2), WeightThresholdFlag(4, 2, (1, 3, 0, 2)), phase_bits=2
+    )
+    return amplitude_estimation
+
+
+@bloq_example
+def _multivariate_mean() -> MultivariateMeanEstimation:
+    multivariate_mean = MultivariateMeanEstimation(
+        n=4, d=2, bits=2, phase_bits=3, repetitions=3, data=((1, 2), (3, 0), (0, 1), (2, 2))
+    )
+    return multivariate_mean
+
+
+@bloq_example
+def _multivariate_mean_symb() -> MultivariateMeanEstimation:
+    multivariate_mean_symb = multivariate_symbolic()
+    return multivariate_mean_symb
+
+
+@bloq_example
+def _chj_mean_estimation_symb() -> CHJMeanEstimationCostModel:
+    n, b, q = sympy.symbols("n b q", positive=True, integer=True)
+    chj_mean_estimation_symb = CHJMeanEstimationCostModel(UniformIndexAndCoin(n, b), WeightThresholdFlag(n, b), q)
+    return chj_mean_estimation_symb
+
+
+_AMPLITUDE_ESTIMATION_DOC = BloqDocSpec(bloq_cls=AmplitudeEstimation, examples=[_amplitude_estimation])
+_MULTIVARIATE_MEAN_DOC = BloqDocSpec(
+    bloq_cls=MultivariateMeanEstimation, examples=[_multivariate_mean, _multivariate_mean_symb]
+)
+_CHJ_MEAN_ESTIMATION_DOC = BloqDocSpec(bloq_cls=CHJMeanEstimationCostModel, examples=[_chj_mean_estimation_symb])

@@ -66,6 +66,7 @@ from qualtran.symbolics import is_symbolic
 
 from bloqs.amplification import rounds_upper_bound_expr
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+from bloqs.catalog import BOOKKEEPING
 from bloqs.kernel import KernelExp
 from bloqs.loader_kinds import QATTENTION_LOADERS
 from bloqs.loaders import QRAMLookup
@@ -156,7 +157,21 @@ class KernelOracleCostModel(Bloq):
       their adds; the diagonal :math:`\lambda^{-1}k(x_j,x_j)` rides in the row's table.
 
     Gate-level alternative for concrete instances: QROM of the classically computed values
-    (``weights=`` / ``values=``). Interface: QROM's (``selection``, ``target0_``)."""
+    (``weights=`` / ``values=``). Interface: QROM's (``selection``, ``target0_``).
+
+    Args:
+        n: number of table rows (int or symbol).
+        d: row length.
+        s: number of landmarks (kernel values per call).
+        bits: width b of the entries and of the output.
+        loader: row loader, ``qrom`` or ``assumed`` (``bloqs.loader_kinds.QATTENTION_LOADERS``).
+        quadratic: the ridge-score quadratic form (True) or the s kernel values (False).
+        kernel_out_bits: width p of the kernel values.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        target0_: QAny(bits), THRU; receives the computed value.
+    """
 
     n: SymbolicInt
     d: SymbolicInt
@@ -188,6 +203,12 @@ class KernelOracleCostModel(Bloq):
     @cached_property
     def kernel(self) -> KernelExp:
         return KernelExp.symbolic_cost_model(acc_bits_for(self.d, self.bits), self.kernel_out_bits)
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model: Qualtran's Product (and the symbolic kernel tables) have no "
+            "decomposition"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return computed_kernel_oracle_counts(
@@ -222,8 +243,18 @@ class LandmarkFeatures(Bloq):
     bloq with ``subtract=True``), free. Cost: ``sum_l (2 IP(x_l) + KernelExp)``; exact with
     concrete landmarks, worst case (``landmarks=None``, cost only) otherwise.
 
-    Registers: ``q`` QInt(b) shape (d,) THRU; ``k`` QUInt(P) shape (s,) THRU with
-    ``P = KernelExp.out_bits``.
+    Args:
+        d: entries per row.
+        s: number of landmarks.
+        bits: width b of the query entries and the landmark entries.
+        landmarks: the s x d classical landmark rows, or None (worst-case cost only).
+        scale: the kernel constant c.
+        frac_bits: F, the fractional bits of the kernel tables (``KernelExp.build``).
+        kernel_out_bits: width p of the cost model's kernel values (``landmarks=None``).
+
+    Registers:
+        q: QInt(bits) of shape (d,), THRU (unchanged).
+        k: QUInt(P) of shape (s,), THRU with ``P = KernelExp.out_bits``; ``k_l +=`` the kernel value.
     """
 
     d: SymbolicInt
@@ -317,6 +348,20 @@ class NystromLandmarkSampling(Bloq):
     :func:`landmark_draws_expr` (s). Each draw is one measured run of the sampler (a failed run,
     flag = 0, is repeated; with the chosen rounds it succeeds with probability ``>= 1 - s/2n``).
     No decomposition (separate measured runs); call graph ``{sampler: draws}``.
+
+    Args:
+        n: rows of Q (and of K): X = [Q; K] has 2n rows.
+        d: row length.
+        s: number of landmarks s_lambda (the ridge scores sum to it).
+        bits: width b of the weights / entries.
+        loader: row loader of the computed oracle, ``qrom`` or ``assumed``.
+        weights: the 2n concrete ridge weights (QROM-loaded, gate level), or None.
+        draws: landmark draws, or None for :func:`landmark_draws_expr` (s).
+
+    Registers:
+        index: BQUInt(ceil(log2 2n), 2n), THRU (one draw's sample).
+        coin: QUInt(bits), THRU.
+        flag: QBit, THRU (1 = accepted draw).
     """
 
     n: SymbolicInt
@@ -347,6 +392,12 @@ class NystromLandmarkSampling(Bloq):
     @cached_property
     def signature(self) -> Signature:
         return self.sampler.signature
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: each landmark is a separate measured sampler run (a "
+            "failed run, flag = 0, is repeated); its cost is the call graph"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.sampler: self.n_draws}
@@ -390,7 +441,21 @@ class LandmarkKernelMean(Bloq):
     (:class:`UnivariateMeanEstimation`, ``m = phase_bits_expr(eps)``), median of
     ``median_reps_expr(s)`` runs: ``s K`` runs. With concrete ``values`` (n x s ints) the
     coordinates are QROM-loaded, gate-level circuits (simulated on qsim by
-    :func:`qattn_cirq.pipelines.simulate_qattention`)."""
+    :func:`qattn_cirq.pipelines.simulate_qattention`).
+
+    Args:
+        n: number of keys averaged over.
+        d: row length.
+        s: number of landmarks (coordinates of c).
+        bits: width b of the entries / values.
+        eps: target error of each coordinate (float or symbol).
+        loader: row loader of the computed oracle, ``qrom`` or ``assumed``.
+        method: ``chj`` (cost model) or ``coordinate`` (amplitude estimation per coordinate).
+        values: concrete n x s kernel values (``coordinate`` only, QROM-loaded), or None.
+
+    Registers:
+        None: the signature is empty (separate measured runs or a cost model).
+    """
 
     n: SymbolicInt
     d: SymbolicInt
@@ -441,6 +506,13 @@ class LandmarkKernelMean(Bloq):
     def signature(self) -> Signature:
         return Signature([])
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            (f"{self} is a cost model (CHJ mean estimation)" if self.method == "chj" else
+             f"{self} is not one circuit: s K separate measured amplitude-estimation runs, medians "
+             "taken classically") + "; its cost is the call graph"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.method == "chj":
             return {self.chj: 1}
@@ -463,7 +535,7 @@ class LandmarkKernelMean(Bloq):
         return f"KernelMean(s={self.s}, {self.method})"
 
 
-@bloq_example
+@bloq_example(generalizer=BOOKKEEPING)
 def _landmark_features_small() -> LandmarkFeatures:
     landmark_features_small = LandmarkFeatures(2, 2, 2, landmarks=((1, -1), (0, 1)), scale=0.7, frac_bits=3)
     return landmark_features_small
@@ -477,4 +549,42 @@ def _landmark_sampling_symb() -> NystromLandmarkSampling:
 
 
 _LANDMARK_FEATURES_DOC = BloqDocSpec(bloq_cls=LandmarkFeatures, examples=[_landmark_features_small])
-_LANDMARK_SAMPLING_DOC = BloqDocSpec(bloq_cls=NystromLandmarkSampling, examples=[_landmark_sampling_symb])
+
+
+@bloq_example
+def _kernel_oracle_symb() -> KernelOracleCostModel:
+    n, d, s, alpha, eps, b = symbols()
+    kernel_oracle_symb = KernelOracleCostModel(n, d, s, b)
+    return kernel_oracle_symb
+
+
+@bloq_example
+def _landmark_kernel_mean_symb() -> LandmarkKernelMean:
+    n, d, s, alpha, eps, b = symbols()
+    landmark_kernel_mean_symb = LandmarkKernelMean(n, d, s, b, eps)
+    return landmark_kernel_mean_symb
+
+
+@bloq_example
+def _landmark_kernel_mean_small() -> LandmarkKernelMean:
+    landmark_kernel_mean_small = LandmarkKernelMean(
+        4, 2, 2, 2, 0.3, method="coordinate", values=((1, 2), (3, 0), (0, 1), (2, 2))
+    )
+    return landmark_kernel_mean_small
+
+
+@bloq_example
+def _landmark_sampling_small() -> NystromLandmarkSampling:
+    landmark_sampling_small = NystromLandmarkSampling(
+        4, 2, 2, 2, weights=(1, 3, 0, 2, 2, 1, 3, 1), draws=3
+    )
+    return landmark_sampling_small
+
+
+_KERNEL_ORACLE_DOC = BloqDocSpec(bloq_cls=KernelOracleCostModel, examples=[_kernel_oracle_symb])
+_LANDMARK_KERNEL_MEAN_DOC = BloqDocSpec(
+    bloq_cls=LandmarkKernelMean, examples=[_landmark_kernel_mean_symb, _landmark_kernel_mean_small]
+)
+_LANDMARK_SAMPLING_DOC = BloqDocSpec(
+    bloq_cls=NystromLandmarkSampling, examples=[_landmark_sampling_symb, _landmark_sampling_small]
+)

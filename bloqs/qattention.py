@@ -40,7 +40,7 @@ from typing import Dict, Optional, Tuple, Union
 
 import attrs
 import sympy
-from qualtran import Bloq, BloqDocSpec, QUInt, Signature, bloq_example
+from qualtran import Bloq, BloqDocSpec, DecomposeTypeError, QUInt, Signature, bloq_example
 from qualtran.bloqs.arithmetic import Add
 from qualtran.bloqs.arithmetic.multiplication import Product
 from qualtran.resource_counting import GateCounts, QECGatesCost, QubitCount, get_cost_value
@@ -94,7 +94,23 @@ class VRowSampling(Bloq):
     Symbolic: ``ceil(pi/4 sqrt(alpha n / d))`` rounds per sample. Concrete ``weights`` (n ints, QROM):
     the gate-level :class:`ImportanceSampler` with its optimal rounds. ``multi_sample='repeat'``:
     ``{sampler: samples}``; ``'hamoudi'`` (COST MODEL, symbolic only): ``ceil(pi/4 sqrt(samples
-    alpha n/d))`` amplification iterates + ``samples`` (U, F) pairs."""
+    alpha n/d))`` amplification iterates + ``samples`` (U, F) pairs.
+
+    Args:
+        n: rows of V.
+        d: columns of V.
+        alpha: row distortion (acceptance >= d / (alpha n)).
+        bits: width b of the weights.
+        samples: number of rows to draw, e.g. :func:`v_samples_expr`.
+        loader: weight loader, ``qrom`` or ``assumed``.
+        multi_sample: ``hamoudi`` (cost model, symbolic) or ``repeat`` (``samples`` sampler runs).
+        weights: the n concrete weights (``repeat`` only), or None.
+
+    Registers:
+        index: BQUInt(ceil(log2 n), n), THRU (one sampler run's sample).
+        coin: QUInt(bits), THRU.
+        flag: QBit, THRU (1 = accepted).
+    """
 
     n: SymbolicInt
     d: SymbolicInt
@@ -127,6 +143,12 @@ class VRowSampling(Bloq):
     def signature(self) -> Signature:
         return self.sampler.signature
 
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            (f"{self} is not one circuit: samples separate measured sampler runs" if self.multi_sample == "repeat"
+             else f"{self} is a cost model (Hamoudi multi-sample amplification)") + "; its cost is the call graph"
+        )
+
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.multi_sample == "repeat":
             return {self.sampler: self.samples}
@@ -153,7 +175,16 @@ class QAttentionPreprocess(Bloq):
     Call graph: ``{landmarks: 1, mean: 1, v_rows: 1}``; QubitCount: the widest step (the steps
     run one after the other). T-count scaling (symbolic, ``qrom`` loader): ``~ n^{1.5}`` (sqrt(n)
     rounds x an n-entry lookup); with the ``assumed`` QRAM ``~ n^{0.5} log n``: the paper's
-    ``n^{0.5}`` (see ``benchmarks/bench_qattention_scaling.py``)."""
+    ``n^{0.5}`` (see ``benchmarks/bench_qattention_scaling.py``).
+
+    Args:
+        landmarks: the landmark sampling step (:class:`NystromLandmarkSampling`).
+        mean: the kernel-mean step (:class:`LandmarkKernelMean`).
+        v_rows: the V-row sampling step (:class:`VRowSampling`).
+
+    Registers:
+        None: the signature is empty (three measured stages).
+    """
 
     landmarks: NystromLandmarkSampling
     mean: LandmarkKernelMean
@@ -200,6 +231,12 @@ class QAttentionPreprocess(Bloq):
     @cached_property
     def signature(self) -> Signature:
         return Signature([])
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is not one circuit: three measured stages (landmark sampling, kernel mean, "
+            "V-row sampling) with classical post-processing between them; its cost is the call graph"
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         return {self.landmarks: 1, self.mean: 1, self.v_rows: 1}
@@ -270,7 +307,20 @@ class QAttentionRowQuery(Bloq):
     registers. Registers: ``q`` QInt(b) shape (d,) (THRU) and ``k`` (the s features) as in
     :class:`LandmarkFeatures`. Call graph ``{LandmarkFeatures: 1, Product(p, p): s^2 + s d + s,
     Add(QUInt(2p)): s^2 + s d + s}``, ``p = KERNEL_OUT_BITS``. Useful only if a quantum caller needs
-    the row in superposition. Both modes are independent of n."""
+    the row in superposition. Both modes are independent of n.
+
+    Args:
+        d: the head dimension (query row length).
+        s: number of landmarks.
+        bits: width b of the query entries.
+        features: gate-level :class:`LandmarkFeatures` (``reversible`` only), or None for the worst case.
+        word_bits: width p of the multiply-add words (``reversible``), default ``KERNEL_OUT_BITS``.
+        mode: ``classical`` (the paper's algorithm) or ``reversible`` (an option).
+
+    Registers:
+        q: QInt(bits) of shape (d,), THRU (``reversible`` only; ``classical`` has no registers).
+        k: QUInt(P) of shape (s,), THRU, the features as in :class:`LandmarkFeatures` (``reversible``).
+    """
 
     d: SymbolicInt
     s: SymbolicInt
@@ -301,6 +351,12 @@ class QAttentionRowQuery(Bloq):
     def multiply_adds(self) -> SymbolicInt:
         """Multiply-adds after the features: ``s^2 + s d + s`` (``u``, ``u M~``, ``u . z~``)."""
         return self.s * self.s + self.s * self.d + self.s
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            (f"{self} is classical work (FLOPs on the classical model), not a quantum circuit"
+             if self.is_classical else f"{self} is a cost model: Qualtran's Product has no decomposition")
+        )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
         if self.is_classical:
@@ -357,5 +413,19 @@ def _qattention_row_query_reversible_symb() -> QAttentionRowQuery:
     return qattention_row_query_reversible_symb
 
 
+@bloq_example
+def _v_row_sampling_symb() -> VRowSampling:
+    n, d, s, alpha, eps, b = symbols()
+    v_row_sampling_symb = VRowSampling(n, d, alpha, b, v_samples_expr(d, eps))
+    return v_row_sampling_symb
+
+
+@bloq_example
+def _v_row_sampling_small() -> VRowSampling:
+    v_row_sampling_small = VRowSampling(8, 2, 1.0, 3, 4, multi_sample="repeat", weights=(1, 7, 2, 0, 3, 5, 1, 4))
+    return v_row_sampling_small
+
+
+_V_ROW_SAMPLING_DOC = BloqDocSpec(bloq_cls=VRowSampling, examples=[_v_row_sampling_symb, _v_row_sampling_small])
 _QATTENTION_PREPROCESS_DOC = BloqDocSpec(bloq_cls=QAttentionPreprocess, examples=[_qattention_preprocess_symb])
 _QATTENTION_ROW_QUERY_DOC = BloqDocSpec(bloq_cls=QAttentionRowQuery, examples=[_qattention_row_query_symb, _qattention_row_query_reversible_symb])

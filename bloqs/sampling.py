@@ -102,6 +102,7 @@ from bloqs.amplification import (
     success_probability,
 )
 from bloqs.arithmetic import ClassicalInnerProduct, acc_bits_for
+from bloqs.catalog import BOOKKEEPING
 from bloqs.kernel import KernelExp, ShiftAddMultiplier
 from bloqs.loader_factory import make_row_loader
 from bloqs.qroam import RowUnload, unload_beats_reload
@@ -152,7 +153,16 @@ def _check_n_bits(n, bits):
 class UniformIndexAndCoin(Bloq):
     r"""U: uniform superposition over n indices (``PrepareUniformSuperposition``, Babbush et al.
     arXiv:1805.03662 Fig. 12: Cliffords for powers of two, else O(log n) And + 2 rotations) and
-    Hadamards on the b-bit coin. Registers: ``index`` BQUInt(ceil log2 n, n), ``coin`` QUInt(b)."""
+    Hadamards on the b-bit coin.
+
+    Args:
+        n: number of indices (>= 2, int or symbol).
+        coin_bits: width b of the coin register (in [1, 32]).
+
+    Registers:
+        index: BQUInt(ceil(log2 n), n), THRU (enters |0>, leaves uniform over n).
+        coin: QUInt(coin_bits), THRU (enters |0>, leaves uniform over 2^b).
+    """
 
     n: SymbolicInt
     coin_bits: SymbolicInt
@@ -241,6 +251,20 @@ class WeightThresholdFlag(Bloq):
     map as the reload on every basis state F is applied to. PhaseFlip / AmplificationIterate /
     amplitude estimation apply F twice and never control it (only the phase flip is controlled).
     For qsim, :mod:`qattn_cirq.simulate` lowers RowUnload to its coherent equivalent.
+
+    Args:
+        n: number of indices (>= 2, int or symbol).
+        weight_bits: width b of each weight and of the coin (in [1, 32]).
+        weights: n concrete weights in [0, 2^b - 1] (a QROM over them is the oracle), or None.
+        weight_oracle: a computed oracle with QROM's interface (``selection``, ``target0_`` of b bits)
+            instead of the table; None for the QROM.
+        uncompute_log_block_size: k' of the measurement-based unload (table lookups only), None for
+            :func:`bloqs.qroam.unload_log_block_size`.
+
+    Registers:
+        index: BQUInt(ceil(log2 n), n), THRU.
+        coin: QUInt(weight_bits), THRU.
+        flag: QBit, THRU; ``flag ^= [coin < w(index)]``.
     """
 
     n: SymbolicInt
@@ -395,6 +419,11 @@ class ImportanceSampler(Bloq):
         rounds: amplification rounds r; default :func:`optimal_rounds` of the acceptance for
             concrete weights (required for symbolic ones).
         weight_oracle: optional custom oracle with QROM's interface (computed weights).
+
+    Registers:
+        index: BQUInt(ceil(log2 n), n), THRU (enters |0>; the sample).
+        coin: QUInt(weight_bits), THRU (enters |0>).
+        flag: QBit, THRU (enters |0>; 1 = accepted).
     """
 
     n: SymbolicInt
@@ -591,6 +620,16 @@ class RowNormSquaredOracle(Bloq):
     padding qubit each, RowUnload needs 2-bit entries). Interface = QROM's (``selection``,
     ``target0_``), so it plugs into :class:`WeightThresholdFlag` (as a *computed* oracle: F runs it
     twice). Cost: QROM + RowUnload + 2 d multipliers (b x b into R bits), Cliffords otherwise.
+
+    Args:
+        n: number of rows (int or symbol).
+        d: entries per row.
+        bits: width b of each magnitude |v_ij| (unsigned).
+        rows: the n x d magnitudes in [0, 2^b - 1], or None (cost only, symbolic sizes allowed).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        target0_: QAny(2b + ceil(log2 d)), THRU; ``target0_ ^= sum_j v_ij^2``.
     """
 
     n: SymbolicInt
@@ -883,6 +922,17 @@ class RidgeLeverageOracleCostModel(Bloq):
     ``KernelOracleCostModel(n, d, s, b, 'qrom', quadratic=True)`` (one construction, two names).
     The gate-level alternative for concrete instances is the QROM of classically computed scores
     (:func:`ridge_leverage_sampler`). Interface: QROM's (``selection``, ``target0_``).
+
+    Args:
+        n: number of rows (int or symbol).
+        d: row length.
+        s: number of landmarks.
+        bits: width b of the data entries and of the output score.
+        kernel_out_bits: width p of the kernel values in the quadratic form.
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        target0_: QAny(bits), THRU; ``target0_ ^= tau~_selection`` (top b bits).
     """
 
     n: SymbolicInt
@@ -895,6 +945,12 @@ class RidgeLeverageOracleCostModel(Bloq):
     def signature(self) -> Signature:
         return Signature(
             [Register("selection", BQUInt(index_bits(self.n), self.n)), Register("target0_", QAny(self.bits))]
+        )
+
+    def build_composite_bloq(self, bb, **soqs):
+        raise DecomposeTypeError(
+            f"{self} is a cost model: Qualtran's Product has no decomposition; the gate-level "
+            "alternative is a QROM of classically computed scores"
         )
 
     def build_call_graph(self, ssa) -> Dict[Bloq, SymbolicInt]:
@@ -940,3 +996,43 @@ def _importance_sampler_symb() -> ImportanceSampler:
 _IMPORTANCE_SAMPLER_DOC = BloqDocSpec(
     bloq_cls=ImportanceSampler, examples=[_importance_sampler_small, _importance_sampler_symb]
 )
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _uniform_index_and_coin() -> UniformIndexAndCoin:
+    uniform_index_and_coin = UniformIndexAndCoin(5, 2)
+    return uniform_index_and_coin
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _weight_threshold_flag() -> WeightThresholdFlag:
+    weight_threshold_flag = WeightThresholdFlag(5, 2, (1, 3, 0, 2, 1))
+    return weight_threshold_flag
+
+
+@bloq_example
+def _weight_threshold_flag_symb() -> WeightThresholdFlag:
+    n, b = sympy.symbols("n b", positive=True, integer=True)
+    weight_threshold_flag_symb = WeightThresholdFlag(n, b)
+    return weight_threshold_flag_symb
+
+
+@bloq_example(generalizer=BOOKKEEPING)
+def _row_norm_squared_oracle() -> RowNormSquaredOracle:
+    row_norm_squared_oracle = RowNormSquaredOracle(4, 2, 2, rows=((1, 2), (3, 0), (0, 1), (2, 2)))
+    return row_norm_squared_oracle
+
+
+@bloq_example
+def _ridge_leverage_oracle_symb() -> RidgeLeverageOracleCostModel:
+    n, d, s, b = sympy.symbols("n d s b", positive=True, integer=True)
+    ridge_leverage_oracle_symb = RidgeLeverageOracleCostModel(n, d, s, b)
+    return ridge_leverage_oracle_symb
+
+
+_UNIFORM_INDEX_AND_COIN_DOC = BloqDocSpec(bloq_cls=UniformIndexAndCoin, examples=[_uniform_index_and_coin])
+_WEIGHT_THRESHOLD_FLAG_DOC = BloqDocSpec(
+    bloq_cls=WeightThresholdFlag, examples=[_weight_threshold_flag, _weight_threshold_flag_symb]
+)
+_ROW_NORM_SQUARED_ORACLE_DOC = BloqDocSpec(bloq_cls=RowNormSquaredOracle, examples=[_row_norm_squared_oracle])
+_RIDGE_LEVERAGE_ORACLE_DOC = BloqDocSpec(bloq_cls=RidgeLeverageOracleCostModel, examples=[_ridge_leverage_oracle_symb])
