@@ -13,6 +13,9 @@ Issue 13's yardsticks, measured interleaved in one run so every figure sees the 
 
 * ``sweep_over_estimate``: a 1001-point ``qattn sweep grover-sparse`` (n = 2^10 ... 2^20 x k = 1 ... 91,
   the compiled formulas) over one ``qattn estimate`` call, both fresh processes;
+* ``real_heads_default_threads_over_one``: the report's real-head measurement
+  (``qattn_cirq.realdata.inspect_set`` on the shipped n = 256 set) with BLAS's default threads over
+  one thread (the default since issue 13), in-process, interleaved;
 * the report twice: ``report_cold_s`` with an empty compiled-formula cache (``QATTN_CACHE_DIR``, a
   fresh temporary folder: what a first run on a clean machine pays) and ``report_s`` with it warm.
 
@@ -55,6 +58,22 @@ def _qattn(*args: str) -> List[str]:
     return [sys.executable, "-m", "qattn_cirq.cli", *args]
 
 
+def blas_threads_ratio(repeats: int) -> Dict[str, float]:
+    """Wall time of the real-head measurement with BLAS's default threads and with one."""
+    sys.path.insert(0, str(ROOT))
+    from qattn_cirq.realdata import inspect_set, shipped_set_path
+
+    path, times = shipped_set_path(256), {1: [], None: []}
+    for _ in range(repeats):
+        for limit in (1, None):
+            t0 = time.perf_counter()
+            inspect_set(path, masses=(0.9, 0.99), lam_fracs=(0.1,), blas_threads=limit)
+            times[limit].append(time.perf_counter() - t0)
+    one, default = statistics.median(times[1]), statistics.median(times[None])
+    return {"real_heads_one_thread_s": one, "real_heads_default_threads_s": default,
+            "real_heads_default_threads_over_one": default / one}
+
+
 def measure(repeats: int = 3, report: bool = True) -> Dict[str, Any]:
     """Median wall times (seconds) and their ratios; see the module docstring."""
     imports, estimates, reports, sweeps = [], [], [], []
@@ -81,6 +100,7 @@ def measure(repeats: int = 3, report: bool = True) -> Dict[str, Any]:
         out["report_cold_over_import"] = out["report_cold_s"] / out["import_qualtran_s"]
         out["report_s"] = statistics.median(reports)
         out["report_over_import"] = out["report_s"] / out["import_qualtran_s"]
+    out.update(blas_threads_ratio(repeats))
     if importlib.util.find_spec("qsharp") is not None:
         sys.path.insert(0, str(ROOT / "benchmarks"))
         from bench_ms_model import measure as ms_measure
@@ -104,7 +124,8 @@ def main(argv=None) -> int:
         print(json.dumps(r, indent=2, default=str))
         return 0
     for key in ("import_qualtran_s", "estimate_s", "estimate_over_import", "sweep_1001_points_s", "sweep_over_estimate",
-                "report_cold_s", "report_cold_over_import", "report_s", "report_over_import"):
+                "report_cold_s", "report_cold_over_import", "report_s", "report_over_import",
+                "real_heads_one_thread_s", "real_heads_default_threads_s", "real_heads_default_threads_over_one"):
         if key in r:
             print(f"{key:24s} {r[key]:.3g}")
     if "ms_model" in r:

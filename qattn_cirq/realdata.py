@@ -534,6 +534,17 @@ DEFINITIONS = {
 }
 
 
+def _blas_threads(limit: int | None):
+    """A context limiting BLAS to ``limit`` threads (None: a no-op)."""
+    import contextlib
+
+    if limit is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=limit, user_api="blas")
+
+
 def inspect_set(
     source,
     *,
@@ -541,6 +552,7 @@ def inspect_set(
     lam_fracs: Sequence[float] = DEFAULT_LAM_FRACS,
     tau: float | None = None,
     progress=None,
+    blas_threads: int | None = 1,
 ) -> dict:
     """Measure both papers' assumptions on every head of a set; summarise min / median / max.
 
@@ -554,6 +566,10 @@ def inspect_set(
             ``s_lambda`` would become small.
         tau: fixed threshold for the (tau, k)-goodness columns; default ``2 ln n`` per head.
         progress: optional callable wrapping the iteration over heads (e.g. a tqdm bar).
+        blas_threads: BLAS threads while measuring (``threadpoolctl``; None leaves them as they
+            are). One by default: the per-head matrices are small (n = 256), so threads only
+            contend, and on the 2 shared cores of our CI machine one thread measured 3-4x faster
+            in wall and CPU time (``benchmarks/bench_main_job.py``); results agree to 1e-9.
 
     Returns a JSON-ready dict: ``source``, ``model``, ``n`` (sorted distinct), ``d``,
     ``heads`` (one flat dict per head; keys documented in ``definitions``), ``summary``
@@ -567,7 +583,8 @@ def inspect_set(
     if tau is not None:
         tau = _check_tau(tau)
     it = hs.heads if progress is None else progress(hs.heads)
-    rows = [_head_row(h, masses, lam_fracs, tau) for h in it]
+    with _blas_threads(blas_threads):
+        rows = [_head_row(h, masses, lam_fracs, tau) for h in it]
     return {
         "source": hs.source,
         "model": hs.meta.get("model"),
