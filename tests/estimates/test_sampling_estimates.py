@@ -81,6 +81,9 @@ def test_mean_estimation_chj_cheaper_in_d():
         dict(n=16, d=4, bits=0),
         dict(n=16, d=4, kind="ridge"),
         dict(n=16, d=4, kind="ridge", s_lambda=40),
+        dict(n=16, d=4, kind="ridge", s_lambda=0.5),
+        dict(n=16, d=4, kind="ridge", s_lambda=float("nan")),
+        dict(n=16, d=4, kind="ridge", s_lambda=True),
         dict(n=16, d=4, kind="nope"),
     ],
 )
@@ -96,6 +99,16 @@ def test_leverage_bad_input(kwargs):
 def test_mean_bad_input(kwargs):
     with pytest.raises(QattnInputError):
         mean_estimation_estimate(16, 2, 4, **kwargs)
+
+
+def test_ridge_accepts_a_real_s_lambda():
+    """s_lambda is a statistical dimension (real); the oracle uses ceil(s_lambda) landmarks, so
+    20.0 costs exactly what 20 does and 19.5 rounds up to 20 (issue 15 item 5)."""
+    ref = leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=20)
+    assert leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=20.0)["logical"] == ref["logical"]
+    half = leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=19.5)
+    assert half["logical"] == ref["logical"] and half["params"]["s_lambda"] == 19.5
+    assert leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=21)["logical"]["t_count"] > ref["logical"]["t_count"]
 
 
 @pytest.mark.slow
