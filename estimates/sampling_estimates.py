@@ -236,6 +236,18 @@ def leverage_sampling_formula(kind: str = "row-norm") -> LogicalCounts:
     return logical_counts(leverage_sampling_bloq(kind))
 
 
+def _ridge_landmarks(n: int, s_lambda) -> int:
+    """The ridge oracle's landmark count for ``s_lambda``: a statistical dimension is a real
+    number in [1, 2n] (as for QAttention, ``reference.check_qattention_inputs``); the count is
+    ``ceil(s_lambda)`` (realdata's ``s_lambda_int`` rule)."""
+    if s_lambda is None:
+        raise QattnInputError("s_lambda is required for kind='ridge'")
+    if isinstance(s_lambda, bool):
+        raise QattnInputError(f"s_lambda must be a finite real number; got {s_lambda!r}")
+    check_qattention_inputs(n, s_lambda=s_lambda)
+    return int(math.ceil(float(s_lambda) - 1e-9))
+
+
 def leverage_sampling_estimate(
     n: int,
     d: int,
@@ -276,14 +288,7 @@ def leverage_sampling_estimate(
         rounds = math.ceil(math.pi / 4 * math.sqrt(alpha * n / rank))
         acceptance_lower = min(1.0, rank / (alpha * n))
     else:
-        if s_lambda is None:
-            raise QattnInputError("s_lambda is required for kind='ridge'")
-        # s_lambda is a statistical dimension, a real number in [1, 2n] as for QAttention; the
-        # oracle's landmark count is an integer, ceil(s_lambda) (realdata's s_lambda_int rule).
-        if isinstance(s_lambda, bool):
-            raise QattnInputError(f"s_lambda must be a finite real number; got {s_lambda!r}")
-        check_qattention_inputs(n, s_lambda=s_lambda)
-        s_ = int(math.ceil(float(s_lambda) - 1e-9))
+        s_ = _ridge_landmarks(n, s_lambda)
         values = {_N: n, _D: d, _S: s_, _B: bits}
         rounds = math.ceil(math.pi / 4 * math.sqrt(n / s_))
         acceptance_lower = min(1.0, s_ / n)
