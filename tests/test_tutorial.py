@@ -1,9 +1,9 @@
 """docs/tutorial.ipynb: committed without outputs, and it runs (issue 15 item 6).
 
 The notebook walks from a bloq (musical score, call graph) to its symbolic T-count, a physical
-estimate and a small qsim validation; its cells assert what they show (formula == concrete
-worst case at a point, circuit width == QubitCount, qsim probabilities == sin^2((2r+1) theta)),
-so executing it is a test of those claims. It is executed here with nbclient in a fresh kernel
+estimate, a small qsim validation and a bartiq compile of its QREF export; its cells assert what
+they show (formula == concrete worst case at a point, circuit width == QubitCount, qsim
+probabilities == sin^2((2r+1) theta), bartiq's T-count == ours), so running it tests those claims. It is executed here with nbclient in a fresh kernel
 (the venv's ``python3`` kernel; PYTHONPATH and the working directory are the repository's).
 Outputs stay out of git so diffs show code, as in Qualtran's own docs; a test checks that.
 """
@@ -32,7 +32,8 @@ def test_committed_notebook_is_valid_and_has_no_outputs():
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert len(code) >= 6
     dirty = [i for i, c in enumerate(code) if c.outputs or c.execution_count is not None]
-    assert not dirty, f"code cells {dirty} have outputs or execution counts: strip them before committing"
+    assert not dirty, (f"code cells {dirty} have outputs or execution counts: strip them before committing "
+                       "(jupyter nbconvert --clear-output --inplace docs/tutorial.ipynb)")
 
 
 def test_notebook_runs(monkeypatch):
@@ -45,6 +46,6 @@ def test_notebook_runs(monkeypatch):
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors, errors
     text = "".join(o.get("text", "") for c in code for o in c.outputs if o.output_type == "stream")
-    assert "r = 2:" in text and "physical qubits" in text
+    assert "r = 2:" in text and "physical qubits" in text and "bartiq:" in text
     images = [o for c in code for o in c.outputs if "image/png" in o.get("data", {})]
     assert len(images) >= 2  # the musical score and the call graph
