@@ -22,6 +22,7 @@ Proposed CLI (the lead wires it into ``qattn estimate``)::
 
 import functools
 import math
+import numbers
 from typing import Any, Dict, List, Optional, Tuple
 
 import sympy
@@ -242,7 +243,7 @@ def _ridge_landmarks(n: int, s_lambda) -> int:
     ``ceil(s_lambda)`` (realdata's ``s_lambda_int`` rule)."""
     if s_lambda is None:
         raise QattnInputError("s_lambda is required for kind='ridge'")
-    if isinstance(s_lambda, bool):
+    if isinstance(s_lambda, bool) or not isinstance(s_lambda, numbers.Real):
         raise QattnInputError(f"s_lambda must be a finite real number; got {s_lambda!r}")
     check_qattention_inputs(n, s_lambda=s_lambda)
     return int(math.ceil(float(s_lambda) - 1e-9))
