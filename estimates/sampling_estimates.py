@@ -22,6 +22,7 @@ Proposed CLI (the lead wires it into ``qattn estimate``)::
 
 import functools
 import math
+import numbers
 from typing import Any, Dict, List, Optional, Tuple
 
 import sympy
@@ -45,6 +46,7 @@ from bloqs.sampling import (
 from estimates.classical import roofline_time_s
 from estimates.counts import LogicalCounts, logical_counts, to_number
 from qattn_cirq.errors import QattnInputError
+from qattn_cirq.reference import check_qattention_inputs
 
 _N, _D, _B, _S, _M, _K = (sympy.Symbol(x, positive=True, integer=True) for x in ("n", "d", "b", "s", "m", "K"))
 _ALPHA = sympy.Symbol("alpha", positive=True)
@@ -235,6 +237,18 @@ def leverage_sampling_formula(kind: str = "row-norm") -> LogicalCounts:
     return logical_counts(leverage_sampling_bloq(kind))
 
 
+def _ridge_landmarks(n: int, s_lambda) -> int:
+    """The ridge oracle's landmark count for ``s_lambda``: a statistical dimension is a real
+    number in [1, 2n] (as for QAttention, ``reference.check_qattention_inputs``); the count is
+    ``ceil(s_lambda)`` (realdata's ``s_lambda_int`` rule)."""
+    if s_lambda is None:
+        raise QattnInputError("s_lambda is required for kind='ridge'")
+    if isinstance(s_lambda, bool) or not isinstance(s_lambda, numbers.Real):
+        raise QattnInputError(f"s_lambda must be a finite real number; got {s_lambda!r}")
+    check_qattention_inputs(n, s_lambda=s_lambda)
+    return int(math.ceil(float(s_lambda) - 1e-9))
+
+
 def leverage_sampling_estimate(
     n: int,
     d: int,
@@ -242,7 +256,7 @@ def leverage_sampling_estimate(
     bits: int = 8,
     samples: int = 1,
     kind: str = "row-norm",
-    s_lambda: Optional[int] = None,
+    s_lambda: Optional[float] = None,
 ) -> Dict[str, Any]:
     r"""Logical cost of ``samples`` amplitude-amplified sampling attempts.
 
@@ -251,7 +265,8 @@ def leverage_sampling_estimate(
     \mathrm{rank}(V)` (acceptance >= min(1, r/(alpha n)), alpha = row distortion,
     1 <= alpha <= r/srank(V)); the symbolic formula's ``d`` is evaluated at ``r``. kind='ridge': QSample of Nystrom landmarks by ridge
     leverage scores computed coherently (cost model oracle: s kernel evaluations of d-dim inner
-    products + s x s quadratic form per query), rounds :math:`\lceil\tfrac{\pi}{4}\sqrt{n/s}\rceil`.
+    products + s x s quadratic form per query), rounds :math:`\lceil\tfrac{\pi}{4}\sqrt{n/s}\rceil`,
+    s = ceil(s_lambda) landmarks for a real s_lambda in [1, 2n].
     With the optimal round count each attempt succeeds with probability >= 1 - acceptance
     (BHMT Thm 2); the cost is per attempt, times ``samples``.
     """
@@ -274,12 +289,10 @@ def leverage_sampling_estimate(
         rounds = math.ceil(math.pi / 4 * math.sqrt(alpha * n / rank))
         acceptance_lower = min(1.0, rank / (alpha * n))
     else:
-        if s_lambda is None:
-            raise QattnInputError("s_lambda is required for kind='ridge'")
-        _check_int("s_lambda", s_lambda, 1, 2 * n)
-        values = {_N: n, _D: d, _S: s_lambda, _B: bits}
-        rounds = math.ceil(math.pi / 4 * math.sqrt(n / s_lambda))
-        acceptance_lower = min(1.0, s_lambda / n)
+        s_ = _ridge_landmarks(n, s_lambda)
+        values = {_N: n, _D: d, _S: s_, _B: bits}
+        rounds = math.ceil(math.pi / 4 * math.sqrt(n / s_))
+        acceptance_lower = min(1.0, s_ / n)
     per = _logical(leverage_sampling_formula(kind), values)
     total_t = per["t_count"] * samples
     ledger = ledger_rows(leverage_sampling_bloq(kind), values, total_t, scale=samples)
@@ -289,7 +302,6 @@ def leverage_sampling_estimate(
             math.ceil(n * d * bits / 8) + math.ceil(n * bits / 8),
             "Apers-Gribling arXiv:2311.03215 row-norm sampling; the QROM's data, one pass over V"))
     else:
-        s_ = s_lambda
         ledger.append(classical_row(
             "M' = (K_SS + lambda I)^-1 / lambda on the s landmarks (classical, once)", s_ * s_ * (2 * d + 1) + s_**3,
             4 * (s_ * d + 2 * s_ * s_),

@@ -103,11 +103,25 @@ def register(subparsers) -> None:
     q.add_argument("--loader", choices=QATTENTION_LOADERS, default="qrom",
                    help="row loader: qrom (gate level) or assumed (the papers' polylog QRAM cost model)")
     for a in (g, q):
-        a.add_argument("--format", choices=("json", "latex", "text"), default="json", help="output format (default: json)")
+        a.add_argument("--format", choices=("json", "latex", "text", "qref"), default="json",
+                       help="output format (default: json); qref: the call graph as a QREF document for bartiq")
         a.set_defaults(func=run)
 
 
+def _qref(args: argparse.Namespace) -> int:
+    """``--format qref``: the algorithm's call graph as QREF JSON (``estimates.qref_export``)."""
+    from estimates.qref_export import algorithm_qref_json
+
+    options = {"loader": args.loader}
+    if args.algorithm == "grover-sparse":
+        options.update(schedule=args.schedule, arithmetic=args.arithmetic)
+    print(algorithm_qref_json(args.algorithm, **options))
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.format == "qref":
+        return _qref(args)
     data = FORMULAS[args.algorithm](args)
     if args.format == "json":
         emit(data, "json")

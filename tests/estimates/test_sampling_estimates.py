@@ -81,6 +81,9 @@ def test_mean_estimation_chj_cheaper_in_d():
         dict(n=16, d=4, bits=0),
         dict(n=16, d=4, kind="ridge"),
         dict(n=16, d=4, kind="ridge", s_lambda=40),
+        dict(n=16, d=4, kind="ridge", s_lambda=0.5),
+        dict(n=16, d=4, kind="ridge", s_lambda=float("nan")),
+        dict(n=16, d=4, kind="ridge", s_lambda=True),
         dict(n=16, d=4, kind="nope"),
     ],
 )
@@ -96,6 +99,28 @@ def test_leverage_bad_input(kwargs):
 def test_mean_bad_input(kwargs):
     with pytest.raises(QattnInputError):
         mean_estimation_estimate(16, 2, 4, **kwargs)
+
+
+def test_ridge_landmarks_take_a_real_s_lambda():
+    """s_lambda is a statistical dimension (real, in [1, 2n]); the oracle's landmark count is
+    ceil(s_lambda) (issue 15 item 5: 20.0 was refused as "must be an integer")."""
+    from estimates.sampling_estimates import _ridge_landmarks
+
+    assert [_ridge_landmarks(64, s) for s in (20, 20.0, 19.5, 1, 128.0, 1.0000000001)] == [20, 20, 20, 1, 128, 1]
+    for bad in (0.99, 128.5, float("inf"), "20", None):
+        with pytest.raises(QattnInputError, match="s_lambda"):
+            _ridge_landmarks(64, bad)
+
+
+@pytest.mark.slow
+def test_ridge_estimate_at_a_real_s_lambda():
+    """End to end (builds the symbolic ridge formula, ~10 s): 20.0 costs what 20 does, 19.5
+    rounds up to 20, the given value is reported, 21 costs more."""
+    ref = leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=20)
+    assert leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=20.0)["logical"] == ref["logical"]
+    half = leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=19.5)
+    assert half["logical"] == ref["logical"] and half["params"]["s_lambda"] == 19.5
+    assert leverage_sampling_estimate(64, 4, kind="ridge", s_lambda=21)["logical"]["t_count"] > ref["logical"]["t_count"]
 
 
 @pytest.mark.slow
