@@ -236,10 +236,15 @@ def cached(key: str, build: Callable[[], Dict[str, Formula]]) -> Dict[str, Formu
 
 
 def _counts_exprs(bloq) -> Dict[str, Any]:
-    from estimates.counts import logical_counts
+    """The raw symbolic counts of ``bloq`` (``estimates.counts.logical_counts`` without its
+    ``factor_terms`` tidying: the same values, and tidying QAttention's trees costs ~10 s a loader)."""
+    from qualtran.resource_counting import QubitCount
 
-    lc = logical_counts(bloq)
-    return {f: getattr(lc, f) for f in FIELDS}
+    from estimates.counts import cost_value, gate_counts
+
+    gc = gate_counts(bloq)
+    return {"t": gc.t, "toffoli": gc.toffoli + gc.and_bloq + gc.cswap, "rotations": gc.rotation,
+            "measurements": gc.measurement, "qubits": cost_value(bloq, QubitCount())}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -364,15 +369,17 @@ QATTENTION_ARGS = ("n", "d", "s", "alpha", "eps", "b", "w")
 def _build_qattention(loader: str, mean_method: str, multi_sample: str, row_query: str) -> Dict[str, Formula]:
     import sympy
 
-    from estimates.qattention_estimates import _bloqs, qattention_counts
+    from estimates.qattention_estimates import _bloqs, _check_choice, LOADERS, MEAN_METHODS, MULTI_SAMPLE, ROW_QUERY
 
-    counts = qattention_counts(loader, mean_method, multi_sample, row_query)
+    for name, v, choices in (("loader", loader, LOADERS), ("mean_method", mean_method, MEAN_METHODS),
+                             ("multi_sample", multi_sample, MULTI_SAMPLE), ("row_query", row_query, ROW_QUERY)):
+        _check_choice(name, v, choices)
     pre, row = _bloqs(loader, mean_method, multi_sample, row_query)
     w = sympy.Symbol("w", positive=True, integer=True)
     classical = {"post_flops": pre.classical_flops(), "post_bytes": pre.classical_bytes(w),
                  "row_flops": row.classical_flops(), "structure_bytes": row.structure_bytes(w)}
-    out = {part: Formula.from_exprs(QATTENTION_ARGS, {f: getattr(counts[part], f) for f in FIELDS})
-           for part in ("preprocess", "row_query")}
+    out = {"preprocess": Formula.from_exprs(QATTENTION_ARGS, _counts_exprs(pre)),
+           "row_query": Formula.from_exprs(QATTENTION_ARGS, _counts_exprs(row))}
     out["classical"] = Formula.from_exprs(QATTENTION_ARGS, classical)
     return out
 
