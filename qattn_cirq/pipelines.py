@@ -531,6 +531,19 @@ def _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk) -> dict:
             "note": note, "goodness": good.as_dict()}
 
 
+def _check_budget(tasks, exact_sets, n, d, bits, k, qubits, max_seconds) -> dict:
+    """Refuse a run predicted to take over ``max_seconds`` (:mod:`qattn_cirq.budget`); returns the
+    prediction for the output's ``timing`` block (empty without a budget)."""
+    if max_seconds is None:
+        return {}
+    from qattn_cirq.budget import check_seconds, predicted_grover_seconds
+
+    sizes = [len(exact_sets[t.rows[0][0]]) for t in tasks]
+    pred = predicted_grover_seconds(n, d, bits, k, qubits, sizes)
+    check_seconds(pred["seconds"], max_seconds, f"the simulation ({pred['iterates']} Grover iterates of {qubits} qubits)")
+    return {"predicted_simulation_seconds": round(pred["seconds"], 3), "predicted_iterates": pred["iterates"]}
+
+
 def _widths(outs, make_oracle_for, row_list, qubit_count: int) -> Tuple[int, int]:
     """(widest simulated iterate, its Qualtran QubitCount); compiles one iterate if none was."""
     widths = [w for out in outs for w in out["widths_of_iterates"]]
@@ -560,6 +573,7 @@ def grover_sparse_attention(
     rows: Optional[Sequence[int]] = None,
     progress: Optional[Progress] = None,
     executor: Optional[Executor] = None,
+    max_seconds: Optional[float] = None,
 ) -> GroverSparseRun:
     """Simulate Grover sparse attention on ``inst`` (see the module docstring for the method).
 
@@ -580,6 +594,8 @@ def grover_sparse_attention(
         executor: where the tasks run (:mod:`qattn_cirq.parallel`; default serial, in this
             process). Row i's random draws come from ``task_seeds(seed, n)[i]``, so the result is
             the same with any executor.
+        max_seconds: refuse (:class:`QattnInputError`) a run whose predicted qsim time
+            (:func:`qattn_cirq.budget.predicted_grover_seconds`) is over this; None: no check.
     """
     t_start = time.perf_counter()
     tau, row_list = _check_grover_inputs(inst, k, shots, bits, loader, failure_probability, tau, rows)
@@ -594,6 +610,7 @@ def grover_sparse_attention(
     executor = executor or SerialExecutor()
     tasks = _row_group_tasks(fq, fk, t_int, row_list, n, d, bits, loader, k, shots, sched, seed, memory_limit,
                              engine, executor.task_threads)
+    predicted = _check_budget(tasks, exact_sets, n, d, bits, k, qubit_count, max_seconds)
     outs = executor.map(search_row_group, [(t,) for t in tasks], progress=progress)
     results = _row_results(outs, exact_sets)
     post = _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk)
@@ -610,7 +627,7 @@ def grover_sparse_attention(
         quantization_error={"Q": fq.max_abs_error, "K": fk.max_abs_error},
         distinct_oracles=sum(o["distinct_oracles"] for o in outs), iterates_simulated=sum(o["iterates"] for o in outs),
         simulation_seconds=sum(o["sim_seconds"] for o in outs), wall_seconds=time.perf_counter() - t_start,
-        executor={**executor.describe(), "tasks": len(tasks)},
+        executor={**executor.describe(), "tasks": len(tasks), **predicted},
     )
 
 
@@ -674,37 +691,52 @@ def _qsim_landmarks(E, lam, L: int, bits: int, rng, sim_kw, log, say):
     return np.unique(draws), land_info
 
 
-def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, rng, sim_kw, log, say):
+def landmark_means_task(n: int, bits: int, phase_bits: int, values: Tuple[int, ...], reps: int,
+                        landmarks: Tuple[Tuple[int, int], ...], memory_limit: Optional[int]) -> dict:
+    """The parallel task of step 2 of :func:`simulate_qattention`: one amplitude-estimation
+    circuit (the landmarks in ``landmarks`` share its quantised key values), built and simulated
+    here (qsim, one thread), then ``reps`` measured phases per landmark ``li`` drawn from
+    ``default_rng(seed_li)``; returns ``{li: median estimate in value levels}``. A pure function
+    of its inputs (:mod:`qattn_cirq.parallel`)."""
+    u = UnivariateMeanEstimation(n, bits, phase_bits, values=values)
+    c = bloq_to_cirq(u)
+    t0 = time.perf_counter()
+    st = simulate_state(c, threads=1, memory_limit=memory_limit)
+    seconds = time.perf_counter() - t0
+    p = register_probabilities(c, st, "phase")
+    p = p / p.sum()
+    est = {li: float(np.median(u.estimate(np.random.default_rng(seed_l).choice(p.size, size=reps, p=p))))
+           for li, seed_l in landmarks}
+    return {"estimates": est, "bloq": str(u), "qubits": c.width, "seconds": seconds}
+
+
+def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, seed, run, log, say):
     """Step 2 of :func:`simulate_qattention`: ``c_l = mean_j k(x_{S_l}, k_j)`` per landmark by
-    amplitude estimation on qsim (median of the measured phases); returns the estimates and the
-    report's ``mean_estimation`` section."""
+    amplitude estimation on qsim (median of the measured phases), one task per distinct
+    quantised circuit, landmark ``li`` seeded by ``task_seeds(seed, s)[li]``; returns the
+    estimates and the report's ``mean_estimation`` section."""
+    from qattn_cirq.parallel import task_seeds
+
     m = phase_bits if phase_bits is not None else phase_bits_for_error(eps)
     reps = median_repetitions(delta / max(1, S.size))
-    c_est = np.empty(S.size)
     c_true = E[np.ix_(S, np.arange(n, 2 * n))].mean(axis=1)
-    mean_qubits = 0
-    cache: Dict[Tuple[int, ...], np.ndarray] = {}
-    say(f"mean estimation: {S.size} landmark coordinates, {m} phase bits, median of {reps}")
+    seeds = task_seeds(seed, S.size)
+    vmax = [float(E[l, n:].max()) for l in S]
+    groups: Dict[Tuple[int, ...], List[Tuple[int, int]]] = {}
     for li, l in enumerate(S):
-        vals = E[l, n:]
-        vmax = float(vals.max())
-        q = unsigned_levels(vals, bits, vmax)
-        key = tuple(int(x) for x in q)
-        u = UnivariateMeanEstimation(n, bits, m, values=key)
-        if key not in cache:
-            c = bloq_to_cirq(u)
-            t0 = time.time()
-            st = simulate_state(c, **sim_kw)
-            cache[key] = register_probabilities(c, st, "phase")
-            mean_qubits = max(mean_qubits, c.width)
-            log.append((str(u), c.width, time.time() - t0))
-        p = cache[key] / cache[key].sum()
-        ys = rng.choice(p.size, size=reps, p=p)
-        c_est[li] = float(np.median(u.estimate(ys))) * vmax / (2**bits - 1)
+        key = tuple(int(x) for x in unsigned_levels(E[l, n:], bits, vmax[li]))
+        groups.setdefault(key, []).append((li, seeds[li]))
+    say(f"mean estimation: {S.size} landmark coordinates ({len(groups)} distinct circuits), {m} phase bits, median of {reps}")
+    outs = run(landmark_means_task, [(n, bits, m, key, reps, tuple(g), None) for key, g in groups.items()])
+    c_est = np.empty(S.size)
+    for out in outs:
+        log.append((out["bloq"], out["qubits"], out["seconds"]))
+        for li, e in out["estimates"].items():
+            c_est[li] = e * vmax[li] / (2**bits - 1)
     info = {
         "phase_bits": m,
         "repetitions": reps,
-        "qubits": mean_qubits,
+        "qubits": max(out["qubits"] for out in outs),
         "estimate": c_est.tolist(),
         "true_mean": c_true.tolist(),
         "max_relative_error": float(np.max(np.abs(c_est - c_true) / c_true)),
@@ -735,6 +767,8 @@ def simulate_qattention(
     delta: float = DEFAULT_DELTA,
     memory_limit: Optional[int] = None,
     progress=None,
+    executor: Optional[Executor] = None,
+    task_progress: Optional[Progress] = None,
 ) -> Dict[str, object]:
     """End to end on qsim: landmarks, V rows and the D mean estimate are all measured outcomes
     (the QAttention data structure of arXiv 2602.00874, :mod:`qattn_cirq.classical_nystrom`).
@@ -751,25 +785,39 @@ def simulate_qattention(
 
     Each circuit is simulated once (qsim, one thread: fastest on a shared machine) and its shots
     drawn from the exact final state with a seeded generator (the circuits end in measurement
-    only). Output keys: ``qubits`` (widest circuit), ``landmarks``, ``fro_error``, ``bound``,
+    only). Step 2 runs as one task per distinct circuit on ``executor`` (:mod:`qattn_cirq.parallel`,
+    default serial; ``task_progress(done, total, elapsed_s)`` after each); every random draw is
+    seeded from ``SeedSequence(seed).spawn`` by step and landmark, so any executor gives the same
+    result. Output keys: ``qubits`` (widest circuit), ``landmarks``, ``fro_error``, ``bound``,
     ``within_bound``, ``failed_condition``, ``per_row_errors``, ... (see
     :func:`qattn_cirq.classical_nystrom.qattention_report`)."""
     inst = _check_qattention_run_inputs(inst, lam, eps, bits, phase_bits)
-    t_start = time.time()
-    rng = np.random.default_rng(seed)
+    t_start = time.perf_counter()
+    from qattn_cirq.parallel import task_seeds
+
+    seeds = task_seeds(0 if seed is None else seed, 3)  # landmarks, V rows, landmark means
     sim_kw = {"threads": 1, "memory_limit": memory_limit}
     log: List[Tuple[str, int, float]] = []
     say = progress or (lambda msg: None)
+    executor = executor or SerialExecutor()
+
+    def run(fn, tasks):
+        return executor.map(fn, tasks, progress=task_progress)
 
     E = kernel_matrix(inst)
     L = landmark_draws_expr(statistical_dimension(inst, lam), delta)
-    S, land_info = _qsim_landmarks(E, lam, L, bits, rng, sim_kw, log, say)
-    c_est, mean_info = _qsim_landmark_means(E, S, inst.n, eps, bits, phase_bits, delta, rng, sim_kw, log, say)
-    rows, p_v, v_info = _qsim_v_rows(inst, eps, bits, rng, sim_kw, log, say)
+    S, land_info = _qsim_landmarks(E, lam, L, bits, np.random.default_rng(seeds[0]), sim_kw, log, say)
+    c_est, mean_info = _qsim_landmark_means(E, S, inst.n, eps, bits, phase_bits, delta, seeds[2], run, log, say)
+    rows, p_v, v_info = _qsim_v_rows(inst, eps, bits, np.random.default_rng(seeds[1]), sim_kw, log, say)
 
     struct = assemble_structure(inst, E, S, c_est, rows, p_v)
     qubits = max(land_info["qubits"], mean_info["qubits"], v_info["qubits"])  # simulate_state checked each circuit's memory
     extra = {
+        "algorithm": "qattention",
+        "params": {
+            "n": inst.n, "d": inst.d, "lam": lam, "eps": eps, "bits": bits, "phase_bits": mean_info["phase_bits"],
+            "delta": delta, "seed": seed, "engine": "qsim",
+        },
         "mode": "qsim",
         "qubits": qubits,
         "landmark_draws": L,
@@ -779,8 +827,13 @@ def simulate_qattention(
         "v_rows": rows.tolist(),
         "bits": bits,
         "seed": seed,
-        "circuits": [{"bloq": b, "qubits": w, "seconds": round(t, 3)} for b, w, t in log],
-        "simulation_seconds": round(time.time() - t_start, 3),
+        "circuits": [{"bloq": b, "qubits": w} for b, w, _ in log],
+        # The only fields that change between runs with the same inputs (--no-timing drops them).
+        "timing": {
+            "simulation_seconds": round(time.perf_counter() - t_start, 3),
+            "circuit_seconds": [round(t, 3) for _, _, t in log],
+            **executor.describe(),
+        },
     }
     return qattention_report(inst, lam, eps, struct, extra)
 
