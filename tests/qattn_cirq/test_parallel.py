@@ -61,14 +61,9 @@ def test_same_seed_byte_identical_serial_and_two_workers(capsys):
 
 
 @pytest.mark.slow
-def test_workers_1_and_2_and_timing_block(capsys):
+def test_workers_1_same_bytes_as_serial(capsys):
     serial = _stdout(capsys, N8 + ["--no-timing"])
     assert _stdout(capsys, N8 + ["--no-timing", "--workers", "1"]) == serial
-    timed = json.loads(_stdout(capsys, N8 + ["--workers", "2"]))
-    assert timed["timing"]["executor"] == "dask" and timed["timing"]["workers"] == 2
-    assert timed["timing"]["tasks"] >= 2
-    timed.pop("timing")
-    assert json.dumps(timed, indent=2) == serial.strip()
 
 
 def test_ctrl_c_cancels_the_futures_and_closes_the_cluster():
@@ -214,12 +209,12 @@ def test_n32_on_two_workers_recovers_every_planted_set():
     exact = large_sets(planted.instance, tau)
     assert [r.found for r in res.rows] == [tuple(int(v) for v in S) for S in exact]
     assert res.all_sets_found and res.within_bound is True
-    assert res.executor["workers"] == 2
+    assert res.executor["executor"] == "dask" and res.executor["workers"] == 2 and res.executor["tasks"] >= 2
 
 
 @pytest.mark.slow
 def test_qattention_serial_equals_two_workers(capsys):
-    argv = ["simulate", "qattention", "--n", "8", "--d", "2", "--lam", "0.2", "--eps", "0.5", "--seed", "0", "--no-timing"]
+    argv = ["simulate", "qattention", "--n", "4", "--d", "2", "--lam", "0.2", "--eps", "0.5", "--seed", "0", "--no-timing"]
     serial = _stdout(capsys, argv)
     assert _stdout(capsys, argv + ["--workers", "2"]) == serial
     assert json.loads(serial)["within_bound"] is True
