@@ -33,8 +33,12 @@ import os
 import time
 from typing import Any, Callable, List, Optional, Sequence
 
+from qattn_cirq.errors import QattnInputError
+
 #: Environment variable naming an existing Dask scheduler (Dask's own convention).
 SCHEDULER_ENV = "DASK_SCHEDULER_ADDRESS"
+#: How long to wait for an existing scheduler before refusing the address.
+CONNECT_TIMEOUT = "10s"
 #: Times Dask runs a task again after a failure (a worker that died mid-task counts as one).
 DEFAULT_RETRIES = 3
 
@@ -126,7 +130,13 @@ class DaskExecutor(Executor):
         self.cluster = None
         if scheduler is not None:
             self.address = scheduler
-            self.client = Client(scheduler)
+            try:
+                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError, ValueError, TypeError) as exc:
+                raise QattnInputError(
+                    f"--scheduler / ${SCHEDULER_ENV}: cannot reach a Dask scheduler at {scheduler!r} "
+                    f"within {CONNECT_TIMEOUT} ({type(exc).__name__})"
+                ) from None
         else:
             _use_forkserver()
             env = {"QATTN_SIM_THREADS": "1", "OMP_NUM_THREADS": "1"}
@@ -174,10 +184,9 @@ class DaskExecutor(Executor):
 def make_executor(workers: Optional[int] = None, scheduler: Optional[str] = None, retries: int = DEFAULT_RETRIES) -> Executor:
     """``serial`` unless ``workers`` or ``scheduler`` (or ``$DASK_SCHEDULER_ADDRESS``) is given.
 
-    ``workers=None`` and no scheduler: :class:`SerialExecutor` (Dask is not imported). Giving both
-    is refused by the CLI; here ``scheduler`` wins."""
-    from qattn_cirq.errors import QattnInputError
-
+    ``workers=None`` and no scheduler: :class:`SerialExecutor` (Dask is not imported). An explicit
+    ``workers`` wins over ``$DASK_SCHEDULER_ADDRESS`` (the CLI refuses ``--workers`` with
+    ``--scheduler``)."""
     scheduler = scheduler or os.environ.get(SCHEDULER_ENV) or None
     if workers is not None and (isinstance(workers, bool) or int(workers) != workers or workers < 1):
         raise QattnInputError(f"--workers must be an integer >= 1, got {workers!r}")

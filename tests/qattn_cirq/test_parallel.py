@@ -61,9 +61,14 @@ def test_same_seed_byte_identical_serial_and_two_workers(capsys):
 
 
 @pytest.mark.slow
-def test_workers_1_same_bytes_as_serial(capsys):
+def test_workers_1_and_an_existing_scheduler_same_bytes_as_serial(capsys, monkeypatch):
     serial = _stdout(capsys, N8 + ["--no-timing"])
     assert _stdout(capsys, N8 + ["--no-timing", "--workers", "1"]) == serial
+    with make_executor(workers=1) as cluster:  # stands in for `dask scheduler` + `dask worker`
+        assert _stdout(capsys, N8 + ["--no-timing", "--scheduler", cluster.address]) == serial
+        monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", cluster.address)
+        timed = json.loads(_stdout(capsys, N8))
+        assert timed["timing"]["executor"] == "dask" and timed["timing"]["scheduler"] == cluster.address
 
 
 def test_ctrl_c_cancels_the_futures_and_closes_the_cluster():
@@ -121,6 +126,15 @@ def test_too_wide_or_too_long_refused_before_the_instance_is_built(capsys):
     # inside memory but over the time budget: the message names the flag to raise
     line = _refused(capsys, ["simulate", "grover-sparse", "--n", "16", "--d", "2", "--k", "2", "--max-seconds", "1e-6"])
     assert "one Grover iterate (20 qubits" in line and "--max-seconds" in line
+
+
+def test_unreachable_scheduler_refused_in_one_line(capsys, monkeypatch):
+    import qattn_cirq.parallel as parallel
+
+    monkeypatch.setattr(parallel, "CONNECT_TIMEOUT", "1s")
+    monkeypatch.setenv("DASK_SCHEDULER_ADDRESS", "tcp://127.0.0.1:1")
+    line = _refused(capsys, ["simulate", "grover-sparse", "--n", "4", "--d", "1", "--k", "1"])
+    assert "cannot reach a Dask scheduler at 'tcp://127.0.0.1:1'" in line
 
 
 def test_max_seconds_default_is_the_budget_modules():
