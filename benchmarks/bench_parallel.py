@@ -11,6 +11,8 @@ results are equal (timing aside), and prints, from that one run:
 * ``parallel_s``: the run on the cluster once it is up;
 * ``ratio`` = serial_s / parallel_s, and ``ratio_with_start`` = serial_s / (cluster_start_s +
   parallel_s): what a one-off ``qattn simulate --workers W`` gains;
+* ``serial_again_s``, ``parallel_again_s``, ``ratio_again``: a second run of each (warm caches
+  in this process and in the workers);
 * ``tasks``: independent tasks (one per distinct quantized query row): more workers than tasks
   cannot help.
 
@@ -43,15 +45,19 @@ def measure(n: int, d: int, k: int, seed: int, workers: int) -> dict:
     from qattn_cirq.pipelines import grover_sparse_attention
 
     inst = _instance(n, d, k, seed)
-    t0 = time.perf_counter()
-    serial = grover_sparse_attention(inst, k=k, bits=2, seed=seed).as_dict()
-    serial_s = time.perf_counter() - t0
+
+    def timed(**kw):
+        t0 = time.perf_counter()
+        out = grover_sparse_attention(inst, k=k, bits=2, seed=seed, **kw).as_dict()
+        return out, time.perf_counter() - t0
+
+    serial, serial_s = timed()
+    _, serial_again_s = timed()
     t0 = time.perf_counter()
     with make_executor(workers=workers) as ex:
         start_s = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        par = grover_sparse_attention(inst, k=k, bits=2, seed=seed, executor=ex).as_dict()
-        par_s = time.perf_counter() - t0
+        par, par_s = timed(executor=ex)
+        _, par_again_s = timed(executor=ex)
     tasks = par["timing"]["tasks"]
     serial.pop("timing")
     par.pop("timing")
@@ -59,6 +65,8 @@ def measure(n: int, d: int, k: int, seed: int, workers: int) -> dict:
         "n": n, "d": d, "k": k, "seed": seed, "workers": workers, "tasks": tasks,
         "serial_s": round(serial_s, 2), "cluster_start_s": round(start_s, 2), "parallel_s": round(par_s, 2),
         "ratio": round(serial_s / par_s, 2), "ratio_with_start": round(serial_s / (start_s + par_s), 2),
+        "serial_again_s": round(serial_again_s, 2), "parallel_again_s": round(par_again_s, 2),
+        "ratio_again": round(serial_again_s / par_again_s, 2),
         "same_result": json.dumps(serial) == json.dumps(par), "all_sets_found": par["all_sets_found"],
         "load_average_1min": round(os.getloadavg()[0], 2), "cpus": os.cpu_count(),
     }
