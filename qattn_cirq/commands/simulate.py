@@ -276,9 +276,10 @@ def _grover_run(args, inst, k, executor) -> dict:
         progress=_eta("query-row tasks"), executor=executor, max_seconds=args.max_seconds,
     )
     data = res.as_dict()
+    t = data["timing"]
     progress(
         f"qattn simulate: {data['qubits']} qubits, {data['iterates_simulated']} Grover iterates simulated "
-        f"in {data['timing']['simulation_seconds']:.1f} s"
+        f"in {t['simulation_seconds']:.1f} s (predicted: {t['predicted_iterates']} in {t['predicted_simulation_seconds']:.1f} s)"
     )
     return data
 
