@@ -194,17 +194,27 @@ def test_killed_worker_task_is_retried_and_the_result_is_unchanged():
             while time.time() < deadline and not killed:
                 for addr, keys in ex.client.processing().items():
                     if keys and any(k.startswith("search_row_group") for k in keys):
-                        time.sleep(0.5)  # mid-task: the worker is compiling / simulating
-                        os.kill(pids[addr], signal.SIGKILL)
+                        os.kill(pids[addr], signal.SIGKILL)  # mid-task: it has just started
                         killed[addr] = pids[addr]
                         return
-                time.sleep(0.05)
+                time.sleep(0.02)
+
+        def lost_with_a_worker(dask_scheduler):
+            # Dask marks a task "suspicious" each time a worker dies while it runs it
+            return max((ts.suspicious for k, ts in dask_scheduler.tasks.items() if str(k).startswith("search_row_group")), default=0)
+
+        suspicious = []
+
+        def progress(done, total, elapsed):
+            if done == total:  # the futures are still held: read the scheduler's record of them
+                suspicious.append(ex.client.run_on_scheduler(lost_with_a_worker))
 
         t = threading.Thread(target=killer)
         t.start()
-        got = grover_sparse_attention(inst, k=2, bits=2, seed=1, executor=ex).as_dict()
+        got = grover_sparse_attention(inst, k=2, bits=2, seed=1, executor=ex, progress=progress).as_dict()
         t.join()
         assert killed, "no task was seen running"
+        assert suspicious == [1]  # the killed task was running on the dead worker and ran again
         assert next(iter(killed.values())) not in ex.client.run(os.getpid).values()  # a new process
     got.pop("timing")
     assert json.dumps(got) == json.dumps(want)
