@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test,plots]'
+	$(BIN)/python -m pip install --quiet -e '.[test,plots,dask]'
 	touch $(STAMP)
 
 # The main job: the fault-tolerant report on the embedded LLM-scale default problem.

@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 import numpy as np
@@ -79,6 +79,7 @@ from bloqs.sampling import (
 from qattn_cirq.classical_nystrom import DEFAULT_DELTA, assemble_structure, kernel_matrix, qattention_report
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.instance import AttentionInstance, quantize
+from qattn_cirq.parallel import Executor, Progress, SerialExecutor
 from qattn_cirq.reference import (
     check_instance,
     check_qattention_inputs,
@@ -152,8 +153,9 @@ class GroverSparseRun:
     quantization_error: dict
     distinct_oracles: int
     iterates_simulated: int
-    simulation_seconds: float
+    simulation_seconds: float  # summed over tasks (on Dask: over workers)
     wall_seconds: float
+    executor: dict = attrs.field(factory=lambda: {"executor": "serial"})
 
     @property
     def all_sets_found(self) -> bool:
@@ -185,8 +187,13 @@ class GroverSparseRun:
             "quantization_error": self.quantization_error,
             "distinct_oracles": self.distinct_oracles,
             "iterates_simulated": self.iterates_simulated,
-            "simulation_seconds": round(self.simulation_seconds, 3),
-            "wall_seconds": round(self.wall_seconds, 3),
+            # The only fields that differ between runs with the same inputs (qattn simulate
+            # --no-timing leaves this key out, so same seed -> byte-identical output).
+            "timing": {
+                "simulation_seconds": round(self.simulation_seconds, 3),
+                "wall_seconds": round(self.wall_seconds, 3),
+                **self.executor,
+            },
         }
 
 
@@ -236,7 +243,7 @@ class _GroverStates:
             t0 = time.perf_counter()
             st = simulate_state(
                 c, initial_state=init, seed=self.runner.seed, memory_limit=self.runner.memory_limit,
-                engine=self.runner.engine,
+                engine=self.runner.engine, threads=self.runner.threads,
             )
             self.runner.sim_seconds += time.perf_counter() - t0
             self.runner.iterates += 1
@@ -252,11 +259,12 @@ class _GroverStates:
 
 
 class _Runner:
-    def __init__(self, n, seed, memory_limit, engine):
+    def __init__(self, n, seed, memory_limit, engine, threads=None):
         self.n = n
         self.seed = seed
         self.memory_limit = memory_limit
         self.engine = engine
+        self.threads = threads
         self.cache: Dict[object, _GroverStates] = {}
         self.widths: List[int] = []
         self.qubit_counts: List[int] = []
@@ -271,7 +279,7 @@ class _Runner:
             c = bloq_to_cirq(self._prepare)
             self.widths.append(c.width)
             t0 = time.perf_counter()
-            st = simulate_state(c, seed=self.seed, memory_limit=self.memory_limit, engine=self.engine)
+            st = simulate_state(c, seed=self.seed, memory_limit=self.memory_limit, engine=self.engine, threads=self.threads)
             self.sim_seconds += time.perf_counter() - t0
             L = len(c.positions("selection", "out"))
             self._uniform = st.reshape(2**L, -1)[:, 0].copy()
@@ -402,24 +410,91 @@ def _guard_memory(make_oracle_for, Qi, row_list: List[int], n: int, memory_limit
     return qubit_count
 
 
-def _search_rows(runner, make_oracle_for, Qi, Ki, t_int, exact_sets, row_list, sched, k, shots, rng, progress) -> List[RowResult]:
-    """Steps 2-4 of the module docstring for every row of ``row_list``, in order."""
-    results: List[RowResult] = []
-    it: Iterable[int] = row_list if progress is None else progress(row_list)
-    for i in it:
-        ints_i = Qi[i]
+@attrs.frozen
+class RowGroupTask:
+    """The inputs of one parallel task: the rows of one distinct quantized query (small ints only).
 
-        def is_marked(x: int, ints_i=ints_i) -> bool:  # one classical oracle evaluation
-            return int(np.dot(ints_i.astype(np.int64), Ki[x].astype(np.int64))) >= t_int
+    Rows with the same quantized query row share every oracle (query, excluded set), so one task
+    searches them all and reuses the cached Grover states (the module docstring's "simulation
+    cost"); row ``i`` draws from its own generator ``default_rng(seeds[i])``. The oracle bloqs
+    and circuits are built from these integers where the task runs (:func:`search_row_group`)."""
 
-        found, calls, checks, runs, stop = _search_row(runner, make_oracle_for(i), is_marked, sched, k, shots, rng)
-        results.append(
-            RowResult(
-                i=i, found=found, exact=tuple(int(v) for v in exact_sets[i]), oracle_calls=calls,
-                classical_checks=checks, grover_runs=runs, stopped_by=stop,
-            )
+    n: int
+    d: int
+    bits: int
+    t_int: int
+    loader: str
+    query: Tuple[int, ...]
+    key_data: Tuple[Tuple[int, ...], ...]
+    rows: Tuple[Tuple[int, int], ...]  # (row index i, its seed)
+    k: Optional[int]
+    shots: int
+    capped_rounds: int
+    seed: int
+    memory_limit: Optional[int]
+    engine: str
+    threads: Optional[int]
+
+
+def search_row_group(task: RowGroupTask) -> dict:
+    """Steps 2-4 of the module docstring for the rows of ``task``, in row order; a pure function of
+    ``task`` (the parallel task of :func:`grover_sparse_attention`, see :mod:`qattn_cirq.parallel`)."""
+    n = task.n
+    runner = _Runner(n, task.seed, task.memory_limit, task.engine, threads=task.threads)
+    q = np.asarray(task.query, dtype=np.int64)
+    keys = np.asarray(task.key_data, dtype=np.int64).reshape(n, task.d)
+
+    def make(excluded: Tuple[int, ...]):
+        return ThresholdOracle(
+            n=n, d=task.d, bits=task.bits, tau_int=task.t_int, loader=task.loader, query=task.query,
+            key_data=task.key_data, excluded=excluded,
         )
-    return results
+
+    def is_marked(x: int) -> bool:  # one classical oracle evaluation
+        return int(np.dot(q, keys[x])) >= task.t_int
+
+    sched = BBHTSchedule(n, capped_rounds=task.capped_rounds)
+    rows = []
+    for i, row_seed in task.rows:
+        rng = np.random.default_rng(row_seed)
+        rows.append((i, *_search_row(runner, make, is_marked, sched, task.k, task.shots, rng)))
+    return {
+        "rows": rows, "distinct_oracles": len(runner.cache), "iterates": runner.iterates,
+        "widths_of_iterates": runner.widths_of_iterates, "qubit_counts": runner.qubit_counts,
+        "sim_seconds": runner.sim_seconds,
+    }
+
+
+def _row_group_tasks(fq, fk, t_int, row_list, n, d, bits, loader, k, shots, sched, seed, memory_limit, engine, threads):
+    """One :class:`RowGroupTask` per distinct quantized query row of ``row_list`` (in order of first
+    appearance); row i's seed is ``task_seeds(seed, n)[i]`` whatever the grouping or executor."""
+    from qattn_cirq.parallel import task_seeds
+
+    seeds = task_seeds(seed, n)
+    key_data = tuple(tuple(int(v) for v in row) for row in fk.ints)
+    groups: Dict[Tuple[int, ...], List[Tuple[int, int]]] = {}
+    for i in row_list:
+        groups.setdefault(tuple(int(v) for v in fq.ints[i]), []).append((i, seeds[i]))
+    return [
+        RowGroupTask(
+            n=n, d=d, bits=bits, t_int=t_int, loader=loader, query=query, key_data=key_data, rows=tuple(rows),
+            k=k, shots=shots, capped_rounds=sched.capped_rounds, seed=seed, memory_limit=memory_limit,
+            engine=engine, threads=threads,
+        )
+        for query, rows in groups.items()
+    ]
+
+
+def _row_results(outs, exact_sets) -> List[RowResult]:
+    """The tasks' rows as :class:`RowResult`, sorted by row index."""
+    rows = sorted(r for out in outs for r in out["rows"])
+    return [
+        RowResult(
+            i=i, found=found, exact=tuple(int(v) for v in exact_sets[i]), oracle_calls=calls,
+            classical_checks=checks, grover_runs=runs, stopped_by=stop,
+        )
+        for i, found, calls, checks, runs, stop in rows
+    ]
 
 
 def _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk) -> dict:
@@ -456,16 +531,31 @@ def _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk) -> dict:
             "note": note, "goodness": good.as_dict()}
 
 
-def _widths(runner, make_oracle_for, row_list, qubit_count: int) -> Tuple[int, int]:
+def _check_budget(tasks, exact_sets, n, d, bits, k, qubits, max_seconds) -> dict:
+    """Refuse a run predicted to take over ``max_seconds`` (:mod:`qattn_cirq.budget`); returns the
+    prediction for the output's ``timing`` block (empty without a budget)."""
+    if max_seconds is None:
+        return {}
+    from qattn_cirq.budget import check_seconds, predicted_grover_seconds
+
+    sizes = [len(exact_sets[t.rows[0][0]]) for t in tasks]
+    pred = predicted_grover_seconds(n, d, bits, k, qubits, sizes)
+    check_seconds(pred["seconds"], max_seconds, f"the simulation ({pred['iterates']} Grover iterates of {qubits} qubits)")
+    return {"predicted_simulation_seconds": round(pred["seconds"], 3), "predicted_iterates": pred["iterates"]}
+
+
+def _widths(outs, make_oracle_for, row_list, qubit_count: int) -> Tuple[int, int]:
     """(widest simulated iterate, its Qualtran QubitCount); compiles one iterate if none was."""
-    if not runner.qubit_counts and row_list:
+    widths = [w for out in outs for w in out["widths_of_iterates"]]
+    counts = [c for out in outs for c in out["qubit_counts"]]
+    if not counts and row_list:
         # Every row succeeded with 0 iterates (or had nothing to search): still report the width
         # of the Grover iterate the schedule would have run.
-        runner.states(make_oracle_for(row_list[0])(()))._iterate_circuit()
-    iterate_widths = runner.widths_of_iterates or [qubit_count]
-    if runner.qubit_counts:
-        qubit_count = max(runner.qubit_counts)
-    return int(max(iterate_widths)), qubit_count
+        oracle = make_oracle_for(row_list[0])(())
+        iterate = GroverIterate(oracle, oracle.n)
+        widths.append(bloq_to_cirq(iterate).width)
+        counts.append(int(get_cost_value(iterate, QubitCount())))
+    return int(max(widths or [qubit_count])), int(max(counts or [qubit_count]))
 
 
 def grover_sparse_attention(
@@ -481,7 +571,9 @@ def grover_sparse_attention(
     memory_limit: Optional[int] = None,
     engine: str = "qsim",
     rows: Optional[Sequence[int]] = None,
-    progress: Optional[Callable[[Iterable], Iterable]] = None,
+    progress: Optional[Progress] = None,
+    executor: Optional[Executor] = None,
+    max_seconds: Optional[float] = None,
 ) -> GroverSparseRun:
     """Simulate Grover sparse attention on ``inst`` (see the module docstring for the method).
 
@@ -497,7 +589,13 @@ def grover_sparse_attention(
         memory_limit: state-vector memory limit in bytes (default: available memory).
         engine: ``qsim`` (default) or ``cirq`` (cross-checks).
         rows: rows to search (default all); other rows use their exact sets (for partial runs).
-        progress: wraps the row iterable (e.g. a progress bar).
+        progress: ``progress(done, total, elapsed_s)`` after each task (one task per distinct
+            quantized query row, :class:`RowGroupTask`).
+        executor: where the tasks run (:mod:`qattn_cirq.parallel`; default serial, in this
+            process). Row i's random draws come from ``task_seeds(seed, n)[i]``, so the result is
+            the same with any executor.
+        max_seconds: refuse (:class:`QattnInputError`) a run whose predicted qsim time
+            (:func:`qattn_cirq.budget.predicted_grover_seconds`) is over this; None: no check.
     """
     t_start = time.perf_counter()
     tau, row_list = _check_grover_inputs(inst, k, shots, bits, loader, failure_probability, tau, rows)
@@ -509,11 +607,14 @@ def grover_sparse_attention(
     # The stopping rule of the certified find-all (bloqs.grover.certification_rounds): R capped
     # rounds make the whole n-row run miss a large entry with probability <= failure_probability.
     sched = BBHTSchedule(n, capped_rounds=certification_rounds(n, n if k is None else k, failure_probability))
-    rng = np.random.default_rng(seed)
-    runner = _Runner(n, seed, memory_limit, engine)
-    results = _search_rows(runner, make_oracle_for, fq.ints, fk.ints, t_int, exact_sets, row_list, sched, k, shots, rng, progress)
+    executor = executor or SerialExecutor()
+    tasks = _row_group_tasks(fq, fk, t_int, row_list, n, d, bits, loader, k, shots, sched, seed, memory_limit,
+                             engine, executor.task_threads)
+    predicted = _check_budget(tasks, exact_sets, n, d, bits, k, qubit_count, max_seconds)
+    outs = executor.map(search_row_group, [(t,) for t in tasks], progress=progress)
+    results = _row_results(outs, exact_sets)
     post = _output_and_bound(inst, results, exact_sets, tau, k, bits, fq, fk)
-    qubits, qubit_count = _widths(runner, make_oracle_for, row_list, qubit_count)
+    qubits, qubit_count = _widths(outs, make_oracle_for, row_list, qubit_count)
     params = {
         "n": n, "d": d, "k": k, "tau": tau, "tau_int": t_int, "bits": bits, "seed": seed, "shots": shots,
         "loader": loader, "failure_probability": failure_probability, "engine": engine,
@@ -524,8 +625,9 @@ def grover_sparse_attention(
     return GroverSparseRun(
         params=params, qubits=qubits, qubit_count=qubit_count, rows=tuple(results), **post,
         quantization_error={"Q": fq.max_abs_error, "K": fk.max_abs_error},
-        distinct_oracles=len(runner.cache), iterates_simulated=runner.iterates,
-        simulation_seconds=runner.sim_seconds, wall_seconds=time.perf_counter() - t_start,
+        distinct_oracles=sum(o["distinct_oracles"] for o in outs), iterates_simulated=sum(o["iterates"] for o in outs),
+        simulation_seconds=sum(o["sim_seconds"] for o in outs), wall_seconds=time.perf_counter() - t_start,
+        executor={**executor.describe(), "tasks": len(tasks), **predicted},
     )
 
 
@@ -589,37 +691,52 @@ def _qsim_landmarks(E, lam, L: int, bits: int, rng, sim_kw, log, say):
     return np.unique(draws), land_info
 
 
-def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, rng, sim_kw, log, say):
+def landmark_means_task(n: int, bits: int, phase_bits: int, values: Tuple[int, ...], reps: int,
+                        landmarks: Tuple[Tuple[int, int], ...], memory_limit: Optional[int]) -> dict:
+    """The parallel task of step 2 of :func:`simulate_qattention`: one amplitude-estimation
+    circuit (the landmarks in ``landmarks`` share its quantised key values), built and simulated
+    here (qsim, one thread), then ``reps`` measured phases per landmark ``li`` drawn from
+    ``default_rng(seed_li)``; returns ``{li: median estimate in value levels}``. A pure function
+    of its inputs (:mod:`qattn_cirq.parallel`)."""
+    u = UnivariateMeanEstimation(n, bits, phase_bits, values=values)
+    c = bloq_to_cirq(u)
+    t0 = time.perf_counter()
+    st = simulate_state(c, threads=1, memory_limit=memory_limit)
+    seconds = time.perf_counter() - t0
+    p = register_probabilities(c, st, "phase")
+    p = p / p.sum()
+    est = {li: float(np.median(u.estimate(np.random.default_rng(seed_l).choice(p.size, size=reps, p=p))))
+           for li, seed_l in landmarks}
+    return {"estimates": est, "bloq": str(u), "qubits": c.width, "seconds": seconds}
+
+
+def _qsim_landmark_means(E, S, n: int, eps, bits: int, phase_bits, delta, seed, run, log, say):
     """Step 2 of :func:`simulate_qattention`: ``c_l = mean_j k(x_{S_l}, k_j)`` per landmark by
-    amplitude estimation on qsim (median of the measured phases); returns the estimates and the
-    report's ``mean_estimation`` section."""
+    amplitude estimation on qsim (median of the measured phases), one task per distinct
+    quantised circuit, landmark ``li`` seeded by ``task_seeds(seed, s)[li]``; returns the
+    estimates and the report's ``mean_estimation`` section."""
+    from qattn_cirq.parallel import task_seeds
+
     m = phase_bits if phase_bits is not None else phase_bits_for_error(eps)
     reps = median_repetitions(delta / max(1, S.size))
-    c_est = np.empty(S.size)
     c_true = E[np.ix_(S, np.arange(n, 2 * n))].mean(axis=1)
-    mean_qubits = 0
-    cache: Dict[Tuple[int, ...], np.ndarray] = {}
-    say(f"mean estimation: {S.size} landmark coordinates, {m} phase bits, median of {reps}")
+    seeds = task_seeds(seed, S.size)
+    vmax = [float(E[l, n:].max()) for l in S]
+    groups: Dict[Tuple[int, ...], List[Tuple[int, int]]] = {}
     for li, l in enumerate(S):
-        vals = E[l, n:]
-        vmax = float(vals.max())
-        q = unsigned_levels(vals, bits, vmax)
-        key = tuple(int(x) for x in q)
-        u = UnivariateMeanEstimation(n, bits, m, values=key)
-        if key not in cache:
-            c = bloq_to_cirq(u)
-            t0 = time.time()
-            st = simulate_state(c, **sim_kw)
-            cache[key] = register_probabilities(c, st, "phase")
-            mean_qubits = max(mean_qubits, c.width)
-            log.append((str(u), c.width, time.time() - t0))
-        p = cache[key] / cache[key].sum()
-        ys = rng.choice(p.size, size=reps, p=p)
-        c_est[li] = float(np.median(u.estimate(ys))) * vmax / (2**bits - 1)
+        key = tuple(int(x) for x in unsigned_levels(E[l, n:], bits, vmax[li]))
+        groups.setdefault(key, []).append((li, seeds[li]))
+    say(f"mean estimation: {S.size} landmark coordinates ({len(groups)} distinct circuits), {m} phase bits, median of {reps}")
+    outs = run(landmark_means_task, [(n, bits, m, key, reps, tuple(g), None) for key, g in groups.items()])
+    c_est = np.empty(S.size)
+    for out in outs:
+        log.append((out["bloq"], out["qubits"], out["seconds"]))
+        for li, e in out["estimates"].items():
+            c_est[li] = e * vmax[li] / (2**bits - 1)
     info = {
         "phase_bits": m,
         "repetitions": reps,
-        "qubits": mean_qubits,
+        "qubits": max(out["qubits"] for out in outs),
         "estimate": c_est.tolist(),
         "true_mean": c_true.tolist(),
         "max_relative_error": float(np.max(np.abs(c_est - c_true) / c_true)),
@@ -650,6 +767,8 @@ def simulate_qattention(
     delta: float = DEFAULT_DELTA,
     memory_limit: Optional[int] = None,
     progress=None,
+    executor: Optional[Executor] = None,
+    task_progress: Optional[Progress] = None,
 ) -> Dict[str, object]:
     """End to end on qsim: landmarks, V rows and the D mean estimate are all measured outcomes
     (the QAttention data structure of arXiv 2602.00874, :mod:`qattn_cirq.classical_nystrom`).
@@ -666,25 +785,39 @@ def simulate_qattention(
 
     Each circuit is simulated once (qsim, one thread: fastest on a shared machine) and its shots
     drawn from the exact final state with a seeded generator (the circuits end in measurement
-    only). Output keys: ``qubits`` (widest circuit), ``landmarks``, ``fro_error``, ``bound``,
+    only). Step 2 runs as one task per distinct circuit on ``executor`` (:mod:`qattn_cirq.parallel`,
+    default serial; ``task_progress(done, total, elapsed_s)`` after each); every random draw is
+    seeded from ``SeedSequence(seed).spawn`` by step and landmark, so any executor gives the same
+    result. Output keys: ``qubits`` (widest circuit), ``landmarks``, ``fro_error``, ``bound``,
     ``within_bound``, ``failed_condition``, ``per_row_errors``, ... (see
     :func:`qattn_cirq.classical_nystrom.qattention_report`)."""
     inst = _check_qattention_run_inputs(inst, lam, eps, bits, phase_bits)
-    t_start = time.time()
-    rng = np.random.default_rng(seed)
+    t_start = time.perf_counter()
+    from qattn_cirq.parallel import task_seeds
+
+    seeds = task_seeds(0 if seed is None else seed, 3)  # landmarks, V rows, landmark means
     sim_kw = {"threads": 1, "memory_limit": memory_limit}
     log: List[Tuple[str, int, float]] = []
     say = progress or (lambda msg: None)
+    executor = executor or SerialExecutor()
+
+    def run(fn, tasks):
+        return executor.map(fn, tasks, progress=task_progress)
 
     E = kernel_matrix(inst)
     L = landmark_draws_expr(statistical_dimension(inst, lam), delta)
-    S, land_info = _qsim_landmarks(E, lam, L, bits, rng, sim_kw, log, say)
-    c_est, mean_info = _qsim_landmark_means(E, S, inst.n, eps, bits, phase_bits, delta, rng, sim_kw, log, say)
-    rows, p_v, v_info = _qsim_v_rows(inst, eps, bits, rng, sim_kw, log, say)
+    S, land_info = _qsim_landmarks(E, lam, L, bits, np.random.default_rng(seeds[0]), sim_kw, log, say)
+    c_est, mean_info = _qsim_landmark_means(E, S, inst.n, eps, bits, phase_bits, delta, seeds[2], run, log, say)
+    rows, p_v, v_info = _qsim_v_rows(inst, eps, bits, np.random.default_rng(seeds[1]), sim_kw, log, say)
 
     struct = assemble_structure(inst, E, S, c_est, rows, p_v)
     qubits = max(land_info["qubits"], mean_info["qubits"], v_info["qubits"])  # simulate_state checked each circuit's memory
     extra = {
+        "algorithm": "qattention",
+        "params": {
+            "n": inst.n, "d": inst.d, "lam": lam, "eps": eps, "bits": bits, "phase_bits": mean_info["phase_bits"],
+            "delta": delta, "seed": seed, "engine": "qsim",
+        },
         "mode": "qsim",
         "qubits": qubits,
         "landmark_draws": L,
@@ -694,8 +827,13 @@ def simulate_qattention(
         "v_rows": rows.tolist(),
         "bits": bits,
         "seed": seed,
-        "circuits": [{"bloq": b, "qubits": w, "seconds": round(t, 3)} for b, w, t in log],
-        "simulation_seconds": round(time.time() - t_start, 3),
+        "circuits": [{"bloq": b, "qubits": w} for b, w, _ in log],
+        # The only fields that change between runs with the same inputs (--no-timing drops them).
+        "timing": {
+            "simulation_seconds": round(time.perf_counter() - t_start, 3),
+            "circuit_seconds": [round(t, 3) for _, _, t in log],
+            **executor.describe(),
+        },
     }
     return qattention_report(inst, lam, eps, struct, extra)
 

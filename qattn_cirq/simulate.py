@@ -103,6 +103,8 @@ def state_vector_bytes(n_qubits: int) -> int:
 
 
 def _fmt_bytes(n: float) -> str:
+    if n >= 2.0**1000:  # past float range (1000+ qubits at n = 10^6): a power of two, not an overflow
+        return f"2^{int(n).bit_length() - 1} B"
     for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"):
         if n < 1024 or unit == "EiB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 import argparse
 
-from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, progress_bar, seed_type
+from qattn_cirq.errors import QattnInputError
+from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, real_type, seed_type
 
 ORDER = 30
+#: ``--max-seconds`` default (:data:`qattn_cirq.budget.DEFAULT_MAX_SECONDS`; kept here so that
+#: building the parser imports nothing heavy; a test checks they agree).
+DEFAULT_MAX_SECONDS = 3600.0
+#: Output formats of both sub-commands: json (lossless), table (summary, then one line per row for
+#: grover-sparse), csv (one flattened line; lists as JSON text), latex (the table's content).
+FORMATS = ("json", "table", "csv", "latex")
 
 
 _GROVER_DESCRIPTION = (
@@ -24,14 +31,50 @@ _GROVER_DESCRIPTION = (
     "iteration count; delta = --failure-probability). Then D(B)^-1 B V from the measured "
     "sets vs exact attention and the Theorem 5.2 bound. Output keys: qubits, qubit_count, rows "
     "[{i, found, exact, ...}], all_sets_found, oracle_calls, classical_checks, max_abs_error, "
-    "bound, within_bound, note, goodness, params. An instance that is not (tau,k)-good is run "
-    "anyway with bound = within_bound = null and a note. Too wide to simulate: exit 2."
+    "bound, within_bound, note, goodness, params, timing. An instance that is not (tau,k)-good is run "
+    "anyway with bound = within_bound = null and a note. Too wide to simulate, or predicted to take "
+    "longer than --max-seconds: exit 2, before the instance is built. --workers N / --scheduler ADDR "
+    "run the rows' searches on Dask with the same result (docs/simulation.md)."
 )
 _QATTENTION_DESCRIPTION = (
     "The sublinear QAttention data structure (arXiv 2602.00874) on qsim: ridge-leverage landmark "
     "sampling, amplitude estimation of D and row-norm sampling of V, each a measured circuit; the "
-    "structure answers every row and is compared with exact attention and the theorem's bound."
+    "structure answers every row and is compared with exact attention and the theorem's bound. "
+    "--workers N / --scheduler ADDR run the per-landmark amplitude-estimation circuits on Dask with "
+    "the same result (docs/simulation.md)."
 )
+
+
+def _workers_type(text: str) -> int:
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {value}")
+    return value
+
+
+def _run_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("where and how long (docs/simulation.md)")
+    g.add_argument(
+        "--workers", type=_workers_type, default=None, metavar="N",
+        help="run the independent tasks on a local Dask cluster of N single-threaded worker processes "
+        "(needs pip install -e '.[dask]'); default: serially in this process. Same output either way",
+    )
+    g.add_argument(
+        "--scheduler", default=None, metavar="ADDRESS",
+        help="run the tasks on an existing Dask scheduler, e.g. tcp://HOST:8786 (default: $DASK_SCHEDULER_ADDRESS if set)",
+    )
+    g.add_argument(
+        "--max-seconds", type=real_type(0.0), default=DEFAULT_MAX_SECONDS, metavar="S",
+        help=f"refuse a run whose predicted qsim time (gates x 2^qubits at a rate measured here) is over S seconds (default {DEFAULT_MAX_SECONDS:g})",
+    )
+    g.add_argument(
+        "--no-timing", action="store_true",
+        help="leave out the 'timing' block (wall times, executor): the same seed then gives byte-identical output",
+    )
+
 
 
 def _common_args(p: argparse.ArgumentParser, instance_help: str) -> argparse._ArgumentGroup:
@@ -86,20 +129,19 @@ def register(subparsers) -> None:
     )
     algorithms = p.add_subparsers(dest="algorithm", metavar="ALGORITHM", required=True, parser_class=type(p))
     for name, add_args, description, formats in (
-        ("grover-sparse", _grover_sparse_args, _GROVER_DESCRIPTION, ("json", "table")),
-        ("qattention", _qattention_args, _QATTENTION_DESCRIPTION, ("json", "table")),
+        ("grover-sparse", _grover_sparse_args, _GROVER_DESCRIPTION, FORMATS),
+        ("qattention", _qattention_args, _QATTENTION_DESCRIPTION, FORMATS),
     ):
         a = algorithms.add_parser(name, help=description.split(". ")[0], description=description)
         add_args(a)
+        _run_args(a)
         add_format_flag(a, choices=formats)
         a.set_defaults(func=run)
 
 
-def _qattention_run(args: argparse.Namespace, progress=None):
-    """``qattn simulate qattention (--input FILE.npz | --n N --d D) --lam L --eps E --seed S``."""
-    from qattn_cirq.errors import QattnInputError
+def _qattention_instance(args: argparse.Namespace):
+    """The instance of ``qattn simulate qattention (--input FILE.npz | --n N --d D) --lam L --eps E``."""
     from qattn_cirq.instance import random_instance
-    from qattn_cirq.pipelines import simulate_qattention
 
     if args.lam is None or args.eps is None:
         raise QattnInputError("--lam and --eps are required for qattention")
@@ -110,25 +152,56 @@ def _qattention_run(args: argparse.Namespace, progress=None):
     else:
         if args.n is None or args.d is None:
             raise QattnInputError("--n and --d are required without --input (or give --input FILE.npz)")
+        _qattention_precheck(args)
         inst = random_instance(args.n, args.d, seed=args.seed)
+    return inst
+
+
+def _qattention_run(args: argparse.Namespace, inst, executor, task_progress):
+    from qattn_cirq.pipelines import simulate_qattention
+
     res = simulate_qattention(
         inst, args.lam, args.eps, seed=args.seed, bits=args.value_bits, phase_bits=args.phase_bits,
-        memory_limit=None if args.memory_limit is None else int(args.memory_limit),
-        progress=progress,
+        memory_limit=_memory_limit(args), progress=lambda m: progress(f"qattn simulate: {m}"),
+        executor=executor, task_progress=task_progress,
     )
     res.pop("rows", None)
     return res
 
 
+def _qattention_precheck(args) -> None:
+    """Width and one-circuit time of the widest circuit (the ridge-leverage sampler over 2n
+    points, or the mean estimator over n values) before the random instance is drawn."""
+    from qattn_cirq.budget import qattention_precheck
+    from qattn_cirq.reference import check_qattention_inputs
+
+    if args.n < 2:
+        raise QattnInputError(f"--n must be an integer >= 2, got {args.n}")
+    if args.d < 1:
+        raise QattnInputError(f"--d must be an integer >= 1, got {args.d}")
+    check_qattention_inputs(args.n, lam=args.lam, eps=args.eps)
+    if not 2 <= args.value_bits <= 8:
+        raise QattnInputError(f"--value-bits must be an integer in [2, 8], got {args.value_bits}")
+    if args.phase_bits is not None and not 1 <= args.phase_bits <= 8:
+        raise QattnInputError(f"--phase-bits must be an integer in [1, 8], got {args.phase_bits}")
+    qattention_precheck(args.n, args.value_bits, args.phase_bits, args.eps, _memory_limit(args), args.max_seconds)
+
+
+def _memory_limit(args):
+    return None if args.memory_limit is None else int(args.memory_limit)
+
+
 def _instance(args):
-    from qattn_cirq.errors import QattnInputError
+    from qattn_cirq.budget import grover_precheck
     from qattn_cirq.instance import planted_instance
     from qattn_cirq.reference import default_tau
 
     if args.input is not None:
         if args.n is not None or args.d is not None:
             raise QattnInputError("give either --input or --n/--d/--k, not both")
-        return _load_input(args.input), args.k
+        inst = _load_input(args.input)
+        grover_precheck(inst.n, inst.d, args.bits, _memory_limit(args), args.max_seconds)
+        return inst, args.k
     missing = [f"--{name}" for name in ("n", "d", "k") if getattr(args, name) is None]
     if missing:
         raise QattnInputError(f"{', '.join(missing)} required without --input (or give --input FILE.npz)")
@@ -143,6 +216,9 @@ def _instance(args):
     tau = default_tau(args.n) if args.tau is None else args.tau
     if not tau > 0:
         raise QattnInputError(f"--tau must be > 0 for a planted instance, got {tau}")
+    # Width, memory and the time of one worst-case iterate first: at n = 10^6 the planted
+    # generator alone runs for minutes.
+    grover_precheck(args.n, args.d, args.bits, _memory_limit(args), args.max_seconds)
     eta = 2 * tau if args.eta is None else args.eta
     planted = planted_instance(args.n, args.d, args.k, tau, eta, seed=args.seed, bits=args.bits, fraction=True)
     return planted.instance, args.k
@@ -158,36 +234,69 @@ def _load_input(path):
     return load_npz(path)
 
 
-def run(args: argparse.Namespace) -> int:
-    if args.algorithm == "qattention":
-        emit(_qattention_run(args, progress=lambda m: progress(f"qattn simulate: {m}")), args.format)
-        return 0
-    from qattn_cirq.pipelines import grover_sparse_attention
+def _eta(desc: str):
+    """``progress(done, total, elapsed)`` printing ``desc: done/total, elapsed, ETA`` on stderr
+    (the ETA extrapolates the mean time per finished task)."""
 
-    inst, k = _instance(args)
-    limit = None if args.memory_limit is None else int(args.memory_limit)
-    progress(f"qattn simulate: n={inst.n}, d={inst.d}, bits={args.bits}: Grover search per row on qsim")
-    res = grover_sparse_attention(
-        inst,
-        k=k,
-        tau=args.tau,
-        bits=args.bits,
-        seed=args.seed,
-        shots=args.shots,
-        failure_probability=args.failure_probability,
-        memory_limit=limit,
-        progress=lambda rows: progress_bar(rows, desc="rows", total=len(rows)),
-    )
-    data = res.as_dict()
-    progress(
-        f"qattn simulate: {data['qubits']} qubits, {data['iterates_simulated']} Grover iterates simulated "
-        f"in {data['simulation_seconds']:.1f} s"
-    )
-    if args.format == "table":
-        rows = data.pop("rows")
-        emit(data, "table")
+    def report(done: int, total: int, elapsed: float) -> None:
+        eta = elapsed / done * (total - done)
+        progress(f"qattn simulate: {desc} {done}/{total} done, {elapsed:.1f} s elapsed, ETA {eta:.1f} s")
+
+    return report
+
+
+def _executor(args):
+    from qattn_cirq.parallel import make_executor
+
+    ex = make_executor(workers=args.workers, scheduler=args.scheduler)
+    if ex.name != "serial":
+        progress(f"qattn simulate: Dask executor {ex.describe()}")
+    return ex
+
+
+def _emit(data: dict, args, rows_key: str = "rows", row_keys=()) -> None:
+    if args.no_timing:
+        data.pop("timing", None)
+    if args.format in ("table", "latex") and row_keys:
+        rows = data.pop(rows_key)
+        emit(data, args.format)
         print()
-        emit([{k: r[k] for k in ("i", "found", "exact", "match", "oracle_calls", "stopped_by")} for r in rows], "table")
+        emit([{k: r[k] for k in row_keys} for r in rows], args.format)
     else:
         emit(data, args.format)
+
+
+def _grover_run(args, inst, k, executor) -> dict:
+    from qattn_cirq.pipelines import grover_sparse_attention
+
+    progress(f"qattn simulate: n={inst.n}, d={inst.d}, bits={args.bits}: Grover search per row on qsim")
+    res = grover_sparse_attention(
+        inst, k=k, tau=args.tau, bits=args.bits, seed=args.seed, shots=args.shots,
+        failure_probability=args.failure_probability, memory_limit=_memory_limit(args),
+        progress=_eta("query-row tasks"), executor=executor, max_seconds=args.max_seconds,
+    )
+    data = res.as_dict()
+    t = data["timing"]
+    progress(
+        f"qattn simulate: {data['qubits']} qubits, {data['iterates_simulated']} Grover iterates simulated "
+        f"in {t['simulation_seconds']:.1f} s (predicted: {t['predicted_iterates']} in {t['predicted_simulation_seconds']:.1f} s)"
+    )
+    return data
+
+
+def run(args: argparse.Namespace) -> int:
+    """Validate and build the instance (refusing too wide or too long runs), then start the
+    executor (a Dask cluster only now, so bad input never waits for one) and simulate."""
+    if args.workers is not None and args.scheduler is not None:
+        raise QattnInputError("give either --workers N (a local cluster) or --scheduler ADDRESS, not both")
+    if args.algorithm == "qattention":
+        inst = _qattention_instance(args)
+        with _executor(args) as executor:
+            data = _qattention_run(args, inst, executor, _eta("mean-estimation tasks"))
+        _emit(data, args)
+    else:
+        inst, k = _instance(args)
+        with _executor(args) as executor:
+            data = _grover_run(args, inst, k, executor)
+        _emit(data, args, "rows", ("i", "found", "exact", "match", "oracle_calls", "stopped_by"))
     return 0

@@ -99,6 +99,13 @@ def test_qsim_end_to_end_n8_via_cli(inst, tmp_path, capsys):
     assert me["max_relative_error"] < 0.25
     assert r["bound"] is not None and r["within_bound"] is True
     assert len(r["per_row_errors"]) == 8
+    # issue 14: a params block like grover-sparse's, every timing under one key
+    assert r["algorithm"] == "qattention"
+    assert r["params"] == {"n": 8, "d": 2, "lam": 0.1, "eps": 0.5, "bits": 3, "phase_bits": 4, "delta": 0.1,
+                           "seed": 1, "engine": "qsim"}
+    assert r["timing"]["executor"] == "serial" and r["timing"]["simulation_seconds"] > 0
+    assert len(r["timing"]["circuit_seconds"]) == len(r["circuits"])
+    assert "simulation_seconds" not in r and all(set(c) == {"bloq", "qubits"} for c in r["circuits"])
 
 
 def test_bad_input(inst):
