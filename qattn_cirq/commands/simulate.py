@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from bloqs.loader_kinds import SIMULABLE_LOADERS
 from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, progress_bar, seed_type
 
 ORDER = 30
@@ -62,6 +63,11 @@ def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tau", type=float, default=None, help="score threshold (default 2 ln n, arXiv 2307.08045 Thm 1.3)")
     p.add_argument("--bits", type=int, default=2, help="fixed-point width of Q and K entries (>= 2, default 2)")
+    p.add_argument(
+        "--loader", choices=SIMULABLE_LOADERS, default=SIMULABLE_LOADERS[0],
+        help="row loader of the oracle: qrom (unary iteration) or qroam (select-swap; its measurement-based "
+        "uncompute runs as its deferred-measurement equivalent); default qrom",
+    )
     p.add_argument("--shots", type=int, default=1, help="Grover runs (measurements) per BBHT round (>= 1, default 1)")
     p.add_argument(
         "--failure-probability", type=float, default=0.01,
@@ -172,6 +178,7 @@ def run(args: argparse.Namespace) -> int:
         k=k,
         tau=args.tau,
         bits=args.bits,
+        loader=args.loader,
         seed=args.seed,
         shots=args.shots,
         failure_probability=args.failure_probability,
