@@ -366,8 +366,39 @@ def _named_quregs(regs: Iterable[Register]) -> Dict[str, QuregT]:
 def bloq_to_cirq(bloq: Bloq, *, ancilla_prefix: str = "anc") -> CompiledCircuit:
     """Compile ``bloq`` (concrete sizes) into a qsim-runnable circuit with ancilla reuse.
 
-    See the module docstring for the method. Bloqs with measurement-based constructions other than
-    And-dagger (e.g. ``QROAMClean``'s uncompute) raise ``NotImplementedError``.
+    The project's bloq -> Cirq export, and the path to use for simulation: Qualtran's own
+    ``to_cirq_circuit`` keeps the measurement-based And-dagger (a classically controlled CZ, which
+    qsim rejects) and gives every ancilla a fresh qubit (docs/simulation.md, "Which path", has the
+    measured widths). Here the circuit has only qsim-native gates, no measurement, and as many
+    qubits as Qualtran's ``QubitCount`` of the bloq. See the module docstring for the method. A
+    measurement-based construction is compiled as its ``coherent_equivalent()`` where the bloq
+    offers one (the select-swap QROAM's uncompute, ``bloqs.qroam``); one without (Qualtran's
+    ``QROAMClean`` adjoint, which has no decomposition) raises ``NotImplementedError``.
+
+    Example: two in-place adders in a row (``b <- b + 2a mod 8``), run on qsim.
+
+    >>> import cirq
+    >>> from qualtran import BloqBuilder, QUInt, Register
+    >>> from qualtran.bloqs.arithmetic import Add
+    >>> from qualtran.resource_counting import QubitCount, get_cost_value
+    >>> bb = BloqBuilder()
+    >>> a, b = bb.add_register(Register("a", QUInt(3))), bb.add_register(Register("b", QUInt(3)))
+    >>> for _ in range(2):
+    ...     a, b = bb.add(Add(QUInt(3)), a=a, b=b)
+    >>> twice = bb.finalize(a=a, b=b)
+    >>> compiled = bloq_to_cirq(twice)
+    >>> compiled.width, int(get_cost_value(twice, QubitCount()))
+    (8, 8)
+    >>> state = simulate_state(compiled, {"a": 3, "b": 1})  # qsimcirq.QSimSimulator
+    >>> int(register_probabilities(compiled, state, "b").argmax()), ancilla_weight(compiled, state) < 1e-6
+    (7, True)
+
+    Qualtran's export of the same bloq, flattened to gates: two more qubits (the second adder's
+    And ancillas are fresh ones) and classically controlled CZs that qsim refuses to parse.
+
+    >>> theirs = cirq.Circuit(cirq.decompose(twice.to_cirq_circuit()))
+    >>> len(theirs.all_qubits()), any(isinstance(op, cirq.ClassicallyControlledOperation) for op in theirs.all_operations())
+    (10, True)
     """
     if any(reg.is_symbolic() for reg in bloq.signature):
         raise QattnInputError(f"bloq to simulate must have concrete sizes, got {bloq}")

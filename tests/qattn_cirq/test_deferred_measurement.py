@@ -187,3 +187,42 @@ def test_cli_simulate_grover_sparse_with_qroam(capsys):
         main(["simulate", "grover-sparse", "--n", "8", "--d", "1", "--k", "2", "--loader", "assumed"])
     assert exc.value.code == 2
     assert "argument --loader: invalid choice: 'assumed'" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------
+# Issue 15 item 4: which export path, and the public function's docstring example
+# ---------------------------------------------------------------------------------------------
+def test_bloq_to_cirq_docstring_example_runs():
+    """The example in ``bloq_to_cirq``'s docstring is executed (doctest), so it stays true."""
+    import doctest
+
+    from qattn_cirq import simulate
+
+    tests = doctest.DocTestFinder().find(simulate.bloq_to_cirq, "bloq_to_cirq", globs=vars(simulate).copy())
+    runner = doctest.DocTestRunner()
+    for t in tests:
+        runner.run(t)
+    res = runner.summarize(verbose=False)
+    assert res.attempted >= 10 and res.failed == 0
+
+
+def test_qsim_refuses_qualtrans_export_and_runs_ours():
+    """Why docs/simulation.md sends simulation through ``bloq_to_cirq``: Qualtran's own export of a
+    bloq holding And-dagger has a classically controlled CZ that qsimcirq cannot parse, and
+    (flattened) more qubits than QubitCount; ours runs on qsim at QubitCount width."""
+    import qsimcirq
+    from qualtran import QUInt
+    from qualtran.bloqs.arithmetic import Add
+    from qualtran.resource_counting import QubitCount, get_cost_value
+
+    from qattn_cirq.simulate import register_probabilities
+
+    bloq = Add(QUInt(6))
+    theirs = cirq.Circuit(cirq.decompose(bloq.as_composite_bloq().to_cirq_circuit()))
+    assert any(isinstance(op, cirq.ClassicallyControlledOperation) for op in theirs.all_operations())
+    with pytest.raises(ValueError, match="unparseable op"):
+        qsimcirq.QSimSimulator().simulate(theirs)
+    c = bloq_to_cirq(bloq)
+    assert c.width == get_cost_value(bloq, QubitCount()) == 17
+    st = simulate_state(c, {"a": 45, "b": 30})
+    assert int(register_probabilities(c, st, "b").argmax()) == (45 + 30) % 64
