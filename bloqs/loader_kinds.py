@@ -25,5 +25,5 @@ QATTENTION_LOADERS: Tuple[str, ...] = ("qrom", "assumed")
 #: kinds whose circuits the qsim pipelines simulate end to end: both gate-level loaders. QROAM's
 #: uncompute measures and applies classically controlled fix-ups, which qsim rejects; the export
 #: (qattn_cirq.simulate.bloq_to_cirq) runs its deferred-measurement equivalent instead
-#: (bloqs.qroam.QROAMCoherentUncompute). The assumed QRAM is a cost model with no gates.
+#: (bloqs.qroam.QROAMDeferredMeasurementUncompute). The assumed QRAM is a cost model with no gates.
 SIMULABLE_LOADERS: Tuple[str, ...] = ("qrom", "qroam")

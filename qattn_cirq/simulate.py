@@ -21,11 +21,16 @@ target that holds c1 AND c2 (a precondition of the bloq), where CCX writes |0> b
 permutation on the states the bloq may legally see. The cost (T-count) conventions are unaffected:
 this module only simulates, costs come from :mod:`estimates.counts`.
 
-A bloq with a ``coherent_equivalent()`` method (the measurement-based uncomputes of
-:mod:`bloqs.loaders`: X-basis measurements and classically controlled CZs, which qsim rejects) is
-compiled as that equivalent instead: the deferred-measurement lowering, same signature and same
-action on the computational basis states the uncompute is defined on. So every gate-level loader,
-and the threshold oracle's measurement-based row unload, runs on qsim.
+A bloq with a ``coherent_equivalent()`` method is compiled as that equivalent instead. The
+measurement-based uncomputes of :mod:`bloqs.qroam` (Berry et al., arXiv:1902.02134, App. C:
+X-basis measurements, resets and classically controlled CZs, which qsim rejects) offer their
+deferred-measurement lowering (``QROAMDeferredMeasurementUncompute``: H for the measurement, each
+fix-up CZ controlled by the unmeasured qubit instead of by its outcome, H for the reset), with the
+same signature and the same action on the computational basis states the uncompute is defined on.
+So every gate-level loader (``qrom``, ``qroam``), and the measurement-based row unloads of the
+oracle, samplers and mean estimation, run on qsim. The hook is a method looked up by name, not a
+type check, because this core module must not import :mod:`bloqs` (the layer rule of
+``tests/test_architecture.py``: core <- bloqs).
 
 Memory: a complex64 state vector needs ``8 * 2**qubits`` bytes. :func:`check_memory` refuses (with
 :class:`~qattn_cirq.errors.QattnInputError`, one line naming the qubits and the bytes) any circuit whose
@@ -253,8 +258,8 @@ class _Compiler:
             # Deferred measurement: a measurement-based uncompute (X-basis measurements and
             # classically controlled CZs, which qsim cannot run) is replaced by its coherent
             # equivalent, a bloq with the same signature and the same action on the computational
-            # basis states it is defined on (bloqs.qroam.QROAMCoherentUncompute). Costs never
-            # come from this export, so the lowering's extra gates are not charged anywhere.
+            # basis states it is defined on (bloqs.qroam.QROAMDeferredMeasurementUncompute).
+            # Costs never come from this export, so the lowering's extra gates are not charged.
             return self.emit(lowering(), quregs)
 
         all_thru = all(reg.side == Side.THRU for reg in bloq.signature)

@@ -20,11 +20,11 @@ from qualtran._infra.gate_with_registers import get_named_qubits
 
 from bloqs.loader_factory import make_row_loader
 from bloqs.loader_kinds import LOADER_KINDS, SIMULABLE_LOADERS
-from bloqs.qroam import QROAMRowLoader
+from bloqs.qroam import QROAMDeferredMeasurementUncompute, QROAMMeasurementUncompute, QROAMRowLoader
 from qattn_cirq.instance import planted_instance
 from qattn_cirq.pipelines import grover_sparse_attention
 from qattn_cirq.reference import default_tau
-from qattn_cirq.simulate import bloq_to_cirq, simulate_state
+from qattn_cirq.simulate import ancilla_weight, basis_index, bloq_to_cirq, simulate_state
 
 
 def _is_classical(op: cirq.Operation) -> bool:
@@ -85,6 +85,41 @@ def _measured_column(circuit, regs, others, state, seed: int) -> np.ndarray:
         init = int(state) << m
     res = cirq.Simulator(seed=seed).simulate(circuit, qubit_order=regs + others, initial_state=init)
     return res.final_state_vector.reshape(2**r, 2**m)[:, 0]
+
+
+@pytest.mark.parametrize("n,d,b,k,ku", [(5, 1, 2, 1, 1), (8, 1, 2, 2, 1), (8, 2, 2, 1, 2)])
+def test_deferred_uncompute_runs_the_costed_fixups_and_clears_the_registers(n, d, b, k, ku):
+    """The lowering is the App. C construction with its measurements deferred: one CCZ per
+    classically controlled fix-up CZ of the measured circuit, no measurement; on every input it is
+    defined on (registers holding D[l]) the registers return to |0> and |l> keeps its amplitude and
+    phase (checked on a superposition of all l). With a wrong fix-up table (another table's
+    uncompute) the registers are left dirty: the check can fail, and the fix-ups are what it
+    checks."""
+    rng = np.random.default_rng(10 * n + k)
+    data = tuple(map(tuple, rng.integers(-(2 ** (b - 1)), 2 ** (b - 1), size=(n, d)).tolist()))
+    mbu = QROAMMeasurementUncompute(n, d, b, k, ku, data)
+    low = mbu.coherent_equivalent()
+    assert isinstance(low, QROAMDeferredMeasurementUncompute) and low.signature == mbu.signature
+    c = bloq_to_cirq(low)
+    ops = list(c.circuit.all_operations())
+    assert not any(_is_classical(op) for op in ops)
+    assert sum(op.gate == cirq.CCZ for op in ops) == sum(len(t) for t in mbu.table) > 0
+    L = c.positions("selection", "in").size
+    assert [c.qubit_map[q] for q in c.in_quregs["selection"]] == list(range(L))
+    psi = rng.normal(size=n) + 1j * rng.normal(size=n)
+    psi /= np.linalg.norm(psi)
+    init = np.zeros(2**c.width, dtype=np.complex64)
+    for l in range(n):
+        init[basis_index(c, {"selection": l, "regs": mbu.register_contents(l)})] = psi[l]
+    st = simulate_state(c, initial_state=init)
+    assert ancilla_weight(c, st) < 1e-5
+    np.testing.assert_allclose(st.reshape(2**L, -1)[:n, 0], psi, atol=1e-5)
+    other = tuple(tuple((v + 1) % 2 ** (b - 1) for v in row) for row in data)  # a different table
+    wrong = bloq_to_cirq(QROAMMeasurementUncompute(n, d, b, k, ku, other).coherent_equivalent())
+    assert max(
+        ancilla_weight(wrong, simulate_state(wrong, {"selection": l, "regs": mbu.register_contents(l)}))
+        for l in range(n)
+    ) > 0.5
 
 
 @pytest.mark.parametrize(
