@@ -50,6 +50,7 @@ from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.bloqs.mcmt import And
 from qualtran.bloqs.multiplexers.unary_iteration_bloq import UnaryIterationGate
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
+from qualtran.resource_counting.generalizers import ignore_alloc_free, ignore_split_join
 from qualtran.symbolics import ceil, is_symbolic, log2, smax
 
 from bloqs.loaders import RowLoader, convert_data, selection_bitsize, validate_data, validate_sizes
@@ -622,6 +623,16 @@ class QROAMDeferredMeasurementUncompute(Bloq):
     stay live through steps 2-4 (the measured version frees them after step 1), so a circuit using
     it can be up to ``K' + k - k'`` qubits wider than the ``QubitCount`` of the costed bloq.
     :class:`QROAMCoherentUncompute` (the compute run backwards) is the narrower alternative.
+
+    Args:
+        n, d, bits: the table's shape and entry width.
+        log_block_size: k of the compute (K = 2^k registers to uncompute).
+        uncompute_log_block_size: k' of the phase lookup (K' = 2^k', 2 <= K' < n).
+        data: the signed n x d table (concrete).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        regs: QAny(bits) of shape (K, d), LEFT: must hold the looked-up data; returned |0>.
     """
 
     n: int
@@ -664,6 +675,15 @@ class QROAMDeferredMeasurementUncompute(Bloq):
             bb.free(bb.add(Hadamard(), q=q))
         sel[s - ku:] = low
         return {"selection": bb.join(np.array(sel), dtype=sel_dtype)}
+
+    def build_call_graph(self, ssa):
+        # What build_composite_bloq adds (bookkeeping aside): 2 W Hadamards, the one-hot encode /
+        # decode (2 X, 2 (K' - 1) + 2 CNOT, K' - 2 And and as many And-dagger) and the fix-up.
+        Ku = 2 ** int(self.uncompute_log_block_size)
+        W = 2 ** int(self.log_block_size) * int(self.d) * int(self.bits)
+        counts = {Hadamard(): 2 * W, XGate(): 2, CNOT(): 2 * (Ku - 1) + 2,
+                  And(): Ku - 2, And().adjoint(): Ku - 2, self.phase_fixup: 1}
+        return {b: c for b, c in counts.items() if c}
 
     def on_classical_vals(self, selection, regs) -> Dict[str, Any]:
         return self.measured.on_classical_vals(selection, regs)
@@ -952,6 +972,15 @@ def _exact_cswap() -> ExactCSwap:
     return exact_cswap
 
 
+@bloq_example(generalizer=[ignore_split_join, ignore_alloc_free])
+def _qroam_deferred_measurement_uncompute() -> QROAMDeferredMeasurementUncompute:
+    qroam_deferred_measurement_uncompute = QROAMDeferredMeasurementUncompute(
+        n=5, d=1, bits=2, log_block_size=1, uncompute_log_block_size=1,
+        data=((1,), (-2,), (0,), (-1,), (1,)),
+    )
+    return qroam_deferred_measurement_uncompute
+
+
 @bloq_example
 def _qroam_measurement_uncompute() -> QROAMMeasurementUncompute:
     qroam_measurement_uncompute = QROAMMeasurementUncompute(
@@ -970,6 +999,11 @@ _QROAM_MEASUREMENT_UNCOMPUTE_DOC = BloqDocSpec(
     bloq_cls=QROAMMeasurementUncompute,
     import_line="from bloqs.qroam import QROAMMeasurementUncompute",
     examples=[_qroam_measurement_uncompute],
+)
+_QROAM_DEFERRED_MEASUREMENT_UNCOMPUTE_DOC = BloqDocSpec(
+    bloq_cls=QROAMDeferredMeasurementUncompute,
+    import_line="from bloqs.qroam import QROAMDeferredMeasurementUncompute",
+    examples=[_qroam_deferred_measurement_uncompute],
 )
 _QROAM_ROW_LOADER_DOC = BloqDocSpec(
     bloq_cls=QROAMRowLoader,

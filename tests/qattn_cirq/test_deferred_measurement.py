@@ -122,6 +122,27 @@ def test_deferred_uncompute_runs_the_costed_fixups_and_clears_the_registers(n, d
     ) > 0.5
 
 
+def test_deferred_uncompute_passes_qualtrans_checks():
+    """The lowering is a bloq like the others: its example makes, decomposes and has a call graph
+    equal to its decomposition's counts (Qualtran's checks, bookkeeping ignored), its doc spec's
+    import line works, and the counts agree at other block sizes too."""
+    import qualtran.testing as qlt
+    from qualtran.resource_counting.generalizers import ignore_alloc_free, ignore_split_join
+
+    from bloqs.qroam import _QROAM_DEFERRED_MEASUREMENT_UNCOMPUTE_DOC as doc
+    from bloqs.qroam import _qroam_deferred_measurement_uncompute as ex
+
+    for check in (qlt.check_bloq_example_make, qlt.check_bloq_example_decompose, qlt.check_equivalent_bloq_example_counts):
+        result, msg = check(ex)
+        assert result is qlt.BloqCheckResult.PASS, msg
+    exec(doc.import_line, {})
+    for n, d, b, k, ku in [(8, 1, 2, 2, 2), (8, 2, 2, 1, 1), (16, 1, 2, 1, 2)]:
+        data = tuple(map(tuple, np.random.default_rng(n).integers(-(2 ** (b - 1)), 2 ** (b - 1), size=(n, d)).tolist()))
+        qlt.assert_equivalent_bloq_counts(
+            QROAMDeferredMeasurementUncompute(n, d, b, k, ku, data), generalizer=[ignore_split_join, ignore_alloc_free]
+        )
+
+
 @pytest.mark.parametrize(
     "n,d,b,k,ku",
     [
