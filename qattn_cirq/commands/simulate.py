@@ -18,7 +18,7 @@ ORDER = 30
 
 _GROVER_DESCRIPTION = (
     "For each row i, Grover search for S_i = {j : scale q_i.k_j >= tau} on qsim "
-    "(ThresholdOracle on b-bit fixed-point Q, K; circuit width == Qualtran QubitCount, ancillas "
+    "(ThresholdOracle on b-bit fixed-point Q, K; circuit width == Qualtran QubitCount for qrom, ancillas "
     "reused), measured indices verified classically and excluded from a new oracle; a row stops "
     "once k items are found, or when a BBHT search step (quant-ph/9605034) spends shots x "
     "ceil(E_max/delta) Grover iterations without success (E_max: BBHT's largest expected "

@@ -286,3 +286,29 @@ def test_qsim_refuses_qualtrans_export_and_runs_ours():
     assert c.width == get_cost_value(bloq, QubitCount()) == 17
     st = simulate_state(c, {"a": 45, "b": 30})
     assert int(register_probabilities(c, st, "b").argmax()) == (45 + 30) % 64
+
+
+def test_wider_qroam_iterate_is_bounded_and_the_memory_guard_sees_the_real_width():
+    """At n = 32 the deferred measurement keeps the QROAM's measured qubits live through the
+    fix-up: the Grover iterate is wider than Qualtran's QubitCount (21 vs 17, measured), by at most
+    K' + k - k'; the qrom iterate is not. The pipeline's memory guard refuses on the real width
+    (17 qubits fit 8 MiB, 21 do not), before simulating anything."""
+    from bloqs.grover import GroverIterate
+    from qattn_cirq.errors import QattnInputError
+    from qattn_cirq.pipelines import _oracle_factory, _quantized_problem
+
+    n, d, bits = 32, 1, 2
+    tau = default_tau(n)
+    inst = planted_instance(n, d, 1, tau, 2 * tau, seed=0, bits=bits, fraction=True).instance
+    fq, fk, t_int = _quantized_problem(inst, bits, tau)
+    widths = {}
+    for loader in ("qrom", "qroam"):
+        oracle = _oracle_factory(n, d, bits, t_int, loader, fq.ints, fk.ints)(0)(())
+        it = GroverIterate(oracle, n)
+        widths[loader] = (bloq_to_cirq(it).width, int(get_cost_value(it, QubitCount())))
+    assert widths["qrom"][0] == widths["qrom"][1]
+    k, ku = oracle.row_loader.block_sizes_log
+    w, qc = widths["qroam"]
+    assert qc < w <= qc + 2**ku + k - ku
+    with pytest.raises(QattnInputError, match=f"too wide to simulate: {w} qubits"):
+        grover_sparse_attention(inst, k=1, bits=bits, loader="qroam", memory_limit=8 * 2**qc)
