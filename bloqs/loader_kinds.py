@@ -22,6 +22,8 @@ LOADER_KINDS: Tuple[str, ...] = ("qrom", "qroam", "assumed")
 # Subsets of LOADER_KINDS (tests/bloqs/test_loaders.py checks that they are).
 #: kinds the sublinear QAttention / Nystrom cost models support (they have no select-swap variant)
 QATTENTION_LOADERS: Tuple[str, ...] = ("qrom", "assumed")
-#: kinds whose circuits the qsim pipelines simulate end to end (QROAM's uncompute measures and
-#: applies classically controlled fix-ups; the assumed QRAM has no gates)
-SIMULABLE_LOADERS: Tuple[str, ...] = ("qrom",)
+#: kinds whose circuits the qsim pipelines simulate end to end: both gate-level loaders. QROAM's
+#: uncompute measures and applies classically controlled fix-ups, which qsim rejects; the export
+#: (qattn_cirq.simulate.bloq_to_cirq) runs its deferred-measurement equivalent instead
+#: (bloqs.qroam.QROAMDeferredMeasurementUncompute). The assumed QRAM is a cost model with no gates.
+SIMULABLE_LOADERS: Tuple[str, ...] = ("qrom", "qroam")

@@ -9,8 +9,9 @@ leveraging sparsity and low rank factorization", arXiv:1902.02134:
   the App. C uncompute. Toffoli-class count ``ceil(n/K) + b d (K - 1) + ceil(n/K') + K' - 6``
   (:func:`qroam_toffoli_count`), block sizes from :func:`optimal_qroam_log_block_sizes`.
 * :class:`QROAMMeasurementUncompute` -- App. C: X-basis measurement of the looked-up registers and
-  a phase fix-up lookup, ``ceil(n/K') + K' - 4`` And; :class:`QROAMCoherentUncompute` is its
-  deferred-measurement equivalent for qsim (not costed).
+  a phase fix-up lookup, ``ceil(n/K') + K' - 4`` And; :class:`QROAMDeferredMeasurementUncompute`
+  is its deferred-measurement equivalent for qsim (not costed), :class:`QROAMCoherentUncompute`
+  a narrower alternative (the compute run backwards).
 * :class:`RowUnload` -- App. C with a compute block of one register: returns a row loaded by any
   gate-level loader to |0> for ``ceil(n/K') + K' - 4`` And instead of a second load
   (block size :func:`unload_log_block_size`).
@@ -49,6 +50,7 @@ from qualtran.bloqs.data_loading.qrom import QROM
 from qualtran.bloqs.mcmt import And
 from qualtran.bloqs.multiplexers.unary_iteration_bloq import UnaryIterationGate
 from qualtran.resource_counting import QECGatesCost, QubitCount, get_cost_value
+from qualtran.resource_counting.generalizers import ignore_alloc_free, ignore_split_join
 from qualtran.symbolics import ceil, is_symbolic, log2, smax
 
 from bloqs.catalog import BOOKKEEPING
@@ -444,11 +446,14 @@ class QROAMMeasurementUncompute(Bloq):
             raise ValueError(f"{self}: registers do not hold the looked-up data; cannot uncompute")
         return {"selection": selection}
 
-    def coherent_equivalent(self) -> "QROAMCoherentUncompute":
+    def coherent_equivalent(self) -> "QROAMDeferredMeasurementUncompute":
         """The deferred-measurement lowering used by the qsim export (same signature and basis action)."""
         if self.data is None:
             raise DecomposeTypeError(f"{self}: no data (cost only)")
-        return QROAMCoherentUncompute(int(self.n), int(self.d), int(self.bits), int(self.log_block_size), self.data)
+        return QROAMDeferredMeasurementUncompute(
+            int(self.n), int(self.d), int(self.bits), int(self.log_block_size),
+            int(self.uncompute_log_block_size), self.data,
+        )
 
     def __str__(self):
         return f"QROAMMeasurementUncompute(k'={self.uncompute_log_block_size})"
@@ -478,8 +483,9 @@ class QROAMCoherentUncompute(Bloq):
     Same signature and the same action on every computational basis state the uncompute is defined
     on (registers holding the looked-up data): the compute run backwards -- the swap network in
     reverse order (``ExactCSwap`` is self-inverse), then the XOR-in QROM over the batches, which
-    returns every register to |0>. This is the deferred-measurement lowering that lets qsim (which
-    has no classically controlled gates) run circuits holding a measurement-based uncompute; it is
+    returns every register to |0>. An alternative to the export's deferred-measurement lowering
+    (:class:`QROAMDeferredMeasurementUncompute`, which keeps the costed circuit's fix-ups): never
+    wider than the compute, but it does not run the App. C construction at all. It is
     *not* the costed construction (it costs a second lookup: ``ceil(n/K) - 2`` And plus
     ``b d (K - 1)`` Toffoli instead of ``ceil(n/K') + K' - 4`` And). ``estimates`` never call it.
 
@@ -566,6 +572,174 @@ class QROAMCoherentUncompute(Bloq):
         return f"QROAMCoherentUncompute(k={self.log_block_size})"
 
 
+# ----------------------------------------------------------------------------------------------
+# Deferred-measurement lowering of the App. C uncompute (for qsim; not costed)
+# ----------------------------------------------------------------------------------------------
+def _one_hot_encode(bb: BloqBuilder, low: List[Any], ku: int) -> List[Any]:
+    """One-hot encode the k' bits ``low`` (big-endian: ``low[ku-1-t]`` has weight 2^t) into K' = 2^k'
+    fresh qubits, as step 2 of :meth:`QROAMMeasurementUncompute.build_composite_bloq` does (K' - 2
+    And); ``low`` is updated in place. Returns the K' one-hot qubits."""
+    Ku = 2**ku
+    oh: List[Any] = [bb.allocate(1), bb.allocate(1)] + [None] * (Ku - 2)
+    oh[0] = bb.add(XGate(), q=oh[0])
+    low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
+    oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
+    for t in range(1, ku):
+        bit = ku - 1 - t
+        for j in range(2**t):
+            (oh[j], low[bit]), oh[j + 2**t] = bb.add(And(), ctrl=np.array([oh[j], low[bit]]))
+            oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+    return oh
+
+
+def _one_hot_decode(bb: BloqBuilder, low: List[Any], oh: List[Any], ku: int) -> None:
+    """Inverse of :func:`_one_hot_encode` (And-dagger), freeing the one-hot qubits."""
+    for t in reversed(range(1, ku)):
+        bit = ku - 1 - t
+        for j in reversed(range(2**t)):
+            oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+            oh[j], low[bit] = bb.add(And().adjoint(), ctrl=np.array([oh[j], low[bit]]), target=oh[j + 2**t])
+    oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
+    low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
+    oh[0] = bb.add(XGate(), q=oh[0])
+    bb.free(oh[0])
+    bb.free(oh[1])
+
+
+@attrs.frozen
+class _DeferredPhaseFixupIteration(UnaryIterationGate):  # type: ignore[misc]
+    """:class:`_PhaseFixupIteration` with the measurement outcomes kept as qubits ``m``: each
+    ``CZ(flag_h, onehot_j)`` classically controlled on outcome m_q becomes ``CCZ(m_q, flag_h,
+    onehot_j)`` (deferred measurement: a classically controlled gate after a measurement equals the
+    quantum-controlled gate before it; Nielsen and Chuang, Sec. 4.4)."""
+
+    n: int
+    sel_bits: int
+    block: int
+    table: Tuple[Tuple[int, ...], ...]  # table[l] = indices q with D[l]_q = 1
+    width: int  # qubits of m (= K b d)
+
+    @cached_property
+    def control_registers(self) -> Tuple[Register, ...]:
+        return ()
+
+    @cached_property
+    def selection_registers(self) -> Tuple[Register, ...]:
+        return (Register("selection", BQUInt(self.sel_bits, -(-self.n // self.block))),)
+
+    @cached_property
+    def target_registers(self) -> Tuple[Register, ...]:
+        return (Register("onehot", QAny(self.block)), Register("m", QAny(self.width)))
+
+    def _pairs(self, h: int) -> List[Tuple[int, int]]:
+        return [(j, q) for j in range(self.block) if h * self.block + j < self.n
+                for q in self.table[h * self.block + j]]
+
+    def nth_operation(self, context, control, selection, onehot, m) -> cirq.OP_TREE:
+        return [cirq.CCZ(control, onehot[j], m[q]) for j, q in self._pairs(selection)]
+
+    def nth_operation_callgraph(self, selection):
+        from qualtran.cirq_interop import CirqGateAsBloq
+
+        count = len(self._pairs(selection))
+        return {(CirqGateAsBloq(cirq.CCZ), count)} if count else set()
+
+
+@attrs.frozen
+class QROAMDeferredMeasurementUncompute(Bloq):
+    r"""The deferred-measurement lowering of :class:`QROAMMeasurementUncompute`, for simulation.
+
+    qsim has no mid-circuit measurement followed by classically controlled gates, so each
+    measure-and-fix-up step of Berry et al. (arXiv:1902.02134, App. C) is replaced by its coherent
+    equivalent (the principle of deferred measurement, Nielsen and Chuang, Sec. 4.4):
+
+    1. ``H`` on every register qubit, no measurement: the would-be outcomes m stay in the register,
+       the state is :math:`\sum_m (-1)^{m \cdot D[l]} |m\rangle |l\rangle / 2^{W/2}`;
+    2. the same one-hot encoding of the low k' selection bits (K' - 2 And);
+    3. the same unary iteration over the high bits, its classically controlled
+       ``CZ(flag_h, onehot_j)`` on m_q now ``CCZ(m_q, flag_h, onehot_j)``
+       (:class:`_DeferredPhaseFixupIteration`): the phase becomes :math:`(-1)^{2 m \cdot D[l]} = 1`
+       and the register holds :math:`|+\rangle^{\otimes W}`;
+    4. the one-hot decode (And-dagger);
+    5. ``H`` again instead of the reset: the register is back in |0> and freed.
+
+    On every basis state the uncompute is defined on (registers holding ``D[selection]``) this is
+    the measured circuit's action with the outcomes summed over coherently: the same unitary on
+    that subspace, and it exercises the costed circuit's fix-up table, one-hot encoding and unary
+    iteration gate for gate (tests compare it with the measured circuit on cirq's simulator). It is
+    not costed (``estimates`` never call it): the fix-ups become CCZs and the W register qubits
+    stay live through steps 2-4 (the measured version frees them after step 1), so a circuit using
+    it can be up to ``K' + k - k'`` qubits wider than the ``QubitCount`` of the costed bloq.
+    :class:`QROAMCoherentUncompute` (the compute run backwards) is the narrower alternative.
+
+    Args:
+        n, d, bits: the table's shape and entry width.
+        log_block_size: k of the compute (K = 2^k registers to uncompute).
+        uncompute_log_block_size: k' of the phase lookup (K' = 2^k', 2 <= K' < n).
+        data: the signed n x d table (concrete).
+
+    Registers:
+        selection: BQUInt(ceil(log2 n), n), THRU.
+        regs: QAny(bits) of shape (K, d), LEFT: must hold the looked-up data; returned |0>.
+    """
+
+    n: int
+    d: int
+    bits: int
+    log_block_size: int
+    uncompute_log_block_size: int
+    data: Tuple[Tuple[int, ...], ...]
+
+    @cached_property
+    def measured(self) -> QROAMMeasurementUncompute:
+        """The costed construction this lowers (its fix-up ``table`` and signature are reused)."""
+        return QROAMMeasurementUncompute(
+            self.n, self.d, self.bits, self.log_block_size, self.uncompute_log_block_size, self.data
+        )
+
+    @cached_property
+    def signature(self) -> Signature:
+        return self.measured.signature
+
+    @cached_property
+    def phase_fixup(self) -> _DeferredPhaseFixupIteration:
+        s, ku = int(self.measured.sel_bits), int(self.uncompute_log_block_size)
+        width = 2 ** int(self.log_block_size) * int(self.d) * int(self.bits)
+        return _DeferredPhaseFixupIteration(int(self.n), s - ku, 2**ku, self.measured.table, width)
+
+    def build_composite_bloq(self, bb: BloqBuilder, selection, regs) -> Dict[str, SoquetT]:
+        s, ku = int(self.measured.sel_bits), int(self.uncompute_log_block_size)
+        sel_dtype = self.signature.get_left("selection").dtype
+        qs = [bb.add(Hadamard(), q=q) for soq in np.asarray(regs).reshape(-1) for q in bb.split(soq)]
+        sel = bb.split(bb.add(Cast(sel_dtype, QAny(s)), reg=selection))
+        low = list(sel[s - ku:])
+        oh = _one_hot_encode(bb, low, ku)
+        it = self.phase_fixup
+        high = bb.join(np.array(sel[: s - ku]), dtype=it.selection_registers[0].dtype)
+        high, ohr, m = bb.add(it, selection=high, onehot=bb.join(np.array(oh)), m=bb.join(np.array(qs)))
+        sel[: s - ku] = bb.split(high)
+        _one_hot_decode(bb, low, list(bb.split(ohr)), ku)
+        for q in bb.split(m):
+            bb.free(bb.add(Hadamard(), q=q))
+        sel[s - ku:] = low
+        return {"selection": bb.join(np.array(sel), dtype=sel_dtype)}
+
+    def build_call_graph(self, ssa):
+        # What build_composite_bloq adds (bookkeeping aside): 2 W Hadamards, the one-hot encode /
+        # decode (2 X, 2 (K' - 1) + 2 CNOT, K' - 2 And and as many And-dagger) and the fix-up.
+        Ku = 2 ** int(self.uncompute_log_block_size)
+        W = 2 ** int(self.log_block_size) * int(self.d) * int(self.bits)
+        counts = {Hadamard(): 2 * W, XGate(): 2, CNOT(): 2 * (Ku - 1) + 2,
+                  And(): Ku - 2, And().adjoint(): Ku - 2, self.phase_fixup: 1}
+        return {b: c for b, c in counts.items() if c}
+
+    def on_classical_vals(self, selection, regs) -> Dict[str, Any]:
+        return self.measured.on_classical_vals(selection, regs)
+
+    def __str__(self):
+        return f"QROAMDeferredMeasurementUncompute(k={self.log_block_size}, k'={self.uncompute_log_block_size})"
+
+
 @attrs.frozen
 class RowUnload(Bloq):
     r"""Uncompute a loaded row by measurement: ``row`` (holding ``K[selection]``) is returned to |0>.
@@ -582,8 +756,8 @@ class RowUnload(Bloq):
     (:func:`unload_log_block_size`): 2 sqrt(n) - 4 And for n = 4^j, against n - 2 And for
     reloading by QROM (``4 n - 8`` T). This is the best-known construction (ratio 1 to Berry et
     al.'s ``ceil(n/K') + K'`` bound). Requires n >= 3. For qsim, ``qattn_cirq.simulate`` lowers it
-    to :class:`QROAMCoherentUncompute` (deferred measurement, same action on the computational
-    basis); the costed circuit is this one.
+    to :class:`QROAMDeferredMeasurementUncompute` (deferred measurement, same action on the
+    computational basis); the costed circuit is this one.
 
     Args:
         n, d, bits: the table's shape and entry width (as the row loaders).
@@ -701,8 +875,9 @@ class QROAMRowLoader(RowLoader):
     integers minimising this count for the given n and b d (for symbolic n: ``k = ceil(log2(n/(bd))
     / 2)``, ``k' = ceil(log2(n) / 2)``, the continuous optima rounded up). Requires n >= 3,
     2^k < n and 2 <= 2^k' < n. Concrete data may make the QROM part cheaper (variable spacing).
-    The uncompute measures, so the Cirq circuit has mid-circuit measurements and classically
-    controlled CZs: simulate it with ``cirq.Simulator`` (qsim rejects classical control).
+    The uncompute measures, so Qualtran's Cirq circuit has mid-circuit measurements and classically
+    controlled CZs, which qsim rejects: ``qattn_cirq.simulate.bloq_to_cirq`` compiles it with the
+    deferred-measurement lowering (:class:`QROAMDeferredMeasurementUncompute`) for qsim.
 
     Args:
         n, d, bits, data: as ``QROMRowLoader``.
@@ -850,6 +1025,15 @@ def _exact_cswap() -> ExactCSwap:
 
 
 @bloq_example(generalizer=BOOKKEEPING)
+def _qroam_deferred_measurement_uncompute() -> QROAMDeferredMeasurementUncompute:
+    qroam_deferred_measurement_uncompute = QROAMDeferredMeasurementUncompute(
+        n=5, d=1, bits=2, log_block_size=1, uncompute_log_block_size=1,
+        data=((1,), (-2,), (0,), (-1,), (1,)),
+    )
+    return qroam_deferred_measurement_uncompute
+
+
+@bloq_example(generalizer=BOOKKEEPING)
 def _qroam_measurement_uncompute() -> QROAMMeasurementUncompute:
     qroam_measurement_uncompute = QROAMMeasurementUncompute(
         n=5, d=1, bits=2, log_block_size=1, uncompute_log_block_size=1,
@@ -890,6 +1074,11 @@ _QROAM_MEASUREMENT_UNCOMPUTE_DOC = BloqDocSpec(
     bloq_cls=QROAMMeasurementUncompute,
     import_line="from bloqs.qroam import QROAMMeasurementUncompute",
     examples=[_qroam_measurement_uncompute],
+)
+_QROAM_DEFERRED_MEASUREMENT_UNCOMPUTE_DOC = BloqDocSpec(
+    bloq_cls=QROAMDeferredMeasurementUncompute,
+    import_line="from bloqs.qroam import QROAMDeferredMeasurementUncompute",
+    examples=[_qroam_deferred_measurement_uncompute],
 )
 _QROAM_ROW_LOADER_DOC = BloqDocSpec(
     bloq_cls=QROAMRowLoader,

@@ -584,7 +584,7 @@ def grover_sparse_attention(
         bits: fixed-point width of Q and K entries (>= 2).
         seed: seeds the whole run (sampling and BBHT's random iteration counts).
         shots: Grover runs per BBHT round (each an independent run, each checked).
-        loader: row loader of the oracle; only ``qrom`` compiles to gates qsim can run.
+        loader: row loader of the oracle, one of ``SIMULABLE_LOADERS`` (``qrom``, ``qroam``).
         failure_probability: delta of the certification rule (the whole n-row run).
         memory_limit: state-vector memory limit in bytes (default: available memory).
         engine: ``qsim`` (default) or ``cirq`` (cross-checks).

@@ -21,11 +21,16 @@ target that holds c1 AND c2 (a precondition of the bloq), where CCX writes |0> b
 permutation on the states the bloq may legally see. The cost (T-count) conventions are unaffected:
 this module only simulates, costs come from :mod:`estimates.counts`.
 
-A bloq with a ``coherent_equivalent()`` method (the measurement-based uncomputes of
-:mod:`bloqs.loaders`: X-basis measurements and classically controlled CZs, which qsim rejects) is
-compiled as that equivalent instead: the deferred-measurement lowering, same signature and same
-action on the computational basis states the uncompute is defined on. So every gate-level loader,
-and the threshold oracle's measurement-based row unload, runs on qsim.
+A bloq with a ``coherent_equivalent()`` method is compiled as that equivalent instead. The
+measurement-based uncomputes of :mod:`bloqs.qroam` (Berry et al., arXiv:1902.02134, App. C:
+X-basis measurements, resets and classically controlled CZs, which qsim rejects) offer their
+deferred-measurement lowering (``QROAMDeferredMeasurementUncompute``: H for the measurement, each
+fix-up CZ controlled by the unmeasured qubit instead of by its outcome, H for the reset), with the
+same signature and the same action on the computational basis states the uncompute is defined on.
+So every gate-level loader (``qrom``, ``qroam``), and the measurement-based row unloads of the
+oracle, samplers and mean estimation, run on qsim. The hook is a method looked up by name, not a
+type check, because this core module must not import :mod:`bloqs` (the layer rule of
+``tests/test_architecture.py``: core <- bloqs).
 
 Memory: a complex64 state vector needs ``8 * 2**qubits`` bytes. :func:`check_memory` refuses (with
 :class:`~qattn_cirq.errors.QattnInputError`, one line naming the qubits and the bytes) any circuit whose
@@ -255,8 +260,8 @@ class _Compiler:
             # Deferred measurement: a measurement-based uncompute (X-basis measurements and
             # classically controlled CZs, which qsim cannot run) is replaced by its coherent
             # equivalent, a bloq with the same signature and the same action on the computational
-            # basis states it is defined on (bloqs.qroam.QROAMCoherentUncompute). Costs never
-            # come from this export, so the lowering's extra gates are not charged anywhere.
+            # basis states it is defined on (bloqs.qroam.QROAMDeferredMeasurementUncompute).
+            # Costs never come from this export, so the lowering's extra gates are not charged.
             return self.emit(lowering(), quregs)
 
         all_thru = all(reg.side == Side.THRU for reg in bloq.signature)
@@ -368,8 +373,39 @@ def _named_quregs(regs: Iterable[Register]) -> Dict[str, QuregT]:
 def bloq_to_cirq(bloq: Bloq, *, ancilla_prefix: str = "anc") -> CompiledCircuit:
     """Compile ``bloq`` (concrete sizes) into a qsim-runnable circuit with ancilla reuse.
 
-    See the module docstring for the method. Bloqs with measurement-based constructions other than
-    And-dagger (e.g. ``QROAMClean``'s uncompute) raise ``NotImplementedError``.
+    The project's bloq -> Cirq export, and the path to use for simulation: Qualtran's own
+    ``to_cirq_circuit`` keeps the measurement-based And-dagger (a classically controlled CZ, which
+    qsim rejects) and gives every ancilla a fresh qubit (docs/simulation.md, "Which path", has the
+    measured widths). Here the circuit has only qsim-native gates, no measurement, and as many
+    qubits as Qualtran's ``QubitCount`` of the bloq. See the module docstring for the method. A
+    measurement-based construction is compiled as its ``coherent_equivalent()`` where the bloq
+    offers one (the select-swap QROAM's uncompute, ``bloqs.qroam``); one without (Qualtran's
+    ``QROAMClean`` adjoint, which has no decomposition) raises ``NotImplementedError``.
+
+    Example: two in-place adders in a row (``b <- b + 2a mod 8``), run on qsim.
+
+    >>> import cirq
+    >>> from qualtran import BloqBuilder, QUInt, Register
+    >>> from qualtran.bloqs.arithmetic import Add
+    >>> from qualtran.resource_counting import QubitCount, get_cost_value
+    >>> bb = BloqBuilder()
+    >>> a, b = bb.add_register(Register("a", QUInt(3))), bb.add_register(Register("b", QUInt(3)))
+    >>> for _ in range(2):
+    ...     a, b = bb.add(Add(QUInt(3)), a=a, b=b)
+    >>> twice = bb.finalize(a=a, b=b)
+    >>> compiled = bloq_to_cirq(twice)
+    >>> compiled.width, int(get_cost_value(twice, QubitCount()))
+    (8, 8)
+    >>> state = simulate_state(compiled, {"a": 3, "b": 1})  # qsimcirq.QSimSimulator
+    >>> int(register_probabilities(compiled, state, "b").argmax()), ancilla_weight(compiled, state) < 1e-6
+    (7, True)
+
+    Qualtran's export of the same bloq, flattened to gates: two more qubits (the second adder's
+    And ancillas are fresh ones) and classically controlled CZs that qsim refuses to parse.
+
+    >>> theirs = cirq.Circuit(cirq.decompose(twice.to_cirq_circuit()))
+    >>> len(theirs.all_qubits()), any(isinstance(op, cirq.ClassicallyControlledOperation) for op in theirs.all_operations())
+    (10, True)
     """
     if any(reg.is_symbolic() for reg in bloq.signature):
         raise QattnInputError(f"bloq to simulate must have concrete sizes, got {bloq}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 
+from bloqs.loader_kinds import SIMULABLE_LOADERS
 from qattn_cirq.errors import QattnInputError
 from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, real_type, seed_type
 
@@ -24,7 +25,7 @@ FORMATS = ("json", "table", "csv", "latex")
 
 _GROVER_DESCRIPTION = (
     "For each row i, Grover search for S_i = {j : scale q_i.k_j >= tau} on qsim "
-    "(ThresholdOracle on b-bit fixed-point Q, K; circuit width == Qualtran QubitCount, ancillas "
+    "(ThresholdOracle on b-bit fixed-point Q, K; circuit width == Qualtran QubitCount for qrom, ancillas "
     "reused), measured indices verified classically and excluded from a new oracle; a row stops "
     "once k items are found, or when a BBHT search step (quant-ph/9605034) spends shots x "
     "ceil(E_max/delta) Grover iterations without success (E_max: BBHT's largest expected "
@@ -105,6 +106,11 @@ def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--tau", type=float, default=None, help="score threshold (default 2 ln n, arXiv 2307.08045 Thm 1.3)")
     p.add_argument("--bits", type=int, default=2, help="fixed-point width of Q and K entries (>= 2, default 2)")
+    p.add_argument(
+        "--loader", choices=SIMULABLE_LOADERS, default=SIMULABLE_LOADERS[0],
+        help="row loader of the oracle: qrom (unary iteration) or qroam (select-swap; its measurement-based "
+        "uncompute runs as its deferred-measurement equivalent); default qrom",
+    )
     p.add_argument("--shots", type=int, default=1, help="Grover runs (measurements) per BBHT round (>= 1, default 1)")
     p.add_argument(
         "--failure-probability", type=float, default=0.01,
@@ -271,7 +277,7 @@ def _grover_run(args, inst, k, executor) -> dict:
 
     progress(f"qattn simulate: n={inst.n}, d={inst.d}, bits={args.bits}: Grover search per row on qsim")
     res = grover_sparse_attention(
-        inst, k=k, tau=args.tau, bits=args.bits, seed=args.seed, shots=args.shots,
+        inst, k=k, tau=args.tau, bits=args.bits, loader=args.loader, seed=args.seed, shots=args.shots,
         failure_probability=args.failure_probability, memory_limit=_memory_limit(args),
         progress=_eta("query-row tasks"), executor=executor, max_seconds=args.max_seconds,
     )

@@ -162,7 +162,7 @@ def test_too_wide_and_bad_input():
     with pytest.raises(QattnInputError, match=r"too wide to simulate: 19 qubits need 4\.0 MiB"):
         grover_sparse_attention(inst, k=1, bits=2, memory_limit=2**20)
     with pytest.raises(QattnInputError, match="loader"):
-        grover_sparse_attention(inst, k=1, bits=2, loader="qroam")
+        grover_sparse_attention(inst, k=1, bits=2, loader="assumed")
     with pytest.raises(QattnInputError, match="shots"):
         grover_sparse_attention(inst, k=1, bits=2, shots=0)
     with pytest.raises(QattnInputError, match="k must be"):
