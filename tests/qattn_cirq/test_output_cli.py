@@ -30,6 +30,7 @@ EXPECTED_COMMANDS = {
     "estimate": {"grover-sparse", "leverage-sampling", "mean-estimation", "qattention"},
     "formula": {"grover-sparse", "qattention"},
     "simulate": {"grover-sparse", "qattention"},
+    "sweep": {"grover-sparse", "qattention"},
 }
 
 
