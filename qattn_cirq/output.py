@@ -2,7 +2,10 @@
 
 Every CLI command builds a plain ``dict`` (JSON-serialisable: ints, floats, strings, lists, dicts,
 None) and hands it to :func:`render`. Tables and CSV flatten nested dicts into dotted keys so that a
-``logical.t_count`` column means the same thing in every format.
+``logical.t_count`` column means the same thing in every format; lists become JSON text.
+
+JSON and CSV are lossless (every int exact, every float its shortest round-trip repr): they are for
+programs and for chaining. Table and latex are for people and round floats to 6 significant digits.
 """
 
 from __future__ import annotations
@@ -94,8 +97,21 @@ def format_number(value: Any, digits: int = 3, none: str = "-", exact_ints: bool
 
 
 def _cell(value: Any) -> str:
-    """A cell of ``--format table|csv|latex``: integers exact, floats to 6 digits, None empty."""
+    """A cell of ``--format table|latex`` (read by people): integers exact, floats to 6 digits, None empty."""
     return format_number(value, digits=6, none="", exact_ints=True)
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell of ``--format csv`` (read by programs), lossless: integers exact, floats as Python's
+    shortest round-trip ``repr`` (``float(cell) == value`` bit for bit; 6 digits lost information,
+    issue 14), None empty, booleans ``true`` / ``false`` as in the JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 def render(data: Any, fmt: str) -> str:
@@ -111,7 +127,7 @@ def render(data: Any, fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in keys})
+            writer.writerow({k: _csv_cell(row.get(k)) for k in keys})
         return buf.getvalue().rstrip("\n")
     if fmt == "table":
         if len(rows) == 1:
