@@ -114,6 +114,16 @@ def _csv_cell(value: Any) -> str:
     return str(value)
 
 
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&",
+                  "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
+
+
+def _latex_escape(text: str) -> str:
+    """``text`` as LaTeX source that prints it: every special character escaped (a JSON list in a
+    cell has braces; a formula string has ``^``), in one pass so no escape is escaped again."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
+
+
 def render(data: Any, fmt: str) -> str:
     """Render ``data`` (a dict, or a list of dicts for multi-row tables) in ``fmt``."""
     if fmt == "json":
@@ -140,8 +150,7 @@ def render(data: Any, fmt: str) -> str:
             lines.append("  ".join(_cell(r.get(k)).ljust(w) for k, w in zip(keys, widths)))
         return "\n".join(lines)
     if fmt == "latex":
-        def esc(s: str) -> str:
-            return s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+        esc = _latex_escape
 
         if len(rows) == 1:
             body = [f"{esc(k)} & {esc(_cell(rows[0][k]))} \\\\" for k in keys]

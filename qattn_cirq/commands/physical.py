@@ -183,21 +183,22 @@ def run(args) -> int:
     if args.compare_microsoft:
         p = result["parameters"]
         out["microsoft_estimator"] = run_microsoft_estimator(counts, p["error_budget"], p["preset"], args.qec_scheme)
-    if args.format == "table":
-        print(_table_with_rounds(out))
+    if args.format in ("table", "latex"):
+        print(_table_with_rounds(out, args.format))
         return 0
     emit(out, args.format)
     return 0
 
 
-def _table_with_rounds(out: dict) -> str:
-    """``--format table``: the key/value table, then the factory's distillation rounds (ms model) as a
-    table of their own, so nothing of the JSON is dropped."""
+def _table_with_rounds(out: dict, fmt: str = "table") -> str:
+    """``--format table|latex``: the key/value table, then the factory's distillation rounds (ms
+    model) as a table of their own, so nothing of the JSON is dropped."""
     from qattn_cirq.output import render
 
     rounds = (out.get("factory") or {}).get("rounds")
     if not isinstance(rounds, list) or not rounds:
-        return render(out, "table")
+        return render(out, fmt)
     factory = {k: v for k, v in out["factory"].items() if k != "rounds"}
-    text = render({**out, "factory": factory}, "table")
-    return text + "\n\nfactory.rounds (one row per distillation round)\n" + render(rounds, "table")
+    text = render({**out, "factory": factory}, fmt)
+    title = "factory.rounds (one row per distillation round)"
+    return text + ("\n\n% " if fmt == "latex" else "\n\n") + title + "\n" + render(rounds, fmt)
