@@ -233,6 +233,8 @@ def check_out_dir(out_dir: str) -> None:
     ``out_dir`` and renamed into place, see :func:`write_report`).
     """
     out = os.path.abspath(out_dir)
+    if os.path.islink(out):  # replacing it would replace the link, not the directory it points to
+        raise QattnInputError(f"--out {out_dir}: is a symbolic link; give the directory it points to")
     if os.path.lexists(out) and not os.path.isdir(out):
         raise QattnInputError(f"--out {out_dir}: is a file, not a directory")
     if os.path.isdir(out):

@@ -213,6 +213,7 @@ def test_one_estimate_schema_across_algorithms(estimates):
         assert isinstance(data["logical_parts"], dict) and isinstance(data["details"], dict)
         assert isinstance(data["ledger"], list) and isinstance(data["notes"], list)
     assert set(estimates["qattention"]["logical_parts"]) == {"preprocess", "row_query"}
+    assert all("/log(2)" not in json.dumps(data) for data in estimates.values())  # log2(n) everywhere
 
 
 def test_one_physical_schema_across_models(capsys):
@@ -326,9 +327,10 @@ def test_report_out_is_checked_before_any_computation(tmp_path, capsys, no_build
     (tmp_path / "d1" / "report.md").mkdir()
     (tmp_path / "d2").mkdir()
     (tmp_path / "d2" / "notes.txt").write_text("mine")
+    (tmp_path / "link").symlink_to(tmp_path / "d1")
     cases = [(tmp_path / "afile", "is a file"), (tmp_path / "afile" / "sub", "is a file"),
              (tmp_path / "d1", "report.md in it is a directory"), (tmp_path / "d2", "holds files a report does not write"),
-             (Path("/proc/qattn/none"), "cannot write into")]
+             (tmp_path / "link", "is a symbolic link"), (Path("/proc/qattn/none"), "cannot write into")]
     for out, says in cases:
         line = _refused(capsys, ["report", "--out", str(out)])
         assert "--out" in line and says in line, line
