@@ -129,7 +129,7 @@ class LogicalCounts:
         for name in ("qubits", "t", "toffoli", "clifford", "rotations", "measurements"):
             vals[name] = _checked_count(getattr(self, name), label(name))
         if vals["qubits"] < 1:
-            raise QattnInputError(f"{label('qubits')} must be an integer >= 1; got {vals['qubits']}")
+            raise QattnInputError(f"{label('qubits')} must be >= 1 (an integer); got {vals['qubits']}")
         d = self.rotation_depth
         if d is not None and (not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= vals["rotations"]):
             raise QattnInputError(f"{label('rotation_depth')} must be an integer in [0, {label('rotations')} = "

@@ -152,7 +152,7 @@ def test_logical_counts_concrete_names_the_callers_labels():
     from estimates.counts import LogicalCounts
     from qattn_cirq.errors import QattnInputError
 
-    cases = [(dict(qubits=0), {"qubits": "--qubits"}, "--qubits must be an integer >= 1"),
+    cases = [(dict(qubits=0), {"qubits": "--qubits"}, "--qubits must be >= 1 (an integer)"),
              (dict(qubits=1, t=10**101), {"t": "logical.t in e.json"}, "logical.t in e.json must be <= 1e100"),
              (dict(qubits=1, rotations=2, rotation_depth=3), {"rotation_depth": "--rotation-depth",
                                                               "rotations": "--rotations"},
