@@ -71,6 +71,19 @@ def exact_int(text: str) -> int:
     return v
 
 
+#: the largest ``--n``: the schedules take float64 square roots of n (past ~1.8e308 they overflow) and
+#: the physical models refuse counts past 1e100, which every algorithm passes long before n = 1e100
+N_MAX = 10**100
+
+
+def size_type(text: str) -> int:
+    """argparse ``type=`` for ``--n``: :func:`exact_int` (``1e30`` = 10^30, ``2^40``), at most 1e100."""
+    v = exact_int(text)
+    if v > N_MAX:
+        raise argparse.ArgumentTypeError(f"must be an integer <= 1e100 (float64 schedules); got {text!r}")
+    return v
+
+
 def real_type(lo: float, hi: float | None = None, lo_open: bool = True, hi_open: bool = False):
     """argparse ``type=`` for a finite real in an interval: ``(lo, hi]`` by default, ``hi=None``
     for no upper end.

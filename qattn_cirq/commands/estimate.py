@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict
 import attrs
 
 from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
-from qattn_cirq.commands._common import add_format_flag, emit, exact_int, real_type
+from qattn_cirq.commands._common import add_format_flag, emit, real_type, size_type
 
 ORDER = 20
 
@@ -34,7 +34,7 @@ class Estimator:
 
 def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("grover-sparse (arXiv 2307.08045, Alg. 1)")
-    g.add_argument("--n", type=exact_int, help="sequence length: rows of Q and K (integer >= 2; exact: 1e30 = 10^30, 2^40)")
+    g.add_argument("--n", type=size_type, help="sequence length: rows of Q and K (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="head dimension: entries per row (integer >= 1)")
     g.add_argument("--k", type=int, help="large entries per row, the k of (tau,k)-goodness (1 <= k <= n)")
     g.add_argument(
@@ -182,7 +182,7 @@ def _from_data_args(p) -> None:
 
 def _leverage_sampling_args(p) -> None:
     g = p.add_argument_group("leverage-sampling (amplitude-amplified importance sampling of V's rows / QSample)")
-    g.add_argument("--n", type=exact_int, help="number of rows (integer >= 2; exact: 1e30 = 10^30, 2^40)")
+    g.add_argument("--n", type=size_type, help="number of rows (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="row dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width of the weights (integer >= 1)")
     g.add_argument("--alpha", type=float, default=None,
@@ -211,7 +211,7 @@ def _leverage_sampling_estimate(args: argparse.Namespace) -> Dict[str, Any]:
 
 def _mean_estimation_args(p) -> None:
     g = p.add_argument_group("mean-estimation (amplitude estimation per coordinate, or the CHJ cost model)")
-    g.add_argument("--n", type=exact_int, help="number of vectors averaged (integer >= 2; exact: 1e30 = 10^30, 2^40)")
+    g.add_argument("--n", type=size_type, help="number of vectors averaged (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="vector dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width of the entries (integer >= 1)")
     g.add_argument("--eps", type=float, default=None, help="target l2 error, in (0, 1)")
@@ -233,7 +233,7 @@ def _mean_estimation_estimate(args: argparse.Namespace) -> Dict[str, Any]:
 
 def _qattention_args(p) -> None:
     g = p.add_argument_group("qattention (arXiv 2602.00874, Thm 3.1)")
-    g.add_argument("--n", type=exact_int, help="sequence length (integer >= 2; exact: 1e30 = 10^30, 2^40)")
+    g.add_argument("--n", type=size_type, help="sequence length (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="head dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width b (integer >= 2)")
     g.add_argument("--loader", choices=QATTENTION_LOADERS, default="qrom",
@@ -373,18 +373,24 @@ def _with_raw_t(logical: Dict[str, Any]) -> Dict[str, Any]:
 def _float_derived(result: Dict[str, Any]) -> str | None:
     """Why the counts' integers past 2^53 are float noise, or None when they are exact.
 
-    grover-sparse's certified schedule runs the BBHT / certification schedule in float64
-    (``bloqs.grover.certified_find_all_costs``: ``math.sqrt(n)``, ``math.ceil``): past n = 2^53 it
-    works on float(n) != n. qattention's cost models are evaluated from float parameters (alpha,
-    eps, the CHJ constant) to 1e-6 relative (``estimates.qattention_estimates``)."""
-    n = result.get("params", {}).get("n")
-    if result.get("algorithm") == "grover-sparse" and result.get("options", {}).get("schedule") == "certified":
+    * grover-sparse, certified schedule: the BBHT / certification schedule is float64 arithmetic
+      (``bloqs.grover.certified_find_all_costs``: ``math.sqrt(n)``, ``math.ceil``); past n = 2^53 it
+      works on float(n) != n. The known-count schedule is exact integer arithmetic.
+    * leverage-sampling: the rounds ``ceil(pi/4 sqrt(alpha n / d))`` are evaluated with ``alpha`` a
+      float (15 digits): at n = 1e30 the T-count differed from the exact one from the 15th digit.
+    * qattention: its cost models are evaluated from float parameters (alpha, eps, the CHJ
+      constant) to 1e-6 relative (``estimates.qattention_estimates``).
+
+    mean-estimation's counts are exact at any n (checked at n = 1e100 against its formula)."""
+    name, n = result.get("algorithm"), result.get("params", {}).get("n")
+    why = ": counts past 2^53 are printed as floats (about 16 significant digits), not as exact-looking integers"
+    if name == "grover-sparse" and result.get("options", {}).get("schedule") == "certified":
         if isinstance(n, int) and n > EXACT_FLOAT_INT:
-            return ("n > 2^53: the certified schedule's BBHT rounds are float64 arithmetic, so counts past 2^53 "
-                    "are printed as floats (about 16 significant digits), not as exact-looking integers")
-    if result.get("algorithm") == "qattention":
-        return ("qattention's cost models are evaluated from float parameters: counts past 2^53 are printed as "
-                "floats (about 16 significant digits)")
+            return "n > 2^53 and the certified schedule's BBHT rounds are float64 arithmetic" + why
+    if name == "leverage-sampling":
+        return "the sampling rounds are evaluated with a float alpha" + why
+    if name == "qattention":
+        return "qattention's cost models are evaluated from float parameters" + why
     return None
 
 

@@ -293,6 +293,27 @@ def test_n_1e30_is_exact_or_an_honest_float(capsys):
     assert any("2^53" in note for note in data["notes"])
 
 
+@pytest.mark.parametrize("n", ["1e101", "1e309", "2^400", "1.5e3", "-4", "inf"])
+def test_n_past_1e100_or_not_whole_is_one_line(n, capsys):
+    # 1e309 reached math.sqrt(n) in the BBHT schedule: OverflowError and a traceback
+    line = _refused(capsys, ["estimate", "grover-sparse", "--n", n, "--d", "4", "--k", "3", "--bits", "4"])
+    assert "--n" in line
+
+
+def test_leverage_sampling_at_1e30_prints_the_float_it_computes(capsys):
+    """Its rounds use a float alpha: the digits past ~15 were noise printed as exact; now a float,
+    equal to the exact evaluation of its own formula (alpha = 1 exactly) to float precision."""
+    import sympy
+
+    data = _json(capsys, ["estimate", "leverage-sampling", "--n", "1e30", "--d", "4", "--bits", "4"])
+    t = data["logical"]["t_count"]
+    assert isinstance(t, float) and any("2^53" in note for note in data["notes"])
+    expr = sympy.sympify(data["details"]["formula_t_count"], locals={"log2": lambda x: sympy.log(x, 2)})
+    syms = {s.name: s for s in expr.free_symbols}
+    exact = expr.subs({syms["n"]: sympy.Integer(10) ** 30, syms["d"]: 4, syms["b"]: 4, syms["alpha"]: 1})
+    assert exact.is_Integer and math.isclose(t, int(exact), rel_tol=1e-13)
+
+
 def test_huge_n_known_count_digits_equal_exact_sympy():
     """Where the arithmetic is exact (known count, QROM, a power of two) every printed digit is right:
     the CLI's 46-digit T-count at n = 2^60 equals the symbolic formula evaluated exactly by sympy."""
