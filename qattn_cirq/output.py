@@ -60,6 +60,27 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+#: float64 holds every integer up to 2^53 exactly; past it, a count computed through floats has
+#: digits that are rounding noise
+EXACT_FLOAT_INT = 2**53
+
+
+def floats_past_2_53(obj: Any) -> tuple[Any, bool]:
+    """``obj`` (JSON-shaped) with every int past 2^53 as a float, and whether any was: for counts
+    that went through float arithmetic, so that no digit printed is float noise shown as exact."""
+    if isinstance(obj, bool):
+        return obj, False
+    if isinstance(obj, int):
+        return (float(obj), True) if abs(obj) > EXACT_FLOAT_INT else (obj, False)
+    if isinstance(obj, Mapping):
+        pairs = {k: floats_past_2_53(v) for k, v in obj.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
+    if isinstance(obj, list):
+        pairs = [floats_past_2_53(v) for v in obj]
+        return [v for v, _ in pairs], any(c for _, c in pairs)
+    return obj, False
+
+
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Flatten nested dicts into ``{"a.b": value}``; lists are kept as JSON text."""
     out: dict[str, Any] = {}

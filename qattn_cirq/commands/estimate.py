@@ -353,9 +353,6 @@ ENVELOPE = ("schema", "algorithm", "params", "loader", "options", "logical", "lo
             "ledger", "measured", "notes", "conventions", "details")
 _LOGICAL_ORDER = ("t_count", "t", "toffoli", "clifford", "rotations", "measurements", "qubits")
 
-#: float64 holds every integer up to 2^53 exactly; past it a count computed through floats has
-#: digits that are rounding noise
-EXACT_FLOAT_INT = 2**53
 
 
 def _with_raw_t(logical: Dict[str, Any]) -> Dict[str, Any]:
@@ -385,28 +382,13 @@ def _float_derived(result: Dict[str, Any]) -> str | None:
     name, n = result.get("algorithm"), result.get("params", {}).get("n")
     why = ": counts past 2^53 are printed as floats (about 16 significant digits), not as exact-looking integers"
     if name == "grover-sparse" and result.get("options", {}).get("schedule") == "certified":
-        if isinstance(n, int) and n > EXACT_FLOAT_INT:
+        if isinstance(n, int) and n > 2**53:
             return "n > 2^53 and the certified schedule's BBHT rounds are float64 arithmetic" + why
     if name == "leverage-sampling":
         return "the sampling rounds are evaluated with a float alpha" + why
     if name == "qattention":
         return "qattention's cost models are evaluated from float parameters" + why
     return None
-
-
-def _floats_past_2_53(obj: Any) -> tuple[Any, bool]:
-    """``obj`` with every int past 2^53 as a float; and whether any was."""
-    if isinstance(obj, bool):
-        return obj, False
-    if isinstance(obj, int):
-        return (float(obj), True) if abs(obj) > EXACT_FLOAT_INT else (obj, False)
-    if isinstance(obj, dict):
-        pairs = {k: _floats_past_2_53(v) for k, v in obj.items()}
-        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
-    if isinstance(obj, list):
-        pairs = [_floats_past_2_53(v) for v in obj]
-        return [v for v, _ in pairs], any(c for _, c in pairs)
-    return obj, False
 
 
 def shaped(result: Dict[str, Any]) -> Dict[str, Any]:
@@ -426,7 +408,9 @@ def shaped(result: Dict[str, Any]) -> Dict[str, Any]:
     out["details"] = result
     why = _float_derived({**out, **result})
     if why is not None:
-        rest, changed = _floats_past_2_53({k: v for k, v in out.items() if k != "params"})
+        from qattn_cirq.output import floats_past_2_53
+
+        rest, changed = floats_past_2_53({k: v for k, v in out.items() if k != "params"})
         if changed:
             out = {**out, **rest}
             out["notes"].append(why)

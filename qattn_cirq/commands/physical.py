@@ -145,8 +145,9 @@ def _counts_from_estimate(args):
     data = _read_json(args.from_file)
     where = "stdin" if args.from_file == "-" else args.from_file
     logical = _estimate_logical(data, where)
-    # integral floats (an honest float count from a huge --n) are whole numbers; 66579.4 is refused
-    logical = {k: int(v) if isinstance(v, float) and v.is_integer() else v for k, v in logical.items()}
+    # integral floats (an estimate's honest float for a count past 2^53) are whole numbers; 66579.4 is refused
+    approximate = sorted(k for k, v in logical.items() if isinstance(v, float) and v.is_integer())
+    logical = {k: int(v) if k in approximate else v for k, v in logical.items()}
     counts = LogicalCounts.from_logical(logical)
     if args.rotation_depth is not None:
         counts = attrs.evolve(counts, rotation_depth=args.rotation_depth)
@@ -156,6 +157,9 @@ def _counts_from_estimate(args):
     info = {"source": where, "algorithm": data["algorithm"], "loader": data.get("loader")}
     if "t" not in logical:
         info["t_recovered"] = "t = t_count - 4 toffoli - 11 rotations (the estimate had no raw t)"
+    if approximate:
+        info["approximate"] = (f"the estimate gave {', '.join(approximate)} as floats (float arithmetic past "
+                               "2^53): integers past 2^53 below are printed as floats too")
     return counts, info
 
 
@@ -180,6 +184,10 @@ def run(args) -> int:
     result = physical_estimate(counts, model=args.model, error_budget=args.error_budget, preset=args.preset,
                                qec_scheme=args.qec_scheme)
     out = _shaped(result, counts, info)
+    if "approximate" in info:
+        from qattn_cirq.output import floats_past_2_53
+
+        out = floats_past_2_53(out)[0]
     if args.compare_microsoft:
         p = result["parameters"]
         out["microsoft_estimator"] = run_microsoft_estimator(counts, p["error_budget"], p["preset"], args.qec_scheme)

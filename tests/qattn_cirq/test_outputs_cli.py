@@ -403,3 +403,14 @@ def test_report_write_replaces_the_old_report_whole(tmp_path, monkeypatch):
     umask = os.umask(0)
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o777 & ~umask  # as os.makedirs made it, not mkdtemp's 0700
+
+
+def test_physical_from_a_float_count_prints_no_exact_looking_digits(tmp_path, capsys):
+    """An estimate past 2^53 gives float counts; physical keeps them floats (and says so) instead of
+    printing int(1e16 + noise) as if every digit were known."""
+    path = tmp_path / "e.json"
+    path.write_text(json.dumps({"algorithm": "x", "logical": {"t": 0, "toffoli": 1e16, "rotations": 0,
+                                                              "measurements": 0, "qubits": 100}}))
+    out = _json(capsys, ["physical", "--from", str(path), "--error-budget", "0.5"])
+    assert "toffoli" in out["input"]["approximate"] and out["input"]["toffoli"] == 1e16
+    assert isinstance(out["input"]["toffoli"], float) and isinstance(out["details"]["num_t_states"], float)
