@@ -68,6 +68,21 @@ def to_number(x: Any, rel_tol: float = 1e-9) -> Any:
 MAX_COUNT = 10**100
 
 
+def _checked_count(v: Any, label: str) -> int:
+    """``v`` as a plain int in [0, MAX_COUNT], or a one-line refusal naming ``label``."""
+    if isinstance(v, sympy.Basic):
+        if v.free_symbols:
+            raise QattnInputError(f"{label} is symbolic ({v}); substitute values or use symbolic_physical_estimate")
+        if not (v.is_Integer or (v.is_number and v == sympy.floor(v))):  # 5.0 is 5; 66579.4 is refused, not truncated
+            raise QattnInputError(f"{label} must be a non-negative integer; got {v}")
+        v = int(sympy.floor(v))
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise QattnInputError(f"{label} must be a non-negative integer; got {v!r}")
+    if v > MAX_COUNT:
+        raise QattnInputError(f"{label} must be <= 1e100 (float64 error-rate arithmetic); got ~10^{math.log10(v):.1f}")
+    return v
+
+
 @attrs.frozen(kw_only=True)
 class LogicalCounts:
     """Logical resource counts (symbolic or concrete): the one record of the code base.
@@ -93,28 +108,44 @@ class LogicalCounts:
         toffoli, rotations = logical.get("toffoli", 0), logical.get("rotations", 0)
         t = logical["t"] if "t" in logical else logical["t_count"] - TS_PER_TOFFOLI * toffoli - TS_PER_ROTATION * rotations
         return cls(qubits=logical["qubits"], t=t, toffoli=toffoli, clifford=logical.get("clifford", 0),
-                   rotations=rotations, measurements=logical.get("measurements", 0))
+                   rotations=rotations, measurements=logical.get("measurements", 0),
+                   rotation_depth=logical.get("rotation_depth"))
 
-    def concrete(self) -> "LogicalCounts":
-        """The same counts as plain non-negative integers, checked (one-line error naming the field)."""
+    def concrete(self, labels: Optional[Mapping[str, str]] = None) -> "LogicalCounts":
+        """The same counts as plain non-negative integers, checked: the one range check of the code
+        base (``qattn physical``, ``physical --from`` and the physical models all come here).
+
+        A refusal is one line naming the field as the caller calls it: ``labels`` maps a field
+        (``qubits``, ``t``, ``toffoli``, ``clifford``, ``rotations``, ``measurements``,
+        ``rotation_depth``) to that name (``{"t": "--t-count"}`` on the command line,
+        ``{"t": "logical.t in est.json"}`` for a chained estimate); unnamed fields keep their own
+        name. Bounds: counts in [0, MAX_COUNT = 1e100] (the physical models take logs and ratios in
+        float64), qubits >= 1, rotation_depth in [0, rotations].
+        """
+        def label(name: str) -> str:
+            return (labels or {}).get(name, name)
+
         vals = {}
         for name in ("qubits", "t", "toffoli", "clifford", "rotations", "measurements"):
-            v = getattr(self, name)
-            if isinstance(v, sympy.Basic):
-                if v.free_symbols:
-                    raise QattnInputError(f"{name} is symbolic ({v}); substitute values or use symbolic_physical_estimate")
-                v = int(v)
-            if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-                raise QattnInputError(f"{name} must be a non-negative integer, got {v!r}")
-            if v > MAX_COUNT:
-                raise QattnInputError(f"{name} must be <= 1e100 (float64 error-rate arithmetic), got ~10^{math.log10(v):.1f}")
-            vals[name] = v
+            vals[name] = _checked_count(getattr(self, name), label(name))
         if vals["qubits"] < 1:
-            raise QattnInputError(f"qubits must be >= 1, got {vals['qubits']}")
+            raise QattnInputError(f"{label('qubits')} must be >= 1 (an integer); got {vals['qubits']}")
         d = self.rotation_depth
-        if d is not None and (not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= max(vals["rotations"], 0)):
-            raise QattnInputError(f"rotation_depth must be an integer in [0, rotations={vals['rotations']}], got {d!r}")
+        if d is not None and (not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= vals["rotations"]):
+            raise QattnInputError(f"{label('rotation_depth')} must be an integer in [0, {label('rotations')} = "
+                                  f"{vals['rotations']}]; got {d!r}")
         return LogicalCounts(**vals, rotation_depth=d)
+
+    def raw(self) -> Dict[str, Any]:
+        """The fields ``qattn physical`` takes, under its flags' field names: raw ``t`` (Toffoli-class
+        gates and rotations *not* folded in), ``toffoli``, ``rotations``, ``measurements``,
+        ``qubits``, and ``rotation_depth`` where known. This is what chains: ``t_count`` would count
+        every Toffoli twice if passed as ``--t-count`` beside ``--toffoli`` (issue 14's T-count trap)."""
+        out = {"t": self.t, "toffoli": self.toffoli, "rotations": self.rotations,
+               "measurements": self.measurements, "qubits": self.qubits}
+        if self.rotation_depth is not None:
+            out["rotation_depth"] = self.rotation_depth
+        return out
 
     @property
     def r_depth(self) -> int:

@@ -2,7 +2,10 @@
 
 Every CLI command builds a plain ``dict`` (JSON-serialisable: ints, floats, strings, lists, dicts,
 None) and hands it to :func:`render`. Tables and CSV flatten nested dicts into dotted keys so that a
-``logical.t_count`` column means the same thing in every format.
+``logical.t_count`` column means the same thing in every format; lists become JSON text.
+
+JSON and CSV are lossless (every int exact, every float its shortest round-trip repr): they are for
+programs and for chaining. Table and latex are for people and round floats to 6 significant digits.
 """
 
 from __future__ import annotations
@@ -57,6 +60,27 @@ def to_jsonable(obj: Any) -> Any:
     return str(obj)
 
 
+#: float64 holds every integer up to 2^53 exactly; past it, a count computed through floats has
+#: digits that are rounding noise
+EXACT_FLOAT_INT = 2**53
+
+
+def floats_past_2_53(obj: Any) -> tuple[Any, bool]:
+    """``obj`` (JSON-shaped) with every int past 2^53 as a float, and whether any was: for counts
+    that went through float arithmetic, so that no digit printed is float noise shown as exact."""
+    if isinstance(obj, bool):
+        return obj, False
+    if isinstance(obj, int):
+        return (float(obj), True) if abs(obj) > EXACT_FLOAT_INT else (obj, False)
+    if isinstance(obj, Mapping):
+        pairs = {k: floats_past_2_53(v) for k, v in obj.items()}
+        return {k: v for k, (v, _) in pairs.items()}, any(c for _, c in pairs.values())
+    if isinstance(obj, list):
+        pairs = [floats_past_2_53(v) for v in obj]
+        return [v for v, _ in pairs], any(c for _, c in pairs)
+    return obj, False
+
+
 def flatten(data: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Flatten nested dicts into ``{"a.b": value}``; lists are kept as JSON text."""
     out: dict[str, Any] = {}
@@ -94,8 +118,31 @@ def format_number(value: Any, digits: int = 3, none: str = "-", exact_ints: bool
 
 
 def _cell(value: Any) -> str:
-    """A cell of ``--format table|csv|latex``: integers exact, floats to 6 digits, None empty."""
+    """A cell of ``--format table|latex`` (read by people): integers exact, floats to 6 digits, None empty."""
     return format_number(value, digits=6, none="", exact_ints=True)
+
+
+def _csv_cell(value: Any) -> str:
+    """A cell of ``--format csv`` (read by programs), lossless: integers exact, floats as Python's
+    shortest round-trip ``repr`` (``float(cell) == value`` bit for bit; 6 digits lost information,
+    issue 14), None empty, booleans ``true`` / ``false`` as in the JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+_LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r"\%", "&": r"\&",
+                  "#": r"\#", "$": r"\$", "^": r"\^{}", "~": r"\~{}"}
+
+
+def _latex_escape(text: str) -> str:
+    """``text`` as LaTeX source that prints it: every special character escaped (a JSON list in a
+    cell has braces; a formula string has ``^``), in one pass so no escape is escaped again."""
+    return "".join(_LATEX_SPECIAL.get(ch, ch) for ch in text)
 
 
 def render(data: Any, fmt: str) -> str:
@@ -111,7 +158,7 @@ def render(data: Any, fmt: str) -> str:
         writer = csv.DictWriter(buf, fieldnames=keys, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: _cell(row.get(k)) for k in keys})
+            writer.writerow({k: _csv_cell(row.get(k)) for k in keys})
         return buf.getvalue().rstrip("\n")
     if fmt == "table":
         if len(rows) == 1:
@@ -124,8 +171,7 @@ def render(data: Any, fmt: str) -> str:
             lines.append("  ".join(_cell(r.get(k)).ljust(w) for k, w in zip(keys, widths)))
         return "\n".join(lines)
     if fmt == "latex":
-        def esc(s: str) -> str:
-            return s.replace("_", r"\_").replace("%", r"\%").replace("&", r"\&")
+        esc = _latex_escape
 
         if len(rows) == 1:
             body = [f"{esc(k)} & {esc(_cell(rows[0][k]))} \\\\" for k in keys]

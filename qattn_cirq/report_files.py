@@ -22,7 +22,12 @@ from estimates.report import PAPER_CLAIMS  # noqa: E402
 from qattn_cirq.errors import QattnInputError  # noqa: E402
 from qattn_cirq.output import format_number, to_jsonable  # noqa: E402
 
-__all__ = ["write_report"]
+__all__ = ["check_out_dir", "write_report"]
+
+#: what a report directory holds (report.json, report.md, one CSV per table, PNG plots): a directory
+#: holding anything else is not replaced by a report, since replacing means removing it
+_REPORT_FILES = ("report.json", "report.md")
+_REPORT_SUFFIXES = (".csv", ".png")
 
 
 def _write_csv(path: str, rows: List[Dict[str, Any]]) -> None:
@@ -194,12 +199,8 @@ def _markdown(report: Dict[str, Any], pngs: List[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_report(report: Dict[str, Any], out_dir: str) -> Dict[str, Any]:
-    """Write report.json, report.md, CSV tables and PNG plots into ``out_dir``; return the paths."""
-    try:
-        os.makedirs(out_dir, exist_ok=True)
-    except OSError as e:
-        raise QattnInputError(f"cannot create output directory {out_dir!r}: {e.strerror}") from None
+def _write_into(report: Dict[str, Any], out_dir: str) -> Dict[str, Any]:
+    """Write report.json, report.md, CSV tables and PNG plots into the (new, empty) ``out_dir``."""
     files = {}
     p = os.path.join(out_dir, "report.json")
     with open(p, "w") as f:
@@ -220,3 +221,108 @@ def write_report(report: Dict[str, Any], out_dir: str) -> Dict[str, Any]:
         f.write(_markdown(report, files["png"]))
     files["markdown"] = mp
     return files
+
+
+def check_out_dir(out_dir: str) -> None:
+    """Refuse an ``--out`` the report cannot be written into, in one line, before any computation.
+
+    Refused: a path that is a file; a directory whose ``report.md`` / ``report.json`` (or any entry)
+    is a directory; a directory holding files a report does not write (it would be replaced, so
+    they would be deleted; ``--out .`` in a checkout is the case that matters); a parent directory
+    that cannot be created or written (the report is written into a temporary folder beside
+    ``out_dir`` and renamed into place, see :func:`write_report`).
+    """
+    out = os.path.abspath(out_dir)
+    if os.path.islink(out):  # replacing it would replace the link, not the directory it points to
+        raise QattnInputError(f"--out {out_dir}: is a symbolic link; give the directory it points to")
+    if os.path.lexists(out) and not os.path.isdir(out):
+        raise QattnInputError(f"--out {out_dir}: is a file, not a directory")
+    if os.path.isdir(out):
+        _check_report_dir(out_dir, out)
+    parent = os.path.dirname(out)
+    existing = parent
+    while not os.path.isdir(existing):
+        if os.path.lexists(existing):
+            raise QattnInputError(f"--out {out_dir}: {existing} is a file, not a directory")
+        existing = os.path.dirname(existing)
+    import shutil
+    import tempfile
+
+    try:  # a real write (os.access says yes to root, even on /proc): a probe folder, removed at once
+        shutil.rmtree(tempfile.mkdtemp(prefix=".qattn-probe-", dir=existing))
+    except OSError as e:
+        raise QattnInputError(f"--out {out_dir}: cannot write into {existing} ({e.strerror})") from None
+
+
+def _check_report_dir(out_dir: str, out: str) -> None:
+    try:
+        names = sorted(os.listdir(out))
+    except OSError as e:
+        raise QattnInputError(f"--out {out_dir}: cannot read it ({e.strerror})") from None
+    for name in names:
+        if os.path.isdir(os.path.join(out, name)):
+            raise QattnInputError(f"--out {out_dir}: {name} in it is a directory; a report writes plain files only")
+    foreign = [n for n in names if n not in _REPORT_FILES and not n.endswith(_REPORT_SUFFIXES)]
+    if foreign:
+        raise QattnInputError(
+            f"--out {out_dir}: holds files a report does not write ({', '.join(foreign[:3])}"
+            f"{', ...' if len(foreign) > 3 else ''}); the report replaces the whole directory, so give a new or "
+            "empty one, or an earlier report's"
+        )
+
+
+def write_report(report: Dict[str, Any], out_dir: str) -> Dict[str, Any]:
+    """Write report.json, report.md, CSV tables and PNG plots into ``out_dir``; return their paths.
+
+    All or nothing (issue 14): the files are written into a temporary folder beside ``out_dir``,
+    which then replaces ``out_dir`` by two renames (the old report is moved aside, the new one
+    moved in, the old one removed). A run that fails or is interrupted while writing leaves the old
+    report, or none between the two renames, never a mix of old and new files, and no stale file
+    of an earlier report survives a successful one. ``out_dir`` is checked first
+    (:func:`check_out_dir`).
+    """
+    import shutil
+    import tempfile
+
+    check_out_dir(out_dir)
+    out = os.path.abspath(out_dir)
+    parent, base = os.path.split(out)
+    try:
+        os.makedirs(parent, exist_ok=True)
+        tmp = tempfile.mkdtemp(prefix=f".{base}.new-", dir=parent)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o777 & ~umask)  # mkdtemp's 0700 would make the report private
+    except OSError as e:
+        raise QattnInputError(f"--out {out_dir}: cannot create a folder beside it ({e.strerror})") from None
+    try:
+        files = _write_into(report, tmp)
+        old = _swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+    return _moved(files, tmp, out_dir)
+
+
+def _swap_in(tmp: str, out: str):
+    """Rename ``tmp`` to ``out``, moving an existing ``out`` aside first; return where it went."""
+    import tempfile
+
+    old = None
+    if os.path.isdir(out):
+        old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}.old-", dir=os.path.dirname(out))
+        os.rmdir(old)  # a free name beside out; os.replace cannot rename onto a non-empty directory
+        os.replace(out, old)
+    os.replace(tmp, out)
+    return old
+
+
+def _moved(files: Any, tmp: str, out_dir: str) -> Any:
+    """``files`` (paths under ``tmp``) as paths under ``out_dir``."""
+    if isinstance(files, dict):
+        return {k: _moved(v, tmp, out_dir) for k, v in files.items()}
+    if isinstance(files, list):
+        return [_moved(v, tmp, out_dir) for v in files]
+    return os.path.join(out_dir, os.path.relpath(files, tmp))

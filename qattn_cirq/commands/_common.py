@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import decimal
 import math
+import re
 import sys
 from typing import Any
 
@@ -36,6 +38,50 @@ def seed_type(text: str) -> int:
     if not 0 <= value <= SEED_MAX:
         raise argparse.ArgumentTypeError(f"must be an integer in [0, {SEED_MAX}]; got {value}")
     return value
+
+
+def exact_int(text: str) -> int:
+    """argparse ``type=`` for a non-negative integer that stays exact however large.
+
+    Accepts ``int`` syntax (``12345678901234567891`` stays that number, past 2^53), decimal
+    exponent syntax read as an exact decimal (``1e30`` is 10^30, not the float nearest it; ``2.5e3``
+    is 2500) and powers of two ``2^K`` / ``2**K``, and only when the value is a finite whole number
+    >= 0. ``inf``, ``nan``, ``1.5``, ``-3`` give argparse's one-line error naming the flag (exit 2).
+    Sizes past 1e400 are refused here: building such an int would take longer than any estimate.
+    """
+    t = text.strip().replace("_", "")
+    power = re.fullmatch(r"2(?:\^|\*\*)(\d{1,4})", t)
+    if power:
+        return 2 ** int(power.group(1))
+    try:
+        v = int(t)
+    except ValueError:
+        try:
+            x = decimal.Decimal(t)
+        except decimal.InvalidOperation:
+            raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}") from None
+        # adjusted() bounds the digits before building the int (1e999999999 would take a gigabyte)
+        if not x.is_finite() or x != x.to_integral_value():
+            raise argparse.ArgumentTypeError(f"expected a finite non-negative integer, got {text!r}")
+        if x.adjusted() > 400:
+            raise argparse.ArgumentTypeError(f"expected a count below 1e400, got {text!r}")
+        v = int(x)
+    if v < 0:
+        raise argparse.ArgumentTypeError(f"expected a non-negative integer, got {text!r}")
+    return v
+
+
+#: the largest ``--n``: the schedules take float64 square roots of n (past ~1.8e308 they overflow) and
+#: the physical models refuse counts past 1e100, which every algorithm passes long before n = 1e100
+N_MAX = 10**100
+
+
+def size_type(text: str) -> int:
+    """argparse ``type=`` for ``--n``: :func:`exact_int` (``1e30`` = 10^30, ``2^40``), at most 1e100."""
+    v = exact_int(text)
+    if v > N_MAX:
+        raise argparse.ArgumentTypeError(f"must be an integer <= 1e100 (float64 schedules); got {text!r}")
+    return v
 
 
 def real_type(lo: float, hi: float | None = None, lo_open: bool = True, hi_open: bool = False):

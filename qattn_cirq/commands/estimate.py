@@ -12,9 +12,12 @@ from typing import Any, Callable, Dict
 import attrs
 
 from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
-from qattn_cirq.commands._common import add_format_flag, emit, real_type
+from qattn_cirq.commands._common import add_format_flag, emit, real_type, size_type
 
 ORDER = 20
+
+S_LAMBDA_HELP = ("statistical dimension s_lambda, a real (`qattn inspect` prints e.g. 510.8); rounded UP to an "
+                 "integer, since it sizes landmark counts and registers, and the output's notes say so")
 
 
 @attrs.frozen
@@ -31,7 +34,7 @@ class Estimator:
 
 def _grover_sparse_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("grover-sparse (arXiv 2307.08045, Alg. 1)")
-    g.add_argument("--n", type=int, help="sequence length: rows of Q and K (integer >= 2)")
+    g.add_argument("--n", type=size_type, help="sequence length: rows of Q and K (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="head dimension: entries per row (integer >= 1)")
     g.add_argument("--k", type=int, help="large entries per row, the k of (tau,k)-goodness (1 <= k <= n)")
     g.add_argument(
@@ -122,10 +125,28 @@ def _require(args: argparse.Namespace, algorithm: str, names) -> None:
                                   f"{flag} is required for {algorithm}")
 
 
-def _with_measured(result: Dict[str, Any], measured: Dict[str, Any] | None) -> Dict[str, Any]:
-    if measured is not None:
-        result = {**result, "measured": measured}
+def _with_measured(result: Dict[str, Any], measured: Dict[str, Any] | None, notes=()) -> Dict[str, Any]:
+    result = {**result, "measured": measured}
+    if notes:
+        result["notes"] = [*result.get("notes", ()), *notes]
     return result
+
+
+def _round_up_s_lambda(args: argparse.Namespace) -> list:
+    """``--s-lambda`` is a real (the statistical dimension sum_i l_i/(l_i + lambda) is, and
+    ``qattn inspect`` prints it so); the estimates need an integer (it counts landmarks and sizes
+    registers), so a non-integer one is rounded up, never down (an under-count of the landmarks
+    would under-cost the algorithm), and the output's ``notes`` say so."""
+    import math
+
+    s_lambda = getattr(args, "s_lambda", None)
+    if s_lambda is None or float(s_lambda).is_integer():
+        if s_lambda is not None:
+            args.s_lambda = int(s_lambda)
+        return []
+    args.s_lambda = math.ceil(s_lambda)
+    return [f"--s-lambda {s_lambda!r} rounded up to {args.s_lambda}: it counts landmarks and sizes registers, "
+            "so the estimate needs an integer (rounding up never under-counts)"]
 
 
 def _grover_sparse_estimate(args: argparse.Namespace) -> Dict[str, Any]:
@@ -161,7 +182,7 @@ def _from_data_args(p) -> None:
 
 def _leverage_sampling_args(p) -> None:
     g = p.add_argument_group("leverage-sampling (amplitude-amplified importance sampling of V's rows / QSample)")
-    g.add_argument("--n", type=int, help="number of rows (integer >= 2)")
+    g.add_argument("--n", type=size_type, help="number of rows (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="row dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width of the weights (integer >= 1)")
     g.add_argument("--alpha", type=float, default=None,
@@ -170,7 +191,7 @@ def _leverage_sampling_args(p) -> None:
     g.add_argument("--kind", choices=("row-norm", "ridge"), default="row-norm",
                    help="row-norm: rows of V by squared norm; ridge: Nystrom landmarks by ridge leverage "
                    "scores (needs --s-lambda) (default: row-norm)")
-    g.add_argument("--s-lambda", type=int, default=None, help="statistical dimension s_lambda (ridge kind)")
+    g.add_argument("--s-lambda", type=real_type(1.0, lo_open=False), default=None, help=S_LAMBDA_HELP + " (ridge kind)")
 
 
 def _leverage_sampling_estimate(args: argparse.Namespace) -> Dict[str, Any]:
@@ -179,17 +200,18 @@ def _leverage_sampling_estimate(args: argparse.Namespace) -> Dict[str, Any]:
     keys = ("n", "d", "alpha") if args.kind == "row-norm" else ("n", "d", "s_lambda")
     measured = _measured(args, keys)
     _require(args, "leverage-sampling", ("n", "d", "bits"))
+    notes = _round_up_s_lambda(args)
     alpha = 1.0 if args.alpha is None else args.alpha
     return _with_measured(
         leverage_sampling_estimate(args.n, args.d, alpha=alpha, bits=args.bits, samples=args.samples,
                                    kind=args.kind, s_lambda=args.s_lambda),
-        measured,
+        measured, notes,
     )
 
 
 def _mean_estimation_args(p) -> None:
     g = p.add_argument_group("mean-estimation (amplitude estimation per coordinate, or the CHJ cost model)")
-    g.add_argument("--n", type=int, help="number of vectors averaged (integer >= 2)")
+    g.add_argument("--n", type=size_type, help="number of vectors averaged (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="vector dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width of the entries (integer >= 1)")
     g.add_argument("--eps", type=float, default=None, help="target l2 error, in (0, 1)")
@@ -211,13 +233,13 @@ def _mean_estimation_estimate(args: argparse.Namespace) -> Dict[str, Any]:
 
 def _qattention_args(p) -> None:
     g = p.add_argument_group("qattention (arXiv 2602.00874, Thm 3.1)")
-    g.add_argument("--n", type=int, help="sequence length (integer >= 2)")
+    g.add_argument("--n", type=size_type, help="sequence length (integer >= 2; exact: 1e30 = 10^30, 2^40)")
     g.add_argument("--d", type=int, help="head dimension (integer >= 1)")
     g.add_argument("--bits", type=int, help="fixed-point width b (integer >= 2)")
     g.add_argument("--loader", choices=QATTENTION_LOADERS, default="qrom",
                    help="qrom (gate level) or assumed (polylog QRAM cost model)")
-    g.add_argument("--s-lambda", type=float, default=None,
-                   help="statistical dimension s_lambda of the kernel (1 <= s <= 2n)")
+    g.add_argument("--s-lambda", type=real_type(1.0, lo_open=False), default=None,
+                   help=S_LAMBDA_HELP + " (1 <= s <= 2n)")
     g.add_argument("--alpha", type=float, default=None, help="row distortion of V (1 <= alpha <= d)")
     g.add_argument("--eps", type=float, default=None, help="target accuracy eps in (0, 1)")
     g.add_argument("--mean-method", choices=("chj", "coordinate"), default="chj",
@@ -241,11 +263,12 @@ def _qattention_estimate(args: argparse.Namespace) -> Dict[str, Any]:
                if getattr(args, name) is None]
     if missing:
         raise QattnInputError(f"{', '.join(missing)} required for qattention")
+    notes = _round_up_s_lambda(args)
     return _with_measured(
         qattention_estimate(args.n, args.d, args.s_lambda, args.alpha, args.eps, args.bits, loader=args.loader,
                             mean_method=args.mean_method, multi_sample=args.multi_sample,
                             row_query=args.row_query, gpu=args.gpu),
-        measured,
+        measured, notes,
     )
 
 
@@ -277,52 +300,142 @@ ESTIMATORS: Dict[str, Estimator] = {
 }
 
 
+#: the T-count convention and how to chain into ``qattn physical`` (both --help texts state it)
+CONVENTION_HELP = (
+    "Convention: logical.t_count = T + 4 x (Toffoli + And + CSWAP) + 11 x rotations (everything as T; "
+    "And-dagger is measurement based, 0 T); logical.t is the RAW T count, with toffoli and rotations "
+    "separate. `qattn physical` wants the raw fields: pass logical.t as --t-count (never t_count beside "
+    "--toffoli), or chain directly: qattn estimate ... > est.json && qattn physical --from est.json "
+    "(or `| qattn physical --from -`)."
+)
+OUTPUT_HELP = (
+    "JSON output, the same top-level keys for every algorithm: schema, algorithm, params, loader (null "
+    "where the algorithm has no loader choice), options, logical {t_count, t, toffoli, clifford, rotations, "
+    "measurements, qubits; assumed loader also circuit_qubits, qram_qubits, qram_counted}, logical_parts "
+    "(qattention: preprocess, row_query; else empty), components (per component: the same keys + calls), "
+    "ledger (one row per component: calls, T per call, total, share, source, best-known construction and "
+    "our ratio to it), measured (--from-data; else null), notes (roundings and other caveats), conventions, "
+    "details (what only this algorithm has: grover-sparse's oracle, oracle_calls, expected_oracle_calls, "
+    "worst_case_oracle_calls, known_count_oracle_calls, certification and classical_flops (post-processing, "
+    "not in the quantum cost); qattention's classical row-query model and cost_models; ...). Worst case over queries and over |S_i| <= k. Integers are exact; a "
+    "count that went through float arithmetic past 2^53 is printed as a float (and notes say so). "
+    "--format csv is the same flattened (dotted keys, lists as JSON text), lossless; table and latex "
+    "round floats to 6 digits and print the ledger as a second table."
+)
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "estimate",
         help="logical fault-tolerant costs of an attention algorithm",
         description=(
             "Logical resource estimate from the algorithm's Qualtran call graph (symbolic formula, "
-            "evaluated at the given sizes; nothing of size n is enumerated). Output keys: algorithm, "
-            "params, loader, options, logical {t_count, toffoli, clifford, rotations, measurements, qubits; "
-            "assumed loader: circuit_qubits, qram_qubits, qram_counted}, components {loader, "
-            "loader_uncompute, inner_product, inner_product_uncompute, comparator, diffusion, exclusion, "
-            "preparation, phase: the same keys + calls}, ledger (one row per component: calls, T per "
-            "call, total, share, source, best-known construction and our ratio to it), oracle (one "
-            "oracle call without exclusions), oracle_calls (charged, all rows), expected_oracle_calls, "
-            "worst_case_oracle_calls, known_count_oracle_calls, classical_flops (post-processing, not "
-            "in the quantum cost). t_count = T + 4 x (Toffoli + And + CSWAP) + 11 x rotations; "
-            "And-dagger is measurement based (0 T). Worst case over queries and over |S_i| <= k. "
-            "Algorithms: " + "; ".join(f"{k}: {v.help}" for k, v in ESTIMATORS.items())
+            "evaluated at the given sizes; nothing of size n is enumerated). " + OUTPUT_HELP + " " + CONVENTION_HELP
+            + " Algorithms: " + "; ".join(f"{k}: {v.help}" for k, v in ESTIMATORS.items())
         ),
     )
     algorithms = p.add_subparsers(dest="algorithm", metavar="ALGORITHM", required=True, parser_class=type(p))
     for name, est in ESTIMATORS.items():
-        a = algorithms.add_parser(name, help=est.help, description=est.help)
+        a = algorithms.add_parser(name, help=est.help, description=est.help, epilog=CONVENTION_HELP)
         est.add_arguments(a)
         if est.from_data:
             _from_data_args(a)
-        add_format_flag(a, choices=("json", "table", "csv"))
+        add_format_flag(a)
         a.set_defaults(func=run)
 
 
-def _table_with_ledger(result: Dict[str, Any]) -> str:
-    """``--format table`` for an estimate with a ``ledger`` (qattention): the key/value table of the
-    rest, then the ledger as a table of its own, one row per component (quantum: T; classical:
-    FLOPs, bytes, seconds on the classical model)."""
+#: The one schema of ``qattn estimate --format json``, every algorithm: these top-level keys, always, in
+#: this order. What only one algorithm has (grover-sparse's oracle calls, qattention's classical
+#: row-query model, ...) is under ``details``. ``logical`` is always the flat totals with raw ``t``;
+#: ``logical_parts`` splits them where the algorithm has parts (qattention: preprocess, row_query).
+SCHEMA = "qattn-estimate/1"
+ENVELOPE = ("schema", "algorithm", "params", "loader", "options", "logical", "logical_parts", "components",
+            "ledger", "measured", "notes", "conventions", "details")
+_LOGICAL_ORDER = ("t_count", "t", "toffoli", "clifford", "rotations", "measurements", "qubits")
+
+
+
+def _with_raw_t(logical: Dict[str, Any]) -> Dict[str, Any]:
+    """The ``logical`` block with the raw fields ``qattn physical`` takes (``t`` beside ``t_count``;
+    see :meth:`estimates.counts.LogicalCounts.raw`), in a fixed order, other keys after."""
+    from estimates.counts import LogicalCounts
+
+    if "qubits" not in logical or not ("t" in logical or "t_count" in logical):
+        return logical
+    raw = LogicalCounts.from_logical(logical).raw()
+    merged = {**logical, **raw}
+    return {**{k: merged[k] for k in _LOGICAL_ORDER if k in merged}, **merged}
+
+
+def _float_derived(result: Dict[str, Any]) -> str | None:
+    """Why the counts' integers past 2^53 are float noise, or None when they are exact.
+
+    * grover-sparse, certified schedule: the BBHT / certification schedule is float64 arithmetic
+      (``bloqs.grover.certified_find_all_costs``: ``math.sqrt(n)``, ``math.ceil``); past n = 2^53 it
+      works on float(n) != n. The known-count schedule is exact integer arithmetic.
+    * leverage-sampling: the rounds ``ceil(pi/4 sqrt(alpha n / d))`` are evaluated with ``alpha`` a
+      float (15 digits): at n = 1e30 the T-count differed from the exact one from the 15th digit.
+    * qattention: its cost models are evaluated from float parameters (alpha, eps, the CHJ
+      constant) to 1e-6 relative (``estimates.qattention_estimates``).
+
+    mean-estimation's counts are exact at any n (checked at n = 1e100 against its formula)."""
+    name, n = result.get("algorithm"), result.get("params", {}).get("n")
+    why = ": counts past 2^53 are printed as floats (about 16 significant digits), not as exact-looking integers"
+    if name == "grover-sparse" and result.get("options", {}).get("schedule") == "certified":
+        if isinstance(n, int) and n > 2**53:
+            return "n > 2^53 and the certified schedule's BBHT rounds are float64 arithmetic" + why
+    if name == "leverage-sampling":
+        return "the sampling rounds are evaluated with a float alpha" + why
+    if name == "qattention":
+        return "qattention's cost models are evaluated from float parameters" + why
+    return None
+
+
+def shaped(result: Dict[str, Any]) -> Dict[str, Any]:
+    """An estimator's result in the one schema (:data:`ENVELOPE`), with raw ``t`` in ``logical``,
+    and integers past 2^53 that are float noise printed as floats (with a note)."""
+    result = dict(result)
+    logical = result.pop("logical", {})
+    parts = {}
+    if isinstance(logical.get("total"), dict):  # qattention: preprocess + row_query = total
+        parts = {k: _with_raw_t(v) for k, v in logical.items() if k != "total"}
+        logical = logical["total"]
+    out = {"schema": SCHEMA, "algorithm": result.pop("algorithm"), "params": result.pop("params", {}),
+           "loader": result.pop("loader", None), "options": result.pop("options", {}),
+           "logical": _with_raw_t(logical), "logical_parts": parts, "components": result.pop("components", {}),
+           "ledger": result.pop("ledger", []), "measured": result.pop("measured", None),
+           "notes": list(result.pop("notes", [])), "conventions": result.pop("conventions", None)}
+    out["details"] = result
+    why = _float_derived({**out, **result})
+    if why is not None:
+        from qattn_cirq.output import floats_past_2_53
+
+        rest, changed = floats_past_2_53({k: v for k, v in out.items() if k != "params"})
+        if changed:
+            out = {**out, **rest}
+            out["notes"].append(why)
+    return {k: out[k] for k in ENVELOPE}
+
+
+def _with_ledger(result: Dict[str, Any], fmt: str) -> str:
+    """``--format table|latex``: the key/value table of the rest, then the ledger as a table of its
+    own, one row per component (quantum: T; classical: FLOPs, bytes, seconds on the classical model)."""
     from qattn_cirq.output import render
 
     rest = {k: v for k, v in result.items() if k != "ledger"}
     keys = ("component", "kind", "calls", "t_per_call", "t_total", "share", "flops", "bytes", "seconds",
             "best_known", "source")
     rows = [{k: row.get(k) for k in keys} for row in result["ledger"]]
-    return render(rest, "table") + "\n\nledger (one row per component)\n" + render(rows, "table")
+    if not rows:
+        return render(rest, fmt)
+    sep = "\n\n% ledger (one row per component)\n" if fmt == "latex" else "\n\nledger (one row per component)\n"
+    return render(rest, fmt) + sep + render(rows, fmt)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = ESTIMATORS[args.algorithm].estimate(args)
-    if args.format == "table" and isinstance(result.get("ledger"), list):
-        print(_table_with_ledger(result))
+    result = shaped(ESTIMATORS[args.algorithm].estimate(args))
+    if args.format in ("table", "latex"):
+        print(_with_ledger(result, args.format))
         return 0
     emit(result, args.format)
     return 0

@@ -4,6 +4,11 @@ With no arguments it runs the embedded LLM-scale default (d = 128, n = 2^10 ... 
 8-bit entries; see ``estimates.report_config.ReportConfig``) and writes report.md, report.json, CSV
 tables and PNG plots into ``--out`` (default ``report``). ``--config FILE`` takes a JSON object
 overriding any default key. Progress goes to stderr; stdout gets the list of written files.
+
+``--out`` is checked before anything is computed (a file, a directory holding files a report does
+not write, an unwritable parent: one line, exit 2). The report is written into a temporary folder
+beside ``--out`` and renamed into place, so a failed or interrupted run leaves the old report (or
+none), never a mix of old and new files.
 """
 
 from __future__ import annotations
@@ -46,8 +51,9 @@ def run(args) -> int:
 
     os.environ.setdefault("MPLBACKEND", "Agg")
     from estimates.report import build_report, load_config
-    from qattn_cirq.report_files import write_report
+    from qattn_cirq.report_files import check_out_dir, write_report
 
+    check_out_dir(args.out)  # first: an unusable --out is refused before minutes of computation
     cfg = load_config(args.config)
     heads = None if cfg.real_model is None else _real_heads(cfg.real_model, progress)
     report = build_report(cfg, real_heads=heads, progress=progress)

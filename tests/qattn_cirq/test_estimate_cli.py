@@ -28,7 +28,7 @@ def test_estimate_json_shape(capsys):
     assert all(isinstance(data["logical"][key], int) for key in keys)
     for comp in ("loader", "inner_product", "comparator", "diffusion"):
         assert keys <= set(data["components"][comp])
-    assert data["oracle_calls"] > 0 and data["classical_flops"] > 0
+    assert data["details"]["oracle_calls"] > 0 and data["details"]["classical_flops"] > 0
 
 
 def test_estimate_loaders_tau_and_formats(capsys):
@@ -37,7 +37,7 @@ def test_estimate_loaders_tau_and_formats(capsys):
         "--loader", "assumed", "--tau", "0.25",
     )
     data = json.loads(out)
-    assert rc == 0 and data["loader"] == "assumed" and "QRAM" in data["loader_assumption"]
+    assert rc == 0 and data["loader"] == "assumed" and "QRAM" in data["details"]["loader_assumption"]
     assert data["params"]["tau_int"] == 16  # 0.25 * 4^(b-1)
     rc, out, _ = _run(capsys, "estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
@@ -149,7 +149,9 @@ def test_estimators_registry_accepts_another_algorithm(monkeypatch, capsys):
     toy = est_cmd.Estimator(help="toy", add_arguments=add, estimate=lambda a: {"algorithm": "toy", "n": a.n, "eps": a.eps})
     monkeypatch.setitem(est_cmd.ESTIMATORS, "toy", toy)
     rc, out, _ = _run(capsys, "estimate", "toy", "--n", "7", "--eps", "0.5")
-    assert rc == 0 and json.loads(out) == {"algorithm": "toy", "n": 7, "eps": 0.5}
+    data = json.loads(out)  # in the one schema of every estimate, its own keys under details
+    assert rc == 0 and tuple(data) == est_cmd.ENVELOPE and data["algorithm"] == "toy"
+    assert data["details"] == {"n": 7, "eps": 0.5}
 
 
 QATT = ("estimate", "qattention", "--n", "4096", "--d", "8", "--s-lambda", "4", "--alpha", "2", "--eps", "0.25",
@@ -160,12 +162,13 @@ def test_qattention_json_shows_the_row_query_as_classical(capsys):
     rc, out, err = _run(capsys, *QATT, "--format", "json")
     assert rc == 0, err
     data = json.loads(out)
-    lg = data["logical"]
+    lg = {**data["logical_parts"], "total": data["logical"]}
     assert lg["row_query"]["t_count"] == 0 and lg["row_query"]["qubits"] == 0
     assert lg["total"]["qubits"] == lg["preprocess"]["qubits"]
-    assert data["row_query_mode"] == "classical"
+    assert data["details"]["row_query_mode"] == "classical"
     f = 2 * 4 * 4 + 4 * 4 * 8 + 3 * 4 + 8
-    assert data["classical"]["row_query"]["flops"] == f and data["classical"]["row_query"]["time_s"] > 0
+    classical = data["details"]["classical"]
+    assert classical["row_query"]["flops"] == f and classical["row_query"]["time_s"] > 0
     row = data["ledger"][-1]
     assert (row["component"], row["kind"], row["calls"], row["flops"]) == ("row query x n", "classical", 4096, 4096 * f)
     assert row["t_total"] is None and row["seconds"] > 0
@@ -173,7 +176,8 @@ def test_qattention_json_shows_the_row_query_as_classical(capsys):
     # the reversible circuit is only an option, labelled as such
     rc, out, _ = _run(capsys, *QATT, "--row-query", "reversible", "--format", "json")
     rev = json.loads(out)
-    assert rc == 0 and rev["logical"]["row_query"]["t_count"] > 0 and "not the paper" in rev["cost_models"]["row_query"]
+    assert rc == 0 and rev["logical_parts"]["row_query"]["t_count"] > 0
+    assert "not the paper" in rev["details"]["cost_models"]["row_query"]
     # qattention flags are rejected for other algorithms (argparse: each algorithm has its own flags)
     with pytest.raises(SystemExit) as exc:
         main(["estimate", "grover-sparse", "--n", "64", "--d", "4", "--k", "3", "--bits", "4", "--row-query", "reversible"])
@@ -186,7 +190,7 @@ def test_qattention_table_has_the_ledger_with_a_classical_row_query(capsys):
     rc, out, err = _run(capsys, *QATT, "--format", "table")
     assert rc == 0, err
     head, ledger = out.split("ledger (one row per component)")
-    assert "logical.row_query.t_count" in head and "classical.row_query.flops" in head
+    assert "logical_parts.row_query.t_count" in head and "details.classical.row_query.flops" in head
     lines = ledger.strip().splitlines()
     assert lines[0].split()[:3] == ["component", "kind", "calls"]
     row = next(line for line in lines if line.startswith("row query x n"))

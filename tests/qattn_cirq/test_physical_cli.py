@@ -32,7 +32,7 @@ def test_exact_large_count_reaches_the_model(capsys):
     t = 2**53 + 1
     assert main(["physical", "--qubits", "10", "--t-count", str(t), "--error-budget", "0.5"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["num_t_states"] == t and out["logical_depth"] == t
+    assert out["details"]["num_t_states"] == t and out["details"]["logical_depth"] == t
 
 
 @pytest.mark.parametrize("t", [str(10**400), "1e101", "1e400"])
