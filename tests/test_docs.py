@@ -139,7 +139,9 @@ def _resolve(name: str):
         try:
             obj = importlib.import_module(module)
         except ModuleNotFoundError as e:
-            if e.name != module:  # a real import failure inside the module, not "no such module"
+            # "no such module" names this prefix or a shorter one (a.b.C.m: "no module a.b.C");
+            # anything else is a real import failure inside the module
+            if e.name is None or not (module == e.name or module.startswith(e.name + ".")):
                 raise
             continue
         for attr in parts[cut:]:
