@@ -421,11 +421,28 @@ def _binomial_inverse_newton(n: int, p: float, u: float) -> int:
     # Newton's method from the mode, as the crate does.
     r = p * (n + 1)
     m = 0 if r == 0.0 else (n if p == 1.0 else (math.floor(r) if r != int(r) else int(r) - 1))
+    seen = set()
     while True:
         step = (u - _binom_cdf(m, n, p)) / _binom_pmf(m, n, p)
         if -0.5 < step < 0.5:
             return m
+        if m in seen:
+            # The crate's iteration cycles here and never returns (e.g. n = 3796, fail =
+            # 0.0150001068, u = 0.0025 alternates 3716 <-> 3717, reachable from the factory search
+            # at qubit_gate_ns_e3, 1.78e-9, distance 15): take the exact quantile instead, the
+            # smallest m with CDF(m) >= u, next to the cycle.
+            return _exact_quantile_near(n, p, u, min(seen))
+        seen.add(m)
         m = m + int(math.copysign(math.floor(abs(step) + 0.5), step))
+
+
+def _exact_quantile_near(n: int, p: float, u: float, m: int) -> int:
+    """Smallest m' with CDF(m') >= u, searched from m (the CDF is monotone in m')."""
+    while m > 0 and _binom_cdf(m - 1, n, p) >= u:
+        m -= 1
+    while m < n and _binom_cdf(m, n, p) < u:
+        m += 1
+    return m
 
 
 @functools.lru_cache(maxsize=1 << 16)

@@ -388,3 +388,19 @@ def test_cli_model_names_are_the_models_keys():
     assert names.MS_PRESETS == tuple(phys.MS_QUBIT_PRESETS)
     assert names.GF_PRESETS == tuple(phys.GF_PRESETS)
     assert names.PRESETS == phys.PRESETS
+
+
+def test_binomial_quantile_where_the_crates_newton_iteration_cycles():
+    """Microsoft's `probability` crate's Newton step alternates 3716 <-> 3717 here forever (so would
+    the estimator); ours returns the exact quantile: the smallest m with CDF(m) >= u."""
+    import signal
+
+    from estimates.physical import _binom_cdf, _binomial_inverse
+
+    n, fail, u = 3796, 0.0150001068, 0.0025
+    signal.alarm(20)  # the old code never returned
+    try:
+        m = _binomial_inverse(n, fail, u)
+    finally:
+        signal.alarm(0)
+    assert _binom_cdf(m, n, 1 - fail) >= u > _binom_cdf(m - 1, n, 1 - fail)
