@@ -115,8 +115,11 @@ def break_even(res: Dict[str, Any]) -> Dict[str, Any]:
     x = crossing_n(q, c)
     if x is None:
         return {**out, "break_even_n": None, "break_even_kind": "never", "break_even_runtime_s": None}
-    runtime = q[0] * x ** q[1] if math.isfinite(x) else math.inf
-    return {**out, "break_even_n": _as_n(x), "break_even_kind": "extrapolated", "break_even_runtime_s": runtime}
+    log10_n = (math.log(q[0]) - math.log(c[0])) / (c[1] - q[1]) / math.log(10)
+    runtime_log10 = math.log10(q[0]) + q[1] * log10_n
+    return {**out, "break_even_n": _as_n(x) if math.isfinite(x) else None, "break_even_kind": "extrapolated",
+            "break_even_log10_n": log10_n, "break_even_runtime_s": 10**runtime_log10 if runtime_log10 < 300 else None,
+            "break_even_log10_runtime_s": runtime_log10}
 
 
 def speedup_needed(quantum_s: float, classical_work_s: float, gpu_s: float) -> Optional[float]:
@@ -159,12 +162,17 @@ def verdict_row(costs, name: str, loader: str, model: str, n_min: int, res=None)
 
 
 def _rank(row: Dict[str, Any]) -> tuple:
-    """Best first: a measured, then an extrapolated, break-even (smaller n first), then never;
-    ties by the runtime at the first verdict n."""
+    """Best first: a measured break-even (smaller n first); then an extrapolated one, those whose
+    model costs every verdict n first (an extrapolation from a longer costed range), smaller n
+    first; then never. Ties by the runtime at the first verdict n."""
     kind = {"measured": 0, "extrapolated": 1}.get(row["break_even_kind"], 2)
-    n_be = row["break_even_n"] if row["break_even_n"] is not None else math.inf
+    if kind == 0:
+        log_n = math.log10(row["break_even_n"])
+    else:
+        log_n = row.get("break_even_log10_n", math.inf)
+    short = any(row.get(at_key("runtime_s", n)) is None for n in VERDICT_NS if at_key("t_count", n) in row)
     t = row.get(at_key("runtime_s", VERDICT_NS[0])) or math.inf
-    return kind, n_be, t
+    return kind, short, log_n, t
 
 
 def best(rows: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -197,8 +205,8 @@ class Variants:
 
 def verdict_section(costs, sweep: Callable[[str], List[int]], scans: Dict[tuple, Dict[str, Any]],
                     progress: Callable[[str], None] = lambda s: None) -> List[Dict[str, Any]]:
-    """Per algorithm x loader, the verdict at the best configured model (the one that breaks even
-    first; see :func:`_rank`), with the other models' break-evens beside it. ``scans`` holds the
+    """Per algorithm x loader, the verdict at the best configured model (:func:`_rank`), with the
+    other models' break-evens beside it. ``scans`` holds the
     report's crossover scans by (algorithm, loader, model), reused rather than recomputed."""
     cfg = costs.cfg
     out = []
@@ -208,7 +216,7 @@ def verdict_section(costs, sweep: Callable[[str], List[int]], scans: Dict[tuple,
             rows = [verdict_row(costs, name, loader, m, sweep(name)[0], scans.get((name, loader, m)))
                     for m in cfg.models]
             top = dict(best(rows))
-            top["other_models"] = {r["model"]: {"break_even_n": r["break_even_n"], "break_even_kind": r["break_even_kind"]}
+            top["other_models"] = {r["model"]: {k: r.get(k) for k in ("break_even_n", "break_even_kind", "break_even_log10_n")}
                                    for r in rows if r is not best(rows)}
             out.append(top)
     return out
@@ -313,7 +321,7 @@ def sensitivity_rows(costs, variants: Variants, verdict: List[Dict[str, Any]], s
             out.append({"algorithm": name, "loader": loader, "variant": label, "model": model, "preset": preset,
                         **_cycle_times(model, preset, d), at_key("code_distance", n0): d,
                         "break_even_n": r["break_even_n"], "break_even_kind": r["break_even_kind"],
-                        "quantum_exponent": r["quantum_exponent"],
+                        "break_even_log10_n": r.get("break_even_log10_n"), "quantum_exponent": r["quantum_exponent"],
                         at_key("runtime_s", n0): r.get(at_key("runtime_s", n0)),
                         at_key("clock_speedup_needed", n0): r.get(at_key("clock_speedup_needed", n0))})
     return out

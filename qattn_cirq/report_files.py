@@ -234,6 +234,16 @@ def _md_table(rows: List[Dict[str, Any]], keys: List[str], headers: Optional[Lis
     return "\n".join(lines)
 
 
+def _break_even_text(r: Dict[str, Any]) -> str:
+    """``2.1e+11 (measured)``, ``10^56.8 (extrapolated)`` past float range, or the kind alone."""
+    kind = r["break_even_kind"]
+    if r.get("break_even_n") is not None:
+        return f"{_pow2(r['break_even_n'])} ({kind})"
+    if r.get("break_even_log10_n") is not None:
+        return f"10^{r['break_even_log10_n']:.1f} ({kind})"
+    return kind
+
+
 def _note_refs(report: Dict[str, Any]) -> Dict[tuple, str]:
     """(algorithm, loader, model) -> footnote marks of the infeasibility notes that apply to it."""
     refs: Dict[tuple, List[str]] = {}
@@ -252,9 +262,7 @@ def _verdict_md(report: Dict[str, Any]) -> List[str]:
     refs = _note_refs(report)
     n0, n1 = VERDICT_NS
     for r in rows:
-        kind = r["break_even_kind"]
-        r["break-even"] = ("never" if kind == "never" else f"{_pow2(r['break_even_n'])} ({kind})"
-                           if r["break_even_n"] is not None else kind)
+        r["break-even"] = _break_even_text(r)
         r["model (preset)"] = f"{r['model']} ({r['preset']}) {refs.get((r['algorithm'], r['loader'], r['model']), '')}".strip()
     out = ["## Verdict", ""]
     out.append(_md_table(rows, ["algorithm", "loader", "model (preset)", "break-even", "break_even_runtime_s",
@@ -289,8 +297,7 @@ def _best_case_md(report: Dict[str, Any]) -> List[str]:
         return []
     n0, n1 = VERDICT_NS
     for r in rows:
-        r["break-even"] = (f"{_pow2(r['break_even_n'])} ({r['break_even_kind']})" if r["break_even_n"] is not None
-                           else r["break_even_kind"])
+        r["break-even"] = _break_even_text(r)
     return ["## Best case for quantum", "",
             "The most optimistic settings the models offer (Microsoft presets qubit_gate_ns_e4 and qubit_maj_ns_e6, "
             "every configured loader, the assumed QRAM with its memory counted and not counted, carry-save "
@@ -309,8 +316,7 @@ def _sensitivity_md(report: Dict[str, Any]) -> List[str]:
         return []
     n0 = VERDICT_NS[0]
     for r in rows:
-        r["break-even"] = (f"{_pow2(r['break_even_n'])} ({r['break_even_kind']})" if r["break_even_n"] is not None
-                           else r["break_even_kind"])
+        r["break-even"] = _break_even_text(r)
     return ["## Sensitivity: physical error rate and logical cycle time", "",
             _md_table(rows, ["algorithm", "loader", "variant", "physical_error_rate", "logical_cycle_s",
                              "break-even", at_key("runtime_s", n0), at_key("clock_speedup_needed", n0)],
@@ -322,10 +328,12 @@ def _ledger_md(report: Dict[str, Any]) -> List[str]:
     rows = [r for r in report.get("ledger") or [] if r["kind"] == "quantum"]
     if not rows:
         return []
+    shown = [r for r in rows if r.get("included_in") or (r["share"] or 0) >= 0.01]
     return [f"## Where the T gates go (n = {rows[0]['n']})", "",
-            "Quantum components only (QAttention's classical post-processing and row queries: ledger.csv). "
-            "A row marked 'included above' is part of the rows before it.", "",
-            _md_table(rows, ["algorithm", "loader", "component", "calls", "t_per_call", "t_total", "share"],
+            f"Quantum components with at least 1% of the T gates ({len(rows) - len(shown)} smaller ones, and "
+            "QAttention's classical post-processing and row queries, in ledger.csv). A row marked 'included above' "
+            "is part of the rows before it.", "",
+            _md_table(shown, ["algorithm", "loader", "component", "calls", "t_per_call", "t_total", "share"],
                       ["algorithm", "loader", "component", "calls", "T per call", "T total", "share"])]
 
 

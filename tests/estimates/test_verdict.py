@@ -52,6 +52,10 @@ def test_break_even_kinds():
     measured = break_even(_scan(q, c, ns, cross=777))
     assert measured["break_even_kind"] == "measured" and measured["break_even_n"] == 777
     assert break_even(_scan(lambda n: math.inf, c, ns))["break_even_kind"] == "not_costed"
+    # past float range: no number, but its decimal logarithm (1e9 n^1.99 = 1e-9 n^2 at n = 10^1800)
+    far = break_even(_scan(lambda n: 1e9 * n**1.99, c, ns))
+    assert far["break_even_kind"] == "extrapolated" and far["break_even_n"] is None
+    assert far["break_even_log10_n"] == pytest.approx(1800, rel=1e-6) and far["break_even_runtime_s"] is None
 
 
 def test_break_even_fits_only_costed_points():
