@@ -375,7 +375,11 @@ def decision_sections(costs: _Costs, report: Dict[str, Any], progress: Callable[
     report["best_case"] = best_case_rows(costs, variants, sweep, progress)
     report["sensitivity"] = sensitivity_rows(costs, variants, report["verdict"], sweep, progress)
     report["ledger"] = ledger_rows(cfg, progress)
-    report["infeasibility_notes"] = infeasibility_notes(report["physical"])
+    # the sweep's rows and the crossover scans' n beyond it that a model cannot cost
+    scanned = [{"algorithm": c["algorithm"], "loader": c["loader"], "model": c["model"], "n": s["n"], "feasible": False,
+                "reason": costs.physical(c["algorithm"], c["loader"], c["model"], s["n"]).get("reason", "")}
+               for c in report["crossover"] for s in c["scanned"] if not math.isfinite(s["quantum_time_s"])]
+    report["infeasibility_notes"] = infeasibility_notes(report["physical"] + scanned)
     report["formulas"] = formulas_section(cfg, progress)
 
 

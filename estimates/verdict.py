@@ -162,9 +162,9 @@ def verdict_row(costs, name: str, loader: str, model: str, n_min: int, res=None)
 
 
 def _rank(row: Dict[str, Any]) -> tuple:
-    """Best first: a measured break-even (smaller n first); then an extrapolated one, those whose
-    model costs every verdict n first (an extrapolation from a longer costed range), smaller n
-    first; then never. Ties by the runtime at the first verdict n."""
+    """Best first: a measured break-even (smaller n first); then rows whose model costs every
+    verdict n (their fits rest on a longer costed range) before those that cannot; within each,
+    extrapolated (smaller n first) before never. Ties by the runtime at the first verdict n."""
     kind = {"measured": 0, "extrapolated": 1}.get(row["break_even_kind"], 2)
     if kind == 0:
         log_n = math.log10(row["break_even_n"])
@@ -172,7 +172,7 @@ def _rank(row: Dict[str, Any]) -> tuple:
         log_n = row.get("break_even_log10_n", math.inf)
     short = any(row.get(at_key("runtime_s", n)) is None for n in VERDICT_NS if at_key("t_count", n) in row)
     t = row.get(at_key("runtime_s", VERDICT_NS[0])) or math.inf
-    return kind, short, log_n, t
+    return kind > 0, short, kind, log_n, t
 
 
 def best(rows: List[Dict[str, Any]]) -> Dict[str, Any]:

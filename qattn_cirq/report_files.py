@@ -197,14 +197,21 @@ def _sensitivity_plot(report: Dict[str, Any], out: str) -> List[str]:
     algs = list(dict.fromkeys((r["algorithm"], r["loader"]) for r in rows))
     variants = list(dict.fromkeys(r["variant"] for r in rows))
     width = 0.8 / len(algs)
+    top = 60  # log10 n shown up to here; taller bars are clipped and labelled
     for j, (alg, loader) in enumerate(algs):
         mine = {r["variant"]: r for r in rows if (r["algorithm"], r["loader"]) == (alg, loader)}
         xs = [i + j * width for i in range(len(variants))]
         axes[0].bar(xs, [(mine.get(v) or {}).get(key) or 0 for v in variants], width, label=f"{alg} / {loader}")
-        be = [(mine.get(v) or {}).get("break_even_n") or 0 for v in variants]
-        axes[1].bar(xs, be, width, label=f"{alg} / {loader}")
-    for ax, lab in zip(axes, (f"fault-tolerant runtime at n = {VERDICT_NS[0]} (s)", "break-even n (missing: never)")):
-        ax.set_yscale("log")
+        logs = [_log10_break_even(mine.get(v) or {}) for v in variants]
+        bars = axes[1].bar(xs, [min(x, top) if x is not None else 0 for x in logs], width, label=f"{alg} / {loader}")
+        for x, lg, v in zip(xs, logs, variants):
+            text = "never" if lg is None else (f"10^{lg:.0f}" if lg > top else "")
+            if text:
+                axes[1].annotate(text, (x, min(lg, top) if lg is not None else 0), ha="center", va="bottom",
+                                 fontsize=6, rotation=90, color=bars.patches[0].get_facecolor())
+    axes[0].set_yscale("log")
+    axes[1].set_ylim(0, top * 1.15)
+    for ax, lab in zip(axes, (f"fault-tolerant runtime at n = {VERDICT_NS[0]} (s)", "log10 of the break-even n")):
         ax.set_xticks([i + width * (len(algs) - 1) / 2 for i in range(len(variants))])
         ax.set_xticklabels(variants, rotation=30, ha="right", fontsize=7)
         ax.set_ylabel(lab)
@@ -212,8 +219,14 @@ def _sensitivity_plot(report: Dict[str, Any], out: str) -> List[str]:
         ax.legend(fontsize=7)
     fig.suptitle("Sensitivity to the physical error rate (1e-3 / 1e-4) and the logical cycle (ns vs us gates; "
                  "Gidney-Fowler: one factory, 1 us cycle)\nbreak-even n measured or extrapolated from fitted power "
-                 "laws (see the sensitivity table)", fontsize=9)
+                 "laws (see the sensitivity table); bars past 10^60 clipped and labelled", fontsize=9)
     return [_save(fig, out, "sensitivity.png")]
+
+
+def _log10_break_even(r: Dict[str, Any]):
+    if r.get("break_even_n"):
+        return math.log10(r["break_even_n"])
+    return r.get("break_even_log10_n")
 
 
 def _plots(report: Dict[str, Any], out: str) -> List[str]:
