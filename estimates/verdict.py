@@ -351,6 +351,10 @@ def ledger_rows(cfg, progress: Callable[[str], None] = lambda s: None) -> List[D
     return out
 
 
+def _pow2(n: int) -> str:
+    return f"2^{n.bit_length() - 1}" if n > 0 and n & (n - 1) == 0 else str(n)
+
+
 def _reason_template(reason: str) -> str:
     """A reason with its numbers blanked, so reasons that differ only in numbers group together."""
     import re
@@ -371,6 +375,6 @@ def infeasibility_notes(physical: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
         note["where"][(r["algorithm"], r["loader"])] = (min(lo, r["n"]), max(hi, r["n"]))
     out = []
     for i, note in enumerate(notes.values(), 1):
-        where = [f"{a} / {ld}: n = {lo}..{hi}" for (a, ld), (lo, hi) in note["where"].items()]
+        where = [f"{a} / {ld}: n = {_pow2(lo)}..{_pow2(hi)}" for (a, ld), (lo, hi) in note["where"].items()]
         out.append({"id": i, "model": note["model"], "reason": note["reason"], "applies_to": where})
     return out

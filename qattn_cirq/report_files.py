@@ -54,6 +54,15 @@ def _against_n(ax, ylabel: str, legend_size: int) -> None:
     ax.legend(fontsize=legend_size)
 
 
+def _problem(report: Dict[str, Any]) -> str:
+    cfg = report["config"]
+    return f"d = {cfg['d']}, k = {cfg['k']}, b = {cfg['bits']}, s_lambda = {cfg['s_lambda']}"
+
+
+def _models(report: Dict[str, Any]) -> str:
+    return ", ".join(f"{m}: {c['preset']}, budget {c['error_budget']:g}" for m, c in report["config"]["models"].items())
+
+
 def _logical_plot(report: Dict[str, Any], out: str) -> List[str]:
     series = {}
     for r in report["logical"]:
@@ -72,7 +81,8 @@ def _logical_plot(report: Dict[str, Any], out: str) -> List[str]:
         _against_n(ax, metric, legend_size=8)
     claims = [f"{a}: paper time exponent {PAPER_CLAIMS[a]['t_count'][0]}" for a in sorted({k[0] for k in series})
               if a in PAPER_CLAIMS]
-    fig.suptitle("Logical costs vs n (" + "; ".join(claims) + ")", fontsize=10)
+    fig.suptitle("Logical costs vs n (" + "; ".join(claims) + ")\n" + _problem(report)
+                 + "; certified find-all, shift-add arithmetic; the assumed loader counts its QRAM device", fontsize=9)
     return [_save(fig, out, "logical_vs_n.png")]
 
 
@@ -91,7 +101,8 @@ def _physical_plot(report: Dict[str, Any], out: str) -> List[str]:
         axes[1].loglog(ns, [r["runtime_s"] for r in rows], style, label=f"{alg} / {loader} / {model}")
     for ax, lab in zip(axes, ("physical qubits", "fault-tolerant runtime (s)")):
         _against_n(ax, lab, legend_size=7)
-    fig.suptitle("Physical costs vs n (missing points: budget not reachable in that model)", fontsize=10)
+    fig.suptitle("Physical costs vs n (missing points: budget not reachable in that model)\n" + _problem(report)
+                 + "; " + _models(report), fontsize=9)
     return [_save(fig, out, "physical_vs_n.png")]
 
 
@@ -119,7 +130,8 @@ def _crossover_plot(report: Dict[str, Any], out: str) -> List[str]:
     ax.set_ylabel("time (s)")
     ax.set_title("Quantum (fault-tolerant) vs GPU time" + crossover_title_suffix(
         report["crossover"], 2 ** report["config"]["crossover_n_max_exp"])
-        + "\n(x: last n where the model meets the error budget)", fontsize=10)
+        + "\n(x: last n where the model meets the error budget; " + _problem(report) + ")\n" + _models(report)
+        + "; GPU: roofline of exact attention", fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(fontsize=7)
     return [_save(fig, out, "crossover.png")]

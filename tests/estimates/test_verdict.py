@@ -82,8 +82,8 @@ def test_infeasibility_reasons_once_per_model_and_kind():
              {"algorithm": "b", "loader": "assumed", "model": "gf", "n": 4, "feasible": True}]
     notes = infeasibility_notes(rows)
     assert [n["id"] for n in notes] == [1, 2]
-    assert notes[0]["applies_to"] == ["a / qrom: n = 8..32"] and "12 states" in notes[0]["reason"]
-    assert notes[1]["applies_to"] == ["b / assumed: n = 64..64"]
+    assert notes[0]["applies_to"] == ["a / qrom: n = 2^3..2^5"] and "12 states" in notes[0]["reason"]
+    assert notes[1]["applies_to"] == ["b / assumed: n = 2^6..2^6"]
 
 
 def test_paper_form_rounding_sums_and_orders():
