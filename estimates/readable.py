@@ -190,6 +190,22 @@ def as_latex(e) -> str:
     return re.sub(r"\beps\b", r"\\varepsilon", s)
 
 
+def _share(leading, exact, var) -> Optional[float]:
+    """Leading order / exact count at n = 4096 and :data:`DEFAULT_POINT`: how much of the real cost
+    the leading order describes at a realistic size (None where a value cannot be evaluated)."""
+    try:
+        e = sympy.sympify(exact)
+        vals = {sym: sympy.Float(DEFAULT_POINT[sym.name]) for sym in e.free_symbols if sym.name in DEFAULT_POINT}
+        if "k" in {x.name for x in e.free_symbols}:
+            vals = {sym: (sympy.Integer(32) if sym.name == "k" else v) for sym, v in vals.items()}
+        vals[var] = sympy.Integer(4096)
+        num = float(e.xreplace(vals).doit().evalf(15))
+        lead = _at_point(leading, var, 4096)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return lead / num if num and lead == lead else None
+
+
 def _exprs(algorithm: str, loader: str, schedule: str, arithmetic: str):
     if algorithm == "grover-sparse":
         from estimates.formulas import grover_sparse_formula, n
@@ -222,6 +238,8 @@ def readable_formulas(algorithm: str, loader: str = "qrom", schedule: str = "cer
                       "(estimates.readable); exact expressions: qattn formula --format json"}
     if algorithm == "grover-sparse":
         out["schedule"], out["arithmetic"] = schedule, arithmetic
+    out["t_leading_over_exact_at_4096"] = _share(lt, t, var)
+    out["qubits_leading_over_exact_at_4096"] = _share(lq, q, var)
     out["markdown"] = f"T ~ `{out['t_count_dominant']}`, qubits ~ `{out['qubits']}`"
     return out
 

@@ -110,5 +110,8 @@ def test_grover_sparse_readable_formula_is_paper_shaped():
     r = readable_formulas("grover-sparse", "qrom", "known-count")
     assert r["t_count"] == "2 pi sqrt(k) n^(5/2)"  # R(n,k) ~ (pi/2) sqrt(nk) calls x ~4n T per QROM read
     assert r["t_count_latex"] == r"2 \pi \sqrt{k} n^{\frac{5}{2}}"
-    line = one_line(readable_formulas("grover-sparse", "qrom"))
+    cert = readable_formulas("grover-sparse", "qrom")
+    # every exact term is positive, so the leading order is a part of the exact count at n = 4096
+    assert 0.01 < cert["t_leading_over_exact_at_4096"] < 1 and 0 < cert["qubits_leading_over_exact_at_4096"] < 1
+    line = one_line(cert)
     assert line.startswith("T ~ n^(5/2)") and "Sum(" not in line and "asin" not in line
