@@ -42,6 +42,14 @@ from estimates.physical import (
 )
 from estimates.counts import LogicalCounts
 from estimates.report_config import DEFAULT_CONFIG, ReportConfig, load_config
+from estimates.verdict import (
+    Variants,
+    best_case_rows,
+    infeasibility_notes,
+    ledger_rows,
+    sensitivity_rows,
+    verdict_section,
+)
 from qattn_cirq.errors import QattnInputError
 
 __all__ = ["DEFAULT_CONFIG", "PAPER_CLAIMS", "RealHeads", "ReportConfig", "build_report", "load_config"]
@@ -346,18 +354,56 @@ def _algorithm_sections(costs: _Costs, report: Dict[str, Any], progress: Callabl
                 report["crossover"].append(crossover_row(costs, name, loader, model))
 
 
+def formulas_section(cfg: ReportConfig, progress: Callable[[str], None]) -> List[Dict[str, Any]]:
+    """Leading-order T-count and qubits of every algorithm x loader as a paper would print them
+    (:func:`estimates.readable.readable_formulas`), beside the paper's O~ claim."""
+    from estimates.readable import readable_formulas
+
+    out = []
+    for name in cfg.algorithms:
+        for loader in cfg.loaders_for(name):
+            progress(f"report: readable formulas, {name} / {loader}")
+            out.append(readable_formulas(name, loader))
+    return out
+
+
+def decision_sections(costs: _Costs, report: Dict[str, Any], progress: Callable[[str], None]) -> None:
+    """The reader's questions first (estimates.verdict): verdict, best case, sensitivity, where the
+    T gates go, infeasibility footnotes, readable formulas."""
+    cfg = costs.cfg
+    scans = {(c["algorithm"], c["loader"], c["model"]): c for c in report["crossover"]}
+
+    def sweep(name):
+        return _sweep(cfg, name)
+
+    report["verdict"] = verdict_section(costs, sweep, scans, progress)
+    variants = Variants(costs)
+    report["best_case"] = best_case_rows(costs, variants, sweep, progress)
+    report["sensitivity"] = sensitivity_rows(costs, variants, report["verdict"], sweep, progress)
+    report["ledger"] = ledger_rows(cfg, progress)
+    # the sweep's rows and the crossover scans' n beyond it that a model cannot cost
+    scanned = [{"algorithm": c["algorithm"], "loader": c["loader"], "model": c["model"], "n": s["n"], "feasible": False,
+                "reason": costs.physical(c["algorithm"], c["loader"], c["model"], s["n"]).get("reason", "")}
+               for c in report["crossover"] for s in c["scanned"] if not math.isfinite(s["quantum_time_s"])]
+    report["infeasibility_notes"] = infeasibility_notes(report["physical"] + scanned)
+    report["formulas"] = formulas_section(cfg, progress)
+
+
 def build_report(cfg: Optional[ReportConfig] = None, real_heads: Optional[RealHeads] = None,
                  progress: Callable[[str], None] = lambda s: None) -> Dict[str, Any]:
     """All report sections as one JSON-ready dict (see module docstring). ``real_heads`` is the
     real-model section's input (None leaves it out)."""
     cfg = ReportConfig() if cfg is None else cfg
     costs = _Costs(cfg)
-    report: Dict[str, Any] = {"config": cfg.to_dict(), "algorithms": algorithms_section(cfg), "logical": [], "fits": [],
+    report: Dict[str, Any] = {"config": cfg.to_dict(), "verdict": [], "best_case": [], "sensitivity": [], "ledger": [],
+                              "infeasibility_notes": [], "formulas": [],
+                              "algorithms": algorithms_section(cfg), "logical": [], "fits": [],
                               "physical": [], "classical": [], "crossover": [], "spread": [], "symbolic": {},
                               "real_model": None}
     progress("report: classical GPU baseline")
     report["classical"] = classical_section(cfg)
     _algorithm_sections(costs, report, progress)
+    decision_sections(costs, report, progress)
     report["spread"] = spread_section(costs, progress)
     if real_heads is not None:
         report["real_model"] = real_model_section(cfg, real_heads)

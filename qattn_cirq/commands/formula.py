@@ -9,18 +9,24 @@ from bloqs.loader_kinds import LOADER_KINDS, QATTENTION_LOADERS
 from qattn_cirq.commands._common import emit
 
 ORDER = 21
+#: the output formats of ``qattn formula`` (text, json, LaTeX: readable leading order first; table
+#: and csv: one row per quantity, every value a full string, so csv is lossless like json)
+FORMATS = ("text", "json", "latex", "table", "csv")
 
 
 def _grover_sparse_formula(args: argparse.Namespace) -> Dict[str, Any]:
     from estimates.formulas import grover_sparse_formula_dict
+    from estimates.readable import readable_formulas
 
-    return grover_sparse_formula_dict(args.loader, schedule=args.schedule, arithmetic=args.arithmetic)
+    out = grover_sparse_formula_dict(args.loader, schedule=args.schedule, arithmetic=args.arithmetic)
+    return {**out, "readable": readable_formulas("grover-sparse", args.loader, args.schedule, args.arithmetic)}
 
 
 def _qattention_formula(args: argparse.Namespace) -> Dict[str, Any]:
     from estimates.qattention_estimates import qattention_formula
+    from estimates.readable import readable_formulas
 
-    return qattention_formula(args.loader)
+    return {**qattention_formula(args.loader), "readable": readable_formulas("qattention", args.loader)}
 
 
 #: name -> function(args) -> dict of sympy strings. Register further algorithms here.
@@ -38,12 +44,16 @@ def _latex(data: Dict[str, Any]) -> str:
     def tex(s: str) -> str:
         return sympy.latex(sympy.sympify(s, locals=loc))
 
-    lines = [r"\begin{align*}"]
+    from estimates.readable import latex_block
+
+    lines = [r"\begin{align*}", latex_block(data["readable"])]
     lines.append(r"T &= " + tex(data["t_count"]) + r" \\")
     lines.append(r"Q &= " + tex(data["qubits"]) + r" \\")
     lines.append(r"T &\sim " + tex(data["leading_terms"]["t_count"]) + r" \quad (n \to \infty) \\")
     lines.append(r"\text{oracle calls} &= " + tex(data["oracle_calls"]) + r" \sim " + tex(data["oracle_calls_leading_term"]))
     lines.append(r"\end{align*}")
+    lines.append("% first two lines: leading order (n a power of two, rounding dropped); paper: "
+                 + data["readable"]["paper_claim"])
     if "exactness" in data:
         # LaTeX comment: the formula's exactness caveat travels with the equations.
         lines.append("% exactness: " + data["exactness"])
@@ -51,7 +61,11 @@ def _latex(data: Dict[str, Any]) -> str:
 
 
 def _text(data: Dict[str, Any]) -> str:
-    out = [f"{data['algorithm']} (loader: {data['loader']})"]
+    from estimates.readable import one_line
+
+    r = data["readable"]
+    out = [one_line(r), f"{data['algorithm']} (loader: {data['loader']}); full leading order: T ~ {r['t_count']}",
+           "exact (sympy, rounding and k-term sums kept):"]
     for key in ("t_count", "qubits", "toffoli", "rotations", "oracle_calls"):
         out.append(f"{key} = {data[key]}")
     for key, val in data["leading_terms"].items():
@@ -61,6 +75,17 @@ def _text(data: Dict[str, Any]) -> str:
     if "exactness" in data:
         out.append(f"exactness: {data['exactness']}")
     return "\n".join(out)
+
+
+def _rows(data: Dict[str, Any], prefix: str = "") -> list:
+    """One ``{quantity, value}`` row per leaf, nested keys dotted, values as full strings."""
+    rows = []
+    for key, val in data.items():
+        if isinstance(val, dict):
+            rows += _rows(val, f"{prefix}{key}.")
+        else:
+            rows.append({"quantity": f"{prefix}{key}", "value": val if isinstance(val, str) else repr(val)})
+    return rows
 
 
 def _locals():
@@ -103,8 +128,9 @@ def register(subparsers) -> None:
     q.add_argument("--loader", choices=QATTENTION_LOADERS, default="qrom",
                    help="row loader: qrom (gate level) or assumed (the papers' polylog QRAM cost model)")
     for a in (g, q):
-        a.add_argument("--format", choices=("json", "latex", "text", "qref"), default="json",
-                       help="output format (default: json); qref: the call graph as a QREF document for bartiq")
+        a.add_argument("--format", choices=FORMATS + ("qref",), default="json",
+                       help="output format (default: json); text and latex print the readable leading order "
+                       "first; qref: the call graph as a QREF document for bartiq")
         a.set_defaults(func=run)
 
 
@@ -123,8 +149,8 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "qref":
         return _qref(args)
     data = FORMULAS[args.algorithm](args)
-    if args.format == "json":
-        emit(data, "json")
+    if args.format in ("json", "table", "csv"):
+        emit(data if args.format == "json" else _rows(data), args.format)
     elif args.format == "latex":
         print(_latex(data))
     else:
