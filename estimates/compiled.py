@@ -235,6 +235,19 @@ def cached(key: str, build: Callable[[], Dict[str, Formula]]) -> Dict[str, Formu
     return out
 
 
+def cached_json(key: str, build: Callable[[], Any]) -> Any:
+    """``build()``'s JSON-able value, from the same disk cache as the formulas (same fingerprint,
+    same rules): for derived values whose derivation needs the symbolic bloqs, e.g. the report's
+    readable formulas, so that a warm report never builds QAttention's symbolic counts."""
+    path = _cache_path("json/" + key)
+    data = _read(path, "json/" + key)
+    if isinstance(data, dict) and "value" in data:
+        return data["value"]
+    value = json.loads(json.dumps(build()))  # what a reader of the cache gets back, exactly
+    _write(path, "json/" + key, {"value": value})
+    return value
+
+
 def _counts_exprs(bloq) -> Dict[str, Any]:
     """The raw symbolic counts of ``bloq`` (``estimates.counts.logical_counts`` without its
     ``factor_terms`` tidying: the same values, and tidying QAttention's trees costs ~10 s a loader)."""

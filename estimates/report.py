@@ -363,7 +363,8 @@ def formulas_section(cfg: ReportConfig, progress: Callable[[str], None]) -> List
     for name in cfg.algorithms:
         for loader in cfg.loaders_for(name):
             progress(f"report: readable formulas, {name} / {loader}")
-            out.append(readable_formulas(name, loader))
+            # derived from the symbolic counts (seconds per loader): disk-cached with the compiled formulas
+            out.append(compiled.cached_json(f"readable/{name}/{loader}", lambda: readable_formulas(name, loader)))
     return out
 
 

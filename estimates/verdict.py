@@ -24,12 +24,14 @@ Everything is read through the report's cost object (``estimates.report._Costs``
 
 from __future__ import annotations
 
+import json
 import math
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
 import attrs
 import numpy as np
 
+from estimates import compiled
 from estimates.classical import attention_gpu_time, get_gpu
 from estimates.crossover import find_crossover, fit_exponent
 from estimates.physical import GF_PRESETS, MS_QUBIT_PRESETS, ms_qec_scheme
@@ -346,7 +348,11 @@ def ledger_rows(cfg, progress: Callable[[str], None] = lambda s: None) -> List[D
             if name == "grover-sparse":
                 led = grover_sparse_estimate(n, cfg.d, cfg.k, cfg.bits, loader)["ledger"]
             else:
-                led = qattention_estimate(n, cfg.d, cfg.s_lambda, cfg.alpha, cfg.eps, cfg.bits, loader, gpu=cfg.gpu)["ledger"]
+                # QAttention's estimate needs its symbolic counts (seconds per loader to derive):
+                # the ledger is disk-cached with the compiled formulas, keyed by every input
+                args = (n, cfg.d, cfg.s_lambda, cfg.alpha, cfg.eps, cfg.bits, loader, cfg.gpu)
+                led = compiled.cached_json("ledger/qattention/" + json.dumps(args), lambda: qattention_estimate(
+                    *args[:7], gpu=cfg.gpu)["ledger"])
             out += [{"algorithm": name, "loader": loader, "n": n, **{k: r.get(k) for k in keep}} for r in led]
     return out
 

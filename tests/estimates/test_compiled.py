@@ -135,3 +135,16 @@ def test_disk_cache_off(tmp_path, monkeypatch):
     assert compiled.cache_dir() is None
     out = compiled.cached("test/off", lambda: {"f": compiled.Formula(("n",), {"v": "n + 1"})})
     assert out["f"](1) == {"v": 2}
+
+
+def test_cached_json_round_trips_and_is_keyed(tmp_path, monkeypatch):
+    monkeypatch.setenv("QATTN_CACHE_DIR", str(tmp_path))
+    calls = []
+
+    def build():
+        calls.append(1)
+        return {"a": (1, 2.5), "b": None}
+
+    assert compiled.cached_json("t/1", build) == {"a": [1, 2.5], "b": None}  # what a cache reader gets
+    assert compiled.cached_json("t/1", build) == {"a": [1, 2.5], "b": None} and calls == [1]
+    assert compiled.cached_json("t/2", build) and calls == [1, 1]  # another key: built
