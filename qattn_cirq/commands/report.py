@@ -59,7 +59,11 @@ def run(args) -> int:
     report = build_report(cfg, real_heads=heads, progress=progress)
     files = write_report(report, args.out)
     progress(f"report: written to {args.out}")
+    # the reader's question first: does either algorithm beat the GPU, where, at what cost
+    verdict_keys = ("algorithm", "loader", "model", "break_even_kind", "break_even_n", "quantum_exponent",
+                    "classical_exponent", "clock_speedup_needed_at_4096", "clock_speedup_needed_at_1048576")
     summary = {
+        "verdict": [{k: v.get(k) for k in verdict_keys} for v in report.get("verdict") or []],
         "out": args.out,
         "files": files,
         "algorithms": report["algorithms"],

@@ -107,6 +107,10 @@ def test_report_small_config_writes_every_section(tmp_path, capsys):
         assert (out / name).stat().st_size > 0, name
     assert (out / "report.md").read_text().startswith("# Fault-tolerant cost report")
     assert summary["out"] == str(out)
+    # stdout's summary leads with the verdict too (one row per verdict row, same break-even)
+    assert list(summary)[0] == "verdict"
+    assert [(v["algorithm"], v["loader"], v["break_even_kind"]) for v in summary["verdict"]] == \
+        [(v["algorithm"], v["loader"], v["break_even_kind"]) for v in rep["verdict"]]
     _check_verdict(rep, out)
 
 
