@@ -202,7 +202,8 @@ def _cost_models(loader, mean_method, multi_sample, row_query, g, word_bytes) ->
     """What each part of the estimate is: gate level or a named cost model."""
     return {
         "loader": "qrom: unary-iteration QROM (gate level, 4n - 8 T per lookup)" if loader == "qrom"
-        else "assumed: polylog QRAM cost model (bucket brigade, b ceil(log2 n) Toffoli per b-bit word)",
+        else "assumed: polylog QRAM cost model (bucket brigade, Giovannetti-Lloyd-Maccone arXiv:0708.1879: "
+        "2 L b + L (L - 1) controlled swaps per b-bit lookup, L = ceil(log2 n))",
         "mean_method": mean_method,
         "multi_sample": multi_sample,
         "row_query": ROW_QUERY_TEXT[row_query],
@@ -379,5 +380,5 @@ def qattention_formula(loader: str = "qrom", mean_method: str = "chj", multi_sam
         "paper": {"preprocess": PAPER_PREPROCESS, "row_query": PAPER_ROW_QUERY, "n_exponent": 0.5},
     }
     if loader == "assumed":
-        out["loader_assumption"] = "polylog QRAM (bucket brigade, b ceil(log2 n) Toffoli per b-bit word): a cost model"
+        out["loader_assumption"] = "polylog QRAM (bucket brigade: 2 L b + L (L - 1) controlled swaps per b-bit lookup, L = ceil(log2 n)): a cost model"
     return out
