@@ -16,6 +16,10 @@ results are equal (timing aside), and prints, from that one run:
 * ``tasks``: independent tasks (one per distinct quantized query row): more workers than tasks
   cannot help.
 
+With ``--report``, also the default ``qattn report`` (real-model section left out, formula cache
+warm) built in this process, serially and with its per-(algorithm, loader) sweeps on the same
+cluster: ``report_serial_s``, ``report_parallel_s``, ``report_ratio``, ``report_same``.
+
 On a shared machine the numbers are noisy: quote one run and the machine's load with them.
 
 Usage: ``python benchmarks/bench_parallel.py [--n 16] [--d 2] [--k 2] [--seed 1] [--workers 2]
@@ -72,6 +76,26 @@ def measure(n: int, d: int, k: int, seed: int, workers: int) -> dict:
     }
 
 
+def measure_report(workers: int) -> dict:
+    """The default report's sections serially and fanned out on ``workers`` (cluster start apart)."""
+    from estimates.report import ReportConfig, build_report
+    from qattn_cirq.parallel import make_executor
+
+    cfg = ReportConfig.from_dict({"real_model": None})
+    build_report(cfg)  # warms the formula cache and this process's memos, as a second run would be
+    t0 = time.perf_counter()
+    serial = build_report(cfg)
+    serial_s = time.perf_counter() - t0
+    with make_executor(workers=workers) as ex:
+        ex.map(abs, [(1,)] * workers)  # the workers are up and have imported the task's modules
+        t0 = time.perf_counter()
+        par = build_report(cfg, executor=ex)
+        par_s = time.perf_counter() - t0
+    same = json.dumps(serial, sort_keys=True, default=str) == json.dumps(par, sort_keys=True, default=str)
+    return {"report_serial_s": round(serial_s, 2), "report_parallel_s": round(par_s, 2),
+            "report_ratio": round(serial_s / par_s, 2), "report_same": same}
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--n", type=int, default=16)
@@ -79,9 +103,13 @@ def main(argv=None) -> int:
     p.add_argument("--k", type=int, default=2)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--report", action="store_true", help="also time the default report's sweeps (minutes)")
     p.add_argument("--format", choices=("table", "json"), default="table")
     args = p.parse_args(argv)
-    print(render(measure(args.n, args.d, args.k, args.seed, args.workers), args.format))
+    out = measure(args.n, args.d, args.k, args.seed, args.workers)
+    if args.report:
+        out.update(measure_report(args.workers))
+    print(render(out, args.format))
     return 0
 
 

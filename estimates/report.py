@@ -339,19 +339,50 @@ def symbolic_section(cfg: ReportConfig) -> Dict[str, str]:
     return {"algorithm": "grover-sparse", "loader": loader, "model": "ms", **{k: str(sym[k]) for k in keys}}
 
 
-def _algorithm_sections(costs: _Costs, report: Dict[str, Any], progress: Callable[[str], None]) -> None:
+def _loader_sections(costs: _Costs, name: str, loader: str, progress: Callable[[str], None]) -> Dict[str, Any]:
+    """Logical rows, fits, physical rows and crossover rows of one algorithm and loader."""
+    out: Dict[str, Any] = {"logical": [], "fits": [], "physical": [], "crossover": []}
+    progress(f"report: logical counts, {name} / {loader}")
+    out["logical"] = logical_rows(costs, name, loader)
+    out["fits"] = fits_rows(name, loader, out["logical"])
+    for model in costs.cfg.models:
+        progress(f"report: physical costs, {name} / {loader} / {model}")
+        out["physical"].extend(physical_rows(costs, name, loader, model))
+        progress(f"report: crossover search, {name} / {loader} / {model}")
+        out["crossover"].append(crossover_row(costs, name, loader, model))
+    return out
+
+
+def loader_sections_task(cfg_dict: Dict[str, Any], name: str, loader: str) -> Dict[str, Any]:
+    """:func:`_loader_sections` as a pure task (for ``qattn report --workers``): rebuilt from the
+    config's dict on the worker; returns the rows and the costs it computed, so the client's later
+    sections (verdict, spread) reuse them instead of recomputing."""
+    costs = _Costs(ReportConfig.from_dict(cfg_dict))
+    out = _loader_sections(costs, name, loader, lambda s: None)
+    out["costs"] = {"logical": list(costs._logical.items()), "physical": list(costs._physical.items())}
+    return out
+
+
+def _algorithm_sections(costs: _Costs, report: Dict[str, Any], progress: Callable[[str], None],
+                        executor=None) -> None:
+    """Every (algorithm, loader)'s sections, in order: here, or one task each on ``executor``
+    (anything with ``map(fn, tasks, progress=...)`` returning results in task order, e.g.
+    ``qattn_cirq.parallel``'s executors; this layer does not import them). The results are the
+    same either way: each task is a pure function of the config."""
     cfg = costs.cfg
-    for name in cfg.algorithms:
-        for loader in (cfg.loaders_for(name) if _sweep(cfg, name) else []):
-            progress(f"report: logical counts, {name} / {loader}")
-            rows = logical_rows(costs, name, loader)
-            report["logical"].extend(rows)
-            report["fits"].extend(fits_rows(name, loader, rows))
-            for model in cfg.models:
-                progress(f"report: physical costs, {name} / {loader} / {model}")
-                report["physical"].extend(physical_rows(costs, name, loader, model))
-                progress(f"report: crossover search, {name} / {loader} / {model}")
-                report["crossover"].append(crossover_row(costs, name, loader, model))
+    pairs = [(name, loader) for name in cfg.algorithms for loader in (cfg.loaders_for(name) if _sweep(cfg, name) else [])]
+    if executor is None:
+        results = [_loader_sections(costs, name, loader, progress) for name, loader in pairs]
+    else:
+        progress(f"report: {len(pairs)} algorithm x loader tasks on {executor.name}")
+        results = executor.map(loader_sections_task, [(cfg.to_dict(), name, loader) for name, loader in pairs],
+                               progress=lambda done, total, t: progress(f"report: {done}/{total} tasks, {t:.1f} s"))
+        for r in results:
+            costs._logical.update(r["costs"]["logical"])
+            costs._physical.update(r["costs"]["physical"])
+    for r in results:
+        for key in ("logical", "fits", "physical", "crossover"):
+            report[key].extend(r[key])
 
 
 def formulas_section(cfg: ReportConfig, progress: Callable[[str], None]) -> List[Dict[str, Any]]:
@@ -391,9 +422,10 @@ def decision_sections(costs: _Costs, report: Dict[str, Any], progress: Callable[
 
 
 def build_report(cfg: Optional[ReportConfig] = None, real_heads: Optional[RealHeads] = None,
-                 progress: Callable[[str], None] = lambda s: None) -> Dict[str, Any]:
+                 progress: Callable[[str], None] = lambda s: None, executor=None) -> Dict[str, Any]:
     """All report sections as one JSON-ready dict (see module docstring). ``real_heads`` is the
-    real-model section's input (None leaves it out)."""
+    real-model section's input (None leaves it out); ``executor`` fans the per-(algorithm, loader)
+    sweeps out (``qattn report --workers``), the same report either way."""
     cfg = ReportConfig() if cfg is None else cfg
     costs = _Costs(cfg)
     report: Dict[str, Any] = {"config": cfg.to_dict(), "verdict": [], "best_case": [], "sensitivity": [], "ledger": [],
@@ -403,7 +435,7 @@ def build_report(cfg: Optional[ReportConfig] = None, real_heads: Optional[RealHe
                               "real_model": None}
     progress("report: classical GPU baseline")
     report["classical"] = classical_section(cfg)
-    _algorithm_sections(costs, report, progress)
+    _algorithm_sections(costs, report, progress, executor)
     decision_sections(costs, report, progress)
     report["spread"] = spread_section(costs, progress)
     if real_heads is not None:

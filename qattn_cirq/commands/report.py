@@ -9,6 +9,12 @@ overriding any default key. Progress goes to stderr; stdout gets the list of wri
 not write, an unwritable parent: one line, exit 2). The report is written into a temporary folder
 beside ``--out`` and renamed into place, so a failed or interrupted run leaves the old report (or
 none), never a mix of old and new files.
+
+``--workers N`` (a local Dask cluster of N single-threaded processes) or ``--scheduler ADDRESS`` run
+the per-(algorithm, loader) sweeps and crossover searches as parallel tasks, with the same report.
+On the default config each sweep point is a compiled formula (microseconds), so starting a cluster
+costs more than it saves on one machine (``benchmarks/bench_parallel.py`` measures it); it pays on
+a real cluster or a config with many loaders, models and bisections.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from __future__ import annotations
 import argparse
 
 from qattn_cirq.commands._common import add_format_flag, emit, progress
+from qattn_cirq.errors import QattnInputError
 
 ORDER = 50
 
@@ -30,6 +37,13 @@ def register(subparsers) -> None:
     p.add_argument("--config", default=None, help="JSON file overriding the default configuration")
     p.add_argument("--out", default="report", help="output directory (default: report)")
     add_format_flag(p, default="json", choices=("json", "table"))
+    from qattn_cirq.commands.simulate import _workers_type
+
+    p.add_argument("--workers", type=_workers_type, default=None, metavar="N",
+                   help="run the sweeps on a local Dask cluster of N worker processes (pip install -e '.[dask]'); "
+                   "default: in this process. Same report either way")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                   help="run the sweeps on an existing Dask scheduler, e.g. tcp://HOST:8786")
     p.set_defaults(func=run)
 
 
@@ -54,9 +68,15 @@ def run(args) -> int:
     from qattn_cirq.report_files import check_out_dir, write_report
 
     check_out_dir(args.out)  # first: an unusable --out is refused before minutes of computation
+    if args.workers is not None and args.scheduler is not None:
+        raise QattnInputError("give either --workers N (a local cluster) or --scheduler ADDRESS, not both")
     cfg = load_config(args.config)
     heads = None if cfg.real_model is None else _real_heads(cfg.real_model, progress)
-    report = build_report(cfg, real_heads=heads, progress=progress)
+    from qattn_cirq.parallel import make_executor
+
+    with make_executor(workers=args.workers, scheduler=args.scheduler) as ex:
+        # serial: no executor, so every section shares one in-process cost cache
+        report = build_report(cfg, real_heads=heads, progress=progress, executor=None if ex.name == "serial" else ex)
     files = write_report(report, args.out)
     progress(f"report: written to {args.out}")
     # the reader's question first: does either algorithm beat the GPU, where, at what cost

@@ -192,3 +192,44 @@ def test_partial_model_entries_merge_with_the_defaults():
 def test_report_missing_config_file(tmp_path, capsys):
     assert main(["report", "--config", str(tmp_path / "missing.json")]) == 2
     assert "cannot read config" in capsys.readouterr().err
+
+
+class _TaskExecutor:
+    """Runs each task through the picklable task function, as a Dask worker would (fresh costs)."""
+
+    name = "in-process tasks"
+
+    def map(self, fn, tasks, progress=None):
+        import pickle
+
+        out = [pickle.loads(pickle.dumps(fn(*pickle.loads(pickle.dumps(t))))) for t in tasks]
+        if progress:
+            progress(len(out), len(out), 0.0)
+        return out
+
+
+def test_report_fanned_out_equals_serial():
+    """issue 17: the per-(algorithm, loader) tasks give the serial report exactly (the Dask path
+    runs the same task function; `qattn report --workers 2` is checked in the slow suite)."""
+    from estimates.report import ReportConfig, build_report
+
+    cfg = ReportConfig.from_dict({**SMALL, "real_model": None})
+    serial = build_report(cfg)
+    fanned = build_report(cfg, executor=_TaskExecutor())
+    assert json.dumps(fanned, sort_keys=True, default=str) == json.dumps(serial, sort_keys=True, default=str)
+
+
+@pytest.mark.slow
+def test_report_on_two_dask_workers_equals_serial(tmp_path, capsys):
+    pytest.importorskip("distributed")
+    cfg = tmp_path / "cfg.json"
+    cfg.write_text(json.dumps({**SMALL, "real_model": None}))
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "a")]) == 0
+    assert main(["report", "--config", str(cfg), "--out", str(tmp_path / "b"), "--workers", "2"]) == 0
+    assert "tasks on dask" in capsys.readouterr().err.lower()
+    assert (tmp_path / "a" / "report.json").read_bytes() == (tmp_path / "b" / "report.json").read_bytes()
+
+
+def test_report_workers_and_scheduler_refused_together(tmp_path, capsys):
+    rc = main(["report", "--out", str(tmp_path / "r"), "--workers", "2", "--scheduler", "tcp://x:1"])
+    assert rc == 2 and "either --workers" in capsys.readouterr().err
