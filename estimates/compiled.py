@@ -349,7 +349,7 @@ def grover_sparse_counts(n: int, d: int, k: int, bits: int, loader: str = "qrom"
     at other n (module doc). Options as in :func:`estimates.formulas.grover_sparse_estimate`.
     """
     from bloqs.grover import certified_find_all_costs
-    from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI
+    from estimates.counts import LogicalCounts
     from estimates.formulas import _check_options, _validate
 
     n, d, k, bits = _validate(n, d, k, bits, loader)
@@ -362,8 +362,7 @@ def grover_sparse_counts(n: int, d: int, k: int, bits: int, loader: str = "qrom"
         logical = _combine_parts(parts, mult, n)
     else:
         logical = fs["total"](n, d, k, bits)
-    logical = {"t_count": logical["t"] + TS_PER_TOFFOLI * logical["toffoli"] + TS_PER_ROTATION * logical["rotations"],
-               **{f: logical[f] for f in FIELDS}}
+    logical = {"t_count": LogicalCounts(**logical).t_count, **logical}
     if loader == "assumed":
         q = fs["qram"](n, d, k, bits)["qram_qubits"]
         logical.update(circuit_qubits=logical["qubits"], qram_qubits=q, qram_counted=qram == "counted")
@@ -382,11 +381,9 @@ QATTENTION_ARGS = ("n", "d", "s", "alpha", "eps", "b", "w")
 def _build_qattention(loader: str, mean_method: str, multi_sample: str, row_query: str) -> Dict[str, Formula]:
     import sympy
 
-    from estimates.qattention_estimates import _bloqs, _check_choice, LOADERS, MEAN_METHODS, MULTI_SAMPLE, ROW_QUERY
+    from estimates.qattention_estimates import _bloqs, check_options
 
-    for name, v, choices in (("loader", loader, LOADERS), ("mean_method", mean_method, MEAN_METHODS),
-                             ("multi_sample", multi_sample, MULTI_SAMPLE), ("row_query", row_query, ROW_QUERY)):
-        _check_choice(name, v, choices)
+    check_options(loader, mean_method, multi_sample, row_query)
     pre, row = _bloqs(loader, mean_method, multi_sample, row_query)
     w = sympy.Symbol("w", positive=True, integer=True)
     classical = {"post_flops": pre.classical_flops(), "post_bytes": pre.classical_bytes(w),
@@ -412,8 +409,8 @@ def qattention_counts_compiled(n: int, d: int, s_lambda: float, alpha: float, ep
     :func:`estimates.qattention_estimates.qattention_estimate` from the compiled formulas (the same
     symbolic formula in floating point; classical work on the same roofline)."""
     from estimates.classical import classical_work_time, data_structure_queries, get_gpu
-    from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI
-    from estimates.qattention_estimates import validate
+    from estimates.counts import LogicalCounts
+    from estimates.qattention_estimates import preprocess_plus_queries, validate
 
     validate(n, d, s_lambda, alpha, eps, bits)
     fs = qattention_formulas(loader, mean_method, multi_sample, row_query)
@@ -421,10 +418,8 @@ def qattention_counts_compiled(n: int, d: int, s_lambda: float, alpha: float, ep
     logical = {}
     for part in ("preprocess", "row_query"):
         c = fs[part](*vals)
-        logical[part] = {"t_count": count(c["t"] + TS_PER_TOFFOLI * c["toffoli"] + TS_PER_ROTATION * c["rotations"]), **c}
-    lp, lr = logical["preprocess"], logical["row_query"]
-    logical["total"] = {f: lp[f] + n * lr[f] for f in ("t_count", *FIELDS) if f != "qubits"}
-    logical["total"]["qubits"] = max(lp["qubits"], lr["qubits"])
+        logical[part] = {"t_count": count(LogicalCounts(**c).t_count), **c}
+    logical["total"] = preprocess_plus_queries(logical["preprocess"], logical["row_query"], n)
     g = get_gpu(gpu)
     cl = fs["classical"](*vals)
     post = classical_work_time(cl["post_flops"], cl["post_bytes"], g)

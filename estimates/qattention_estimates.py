@@ -76,10 +76,7 @@ def qattention_counts(loader: str = "qrom", mean_method: str = "chj", multi_samp
                       row_query: str = "classical") -> Dict[str, "LogicalCounts"]:
     """Symbolic logical counts ``{preprocess, row_query, landmarks, mean, v_rows}`` (cached); the
     classical row query (default) has all-zero counts."""
-    _check_choice("loader", loader, LOADERS)
-    _check_choice("mean_method", mean_method, MEAN_METHODS)
-    _check_choice("multi_sample", multi_sample, MULTI_SAMPLE)
-    _check_choice("row_query", row_query, ROW_QUERY)
+    check_options(loader, mean_method, multi_sample, row_query)
     pre, row = _bloqs(loader, mean_method, multi_sample, row_query)
     return {
         "preprocess": logical_counts(pre),
@@ -96,6 +93,14 @@ def t_count_expr(part: str = "preprocess", loader: str = "qrom", mean_method: st
     """The symbolic T-count of one part (``preprocess``, ``row_query``, ``landmarks``, ``mean``,
     ``v_rows``), cached: ``LogicalCounts.t_count`` re-simplifies on every access (seconds here)."""
     return qattention_counts(loader, mean_method, multi_sample, row_query)[part].t_count
+
+
+def check_options(loader: str, mean_method: str, multi_sample: str, row_query: str) -> None:
+    """One-line :class:`QattnInputError` for an unknown cost-model option."""
+    _check_choice("loader", loader, LOADERS)
+    _check_choice("mean_method", mean_method, MEAN_METHODS)
+    _check_choice("multi_sample", multi_sample, MULTI_SAMPLE)
+    _check_choice("row_query", row_query, ROW_QUERY)
 
 
 def _check_choice(name, v, choices):
@@ -219,10 +224,15 @@ def _cost_models(loader, mean_method, multi_sample, row_query, g, word_bytes) ->
 def _logical_parts(counts, vals, n) -> Dict[str, Dict[str, Any]]:
     """Preprocessing, one row query, and the total: preprocessing + n row queries."""
     logical = {"preprocess": _logical(counts["preprocess"], vals), "row_query": _logical(counts["row_query"], vals)}
-    lp, lr = logical["preprocess"], logical["row_query"]
-    logical["total"] = {k: lp[k] + n * lr[k] for k in ("t_count", "toffoli", "clifford", "rotations", "measurements")}
-    logical["total"]["qubits"] = max(lp["qubits"], lr["qubits"])
+    logical["total"] = preprocess_plus_queries(logical["preprocess"], logical["row_query"], n)
     return logical
+
+
+def preprocess_plus_queries(lp: Dict[str, Any], lr: Dict[str, Any], n) -> Dict[str, Any]:
+    """The total: every count of the preprocessing plus n row queries'; qubits the larger."""
+    total = {k: lp[k] + n * lr[k] for k in lp if k != "qubits"}
+    total["qubits"] = max(lp["qubits"], lr["qubits"])
+    return total
 
 
 def _classical_work(pre, row, at, n, d, word_bytes, g, row_query) -> Dict[str, Any]:

@@ -341,10 +341,9 @@ def symbolic_section(cfg: ReportConfig) -> Dict[str, str]:
 
 def _loader_sections(costs: _Costs, name: str, loader: str, progress: Callable[[str], None]) -> Dict[str, Any]:
     """Logical rows, fits, physical rows and crossover rows of one algorithm and loader."""
-    out: Dict[str, Any] = {"logical": [], "fits": [], "physical": [], "crossover": []}
     progress(f"report: logical counts, {name} / {loader}")
-    out["logical"] = logical_rows(costs, name, loader)
-    out["fits"] = fits_rows(name, loader, out["logical"])
+    rows = logical_rows(costs, name, loader)
+    out: Dict[str, Any] = {"logical": rows, "fits": fits_rows(name, loader, rows), "physical": [], "crossover": []}
     for model in costs.cfg.models:
         progress(f"report: physical costs, {name} / {loader} / {model}")
         out["physical"].extend(physical_rows(costs, name, loader, model))

@@ -55,11 +55,11 @@ def _grover_row(p: Dict[str, Any], options: Mapping[str, Any]) -> Dict[str, Any]
     if compiled.grover_is_exact(loader, n, d, bits):
         logical, source = compiled.grover_sparse_counts(n, d, k, bits, loader, **options), "compiled"
     else:
-        from estimates.counts import TS_PER_ROTATION, TS_PER_TOFFOLI
+        from estimates.counts import LogicalCounts
         from estimates.formulas import grover_sparse_estimate
 
         logical = dict(grover_sparse_estimate(n, d, k, bits, loader, **options)["logical"])
-        logical["t"] = logical["t_count"] - TS_PER_TOFFOLI * logical["toffoli"] - TS_PER_ROTATION * logical["rotations"]
+        logical["t"] = LogicalCounts.from_logical(logical).t  # raw T, recovered from t_count
         source = "call graph"
     return {**p, **{key: logical[key] for key in COUNT_KEYS},
             **{key: logical[key] for key in ("qram_qubits", "qram_counted") if key in logical}, "source": source}
