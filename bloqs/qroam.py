@@ -271,6 +271,37 @@ class _PhaseFixupIteration(UnaryIterationGate):  # type: ignore[misc]
         return {(self._czs(selection), 1)}
 
 
+def _one_hot_encode(bb: BloqBuilder, low: List[Any], ku: int) -> List[Any]:
+    """One-hot encode the k' bits ``low`` (big-endian: ``low[ku-1-t]`` has weight 2^t) into K' = 2^k'
+    fresh qubits (K' - 2 And), step 2 of :meth:`QROAMMeasurementUncompute.build_composite_bloq` and of
+    its deferred-measurement lowering; ``low`` is updated in place. Returns the K' one-hot qubits."""
+    Ku = 2**ku
+    oh: List[Any] = [bb.allocate(1), bb.allocate(1)] + [None] * (Ku - 2)
+    oh[0] = bb.add(XGate(), q=oh[0])
+    low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
+    oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
+    for t in range(1, ku):
+        bit = ku - 1 - t
+        for j in range(2**t):
+            (oh[j], low[bit]), oh[j + 2**t] = bb.add(And(), ctrl=np.array([oh[j], low[bit]]))
+            oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+    return oh
+
+
+def _one_hot_decode(bb: BloqBuilder, low: List[Any], oh: List[Any], ku: int) -> None:
+    """Inverse of :func:`_one_hot_encode` (And-dagger), freeing the one-hot qubits."""
+    for t in reversed(range(1, ku)):
+        bit = ku - 1 - t
+        for j in reversed(range(2**t)):
+            oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+            oh[j], low[bit] = bb.add(And().adjoint(), ctrl=np.array([oh[j], low[bit]]), target=oh[j + 2**t])
+    oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
+    low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
+    oh[0] = bb.add(XGate(), q=oh[0])
+    bb.free(oh[0])
+    bb.free(oh[1])
+
+
 @attrs.frozen
 class QROAMMeasurementUncompute(Bloq):
     r"""Uncompute the K x d registers of a clean QROAM by measurement (Berry et al. App. C).
@@ -379,7 +410,6 @@ class QROAMMeasurementUncompute(Bloq):
         if self.data is None:
             raise DecomposeTypeError(f"{self}: no data (cost only)")
         s, ku = int(self.sel_bits), int(self.uncompute_log_block_size)
-        Ku = 2**ku
         # 1. X-basis measurement of every register qubit (one key per qubit, in register order).
         qs = [q for soq in np.asarray(regs).reshape(-1) for q in bb.split(soq)]
         selection = bb.add(Cast(self.signature.get_left("selection").dtype, QAny(s)), reg=selection)
@@ -388,37 +418,17 @@ class QROAMMeasurementUncompute(Bloq):
         )
         # 2. One-hot encode the low k' selection bits into K' qubits. Level t = 0 needs no And:
         #    oh[1] = bit0, oh[0] = NOT bit0; level t >= 1 splits each of the 2^t live one-hot
-        #    qubits with an And on bit t (K' - 2 And in total).
+        #    qubits with an And on bit t (K' - 2 And in total; _one_hot_encode).
         sel = bb.split(selection)  # big-endian
         low = list(sel[s - ku:])  # low[ku-1-t] has weight 2^t
-        oh: List[Any] = [bb.allocate(1), bb.allocate(1)] + [None] * (Ku - 2)
-        oh[0] = bb.add(XGate(), q=oh[0])
-        low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
-        oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
-        for t in range(1, ku):
-            bit = ku - 1 - t
-            for j in range(2**t):
-                (oh[j], low[bit]), oh[j + 2**t] = bb.add(And(), ctrl=np.array([oh[j], low[bit]]))
-                oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
+        oh = _one_hot_encode(bb, low, ku)
         # 3. Phase fix-up by unary iteration over the high bits.
         it = self.phase_fixup
         high = bb.join(np.array(sel[: s - ku]), dtype=it.selection_registers[0].dtype)
         high, ohr = bb.add(it, selection=high, onehot=bb.join(np.array(oh)))
-        oh = list(bb.split(ohr))
         sel[: s - ku] = bb.split(high)
         # 4. Uncompute the one-hot register (And-dagger: measurement based, no T).
-        for t in reversed(range(1, ku)):
-            bit = ku - 1 - t
-            for j in reversed(range(2**t)):
-                oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
-                oh[j], low[bit] = bb.add(
-                    And().adjoint(), ctrl=np.array([oh[j], low[bit]]), target=oh[j + 2**t]
-                )
-        oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
-        low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
-        oh[0] = bb.add(XGate(), q=oh[0])
-        bb.free(oh[0])
-        bb.free(oh[1])
+        _one_hot_decode(bb, low, list(bb.split(ohr)), ku)
         sel[s - ku:] = low
         return {"selection": bb.join(np.array(sel), dtype=self.signature.get_left("selection").dtype)}
 
@@ -575,37 +585,6 @@ class QROAMCoherentUncompute(Bloq):
 # ----------------------------------------------------------------------------------------------
 # Deferred-measurement lowering of the App. C uncompute (for qsim; not costed)
 # ----------------------------------------------------------------------------------------------
-def _one_hot_encode(bb: BloqBuilder, low: List[Any], ku: int) -> List[Any]:
-    """One-hot encode the k' bits ``low`` (big-endian: ``low[ku-1-t]`` has weight 2^t) into K' = 2^k'
-    fresh qubits, as step 2 of :meth:`QROAMMeasurementUncompute.build_composite_bloq` does (K' - 2
-    And); ``low`` is updated in place. Returns the K' one-hot qubits."""
-    Ku = 2**ku
-    oh: List[Any] = [bb.allocate(1), bb.allocate(1)] + [None] * (Ku - 2)
-    oh[0] = bb.add(XGate(), q=oh[0])
-    low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
-    oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
-    for t in range(1, ku):
-        bit = ku - 1 - t
-        for j in range(2**t):
-            (oh[j], low[bit]), oh[j + 2**t] = bb.add(And(), ctrl=np.array([oh[j], low[bit]]))
-            oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
-    return oh
-
-
-def _one_hot_decode(bb: BloqBuilder, low: List[Any], oh: List[Any], ku: int) -> None:
-    """Inverse of :func:`_one_hot_encode` (And-dagger), freeing the one-hot qubits."""
-    for t in reversed(range(1, ku)):
-        bit = ku - 1 - t
-        for j in reversed(range(2**t)):
-            oh[j + 2**t], oh[j] = bb.add(CNOT(), ctrl=oh[j + 2**t], target=oh[j])
-            oh[j], low[bit] = bb.add(And().adjoint(), ctrl=np.array([oh[j], low[bit]]), target=oh[j + 2**t])
-    oh[1], oh[0] = bb.add(CNOT(), ctrl=oh[1], target=oh[0])
-    low[ku - 1], oh[1] = bb.add(CNOT(), ctrl=low[ku - 1], target=oh[1])
-    oh[0] = bb.add(XGate(), q=oh[0])
-    bb.free(oh[0])
-    bb.free(oh[1])
-
-
 @attrs.frozen
 class _DeferredPhaseFixupIteration(UnaryIterationGate):  # type: ignore[misc]
     """:class:`_PhaseFixupIteration` with the measurement outcomes kept as qubits ``m``: each
