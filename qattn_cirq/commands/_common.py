@@ -84,6 +84,17 @@ def size_type(text: str) -> int:
     return v
 
 
+def workers_type(text: str) -> int:
+    """argparse ``type=`` for ``--workers`` (simulate, report): an integer >= 1."""
+    try:
+        value = int(text, 10)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {value}")
+    return value
+
+
 def real_type(lo: float, hi: float | None = None, lo_open: bool = True, hi_open: bool = False):
     """argparse ``type=`` for a finite real in an interval: ``(lo, hi]`` by default, ``hi=None``
     for no upper end.

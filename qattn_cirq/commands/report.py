@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import argparse
 
-from qattn_cirq.commands._common import add_format_flag, emit, progress
+from qattn_cirq.commands._common import add_format_flag, emit, progress, workers_type
 from qattn_cirq.errors import QattnInputError
 
 ORDER = 50
@@ -37,9 +37,7 @@ def register(subparsers) -> None:
     p.add_argument("--config", default=None, help="JSON file overriding the default configuration")
     p.add_argument("--out", default="report", help="output directory (default: report)")
     add_format_flag(p, default="json", choices=("json", "table"))
-    from qattn_cirq.commands.simulate import _workers_type
-
-    p.add_argument("--workers", type=_workers_type, default=None, metavar="N",
+    p.add_argument("--workers", type=workers_type, default=None, metavar="N",
                    help="run the sweeps on a local Dask cluster of N worker processes (pip install -e '.[dask]'); "
                    "default: in this process. Same report either way")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",

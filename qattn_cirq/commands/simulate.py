@@ -12,7 +12,7 @@ import argparse
 
 from bloqs.loader_kinds import SIMULABLE_LOADERS
 from qattn_cirq.errors import QattnInputError
-from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, real_type, seed_type
+from qattn_cirq.commands._common import SEED_MAX, add_format_flag, emit, progress, real_type, seed_type, workers_type
 
 ORDER = 30
 #: ``--max-seconds`` default (:data:`qattn_cirq.budget.DEFAULT_MAX_SECONDS`; kept here so that
@@ -46,20 +46,10 @@ _QATTENTION_DESCRIPTION = (
 )
 
 
-def _workers_type(text: str) -> int:
-    try:
-        value = int(text, 10)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer >= 1; got {value}")
-    return value
-
-
 def _run_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("where and how long (docs/simulation.md)")
     g.add_argument(
-        "--workers", type=_workers_type, default=None, metavar="N",
+        "--workers", type=workers_type, default=None, metavar="N",
         help="run the independent tasks on a local Dask cluster of N single-threaded worker processes "
         "(needs pip install -e '.[dask]'); default: serially in this process. Same output either way",
     )
