@@ -1292,6 +1292,17 @@ def physical_estimate(
     raise QattnInputError(f"model must be one of {', '.join(MODELS)}, got {model!r}")
 
 
+def feasible_physical(inp, model: str, error_budget: Optional[float] = None, preset: Optional[str] = None) -> Dict[str, Any]:
+    """:func:`physical_estimate`'s headline numbers, or ``feasible: False`` and the model's reason
+    where it cannot meet the budget at this size (said, not raised: sweeps and reports list it)."""
+    try:
+        r = physical_estimate(inp, model=model, error_budget=error_budget, preset=preset)
+    except QattnInputError as e:
+        return {"feasible": False, "reason": str(e)}
+    return {"feasible": True, "physical_qubits": r["physical_qubits"], "runtime_s": r["runtime_s"],
+            "code_distance": r["code_distance"], "factories": r["factories"]}
+
+
 # ----------------------------------------------------------------------------------------------
 # Symbolic estimates
 # ----------------------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ from estimates.crossover import find_crossover, fit_exponent, no_crossover_state
 from estimates.formulas import grover_sparse_estimate, grover_sparse_formula
 from estimates.physical import (
     ms_physical_estimate,
-    physical_estimate,
+    feasible_physical,
     run_microsoft_estimator,
     symbolic_physical_estimate,
 )
@@ -118,18 +118,7 @@ def _physical_input(logical: Mapping[str, int]) -> LogicalCounts:
 
 
 def _physical(logical: Mapping[str, int], model: str, mcfg: Mapping[str, Any]) -> Dict[str, Any]:
-    try:
-        r = physical_estimate(_physical_input(logical), model=model, error_budget=mcfg["error_budget"],
-                              preset=mcfg["preset"])
-    except QattnInputError as e:
-        return {"feasible": False, "reason": str(e)}
-    return {
-        "feasible": True,
-        "physical_qubits": r["physical_qubits"],
-        "runtime_s": r["runtime_s"],
-        "code_distance": r["code_distance"],
-        "factories": r["factories"],
-    }
+    return feasible_physical(_physical_input(logical), model, mcfg["error_budget"], mcfg["preset"])
 
 
 class _Costs:

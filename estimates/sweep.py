@@ -77,17 +77,13 @@ def _qattention_row(p: Dict[str, Any], options: Mapping[str, Any]) -> Dict[str, 
 
 def _physical_columns(row: Dict[str, Any], model: str, error_budget: Optional[float], preset: Optional[str]):
     from estimates.counts import LogicalCounts
-    from estimates.physical import physical_estimate
+    from estimates.physical import feasible_physical
 
     inp = LogicalCounts(qubits=row["qubits"], t=row["t"], toffoli=row["toffoli"], rotations=row["rotations"],
                         measurements=row["measurements"])
-    try:
-        r = physical_estimate(inp, model=model, error_budget=error_budget, preset=preset)
-    except QattnInputError as e:  # the model cannot meet the budget at this size: said, not hidden
-        return {"model": model, "feasible": False, "reason": str(e), "physical_qubits": None, "runtime_s": None,
-                "code_distance": None}
-    return {"model": model, "feasible": True, "reason": None, "physical_qubits": r["physical_qubits"],
-            "runtime_s": r["runtime_s"], "code_distance": r["code_distance"]}
+    r = feasible_physical(inp, model, error_budget, preset)
+    return {"model": model, "feasible": r["feasible"], "reason": r.get("reason"),
+            **{key: r.get(key) for key in ("physical_qubits", "runtime_s", "code_distance")}}
 
 
 def sweep_rows(algorithm: str, values: Mapping[str, Sequence[Any]], options: Optional[Mapping[str, Any]] = None, *,

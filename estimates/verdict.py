@@ -230,8 +230,7 @@ def _optimistic_logical_row(costs, preset: str, qram: str, n_min: int) -> Dict[s
     ``preset``; its break-even is extrapolated from the two-point power laws."""
     from estimates.counts import LogicalCounts
     from estimates.formulas import grover_sparse_estimate
-    from estimates.physical import physical_estimate
-    from qattn_cirq.errors import QattnInputError
+    from estimates.physical import feasible_physical
 
     cfg = costs.cfg
     budget = (cfg.models.get("ms") or {}).get("error_budget", 1e-3)
@@ -240,11 +239,8 @@ def _optimistic_logical_row(costs, preset: str, qram: str, n_min: int) -> Dict[s
     scanned = []
     for n in [m for m in VERDICT_NS if m >= n_min]:
         lg = grover_sparse_estimate(n, cfg.d, cfg.k, cfg.bits, "assumed", arithmetic="carry-save", qram=qram)["logical"]
-        try:
-            ph = physical_estimate(LogicalCounts.from_logical(lg), model="ms", error_budget=budget, preset=preset)
-            q, pq = ph["runtime_s"], ph["physical_qubits"]
-        except QattnInputError:
-            q, pq = math.inf, None
+        ph = feasible_physical(LogicalCounts.from_logical(lg), "ms", budget, preset)
+        q, pq = (ph["runtime_s"], ph["physical_qubits"]) if ph["feasible"] else (math.inf, None)
         g = gpu_time(cfg, n)
         scanned.append({"n": n, "quantum_time_s": q, "classical_time_s": g})
         row.update({at_key("logical_qubits", n): lg["qubits"], at_key("t_count", n): lg["t_count"],
